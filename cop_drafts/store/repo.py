@@ -1,0 +1,531 @@
+"""DraftStore: one bare git repository per Code, read and written via pygit2.
+
+Commits are built in memory (blob -> tree -> commit) and a branch moves only
+under an exclusive file lock, after checking that it still points where the
+new commit's parent says: no update is ever lost, across threads or processes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import pygit2
+
+from .errors import (
+    Conflict,
+    ConflictSides,
+    InvalidContent,
+    InvalidRev,
+    NoChange,
+    NotFound,
+    StaleBase,
+    TagExists,
+)
+from .manifest import MANIFEST, Manifest, SectionSpec, parse_manifest
+from .refs import (
+    MAIN,
+    check_path,
+    check_rev,
+    is_branch_name,
+    is_hex_rev,
+    is_tag_name,
+)
+from .values import (
+    BlameLine,
+    BranchInfo,
+    CommitInfo,
+    FileVersion,
+    Person,
+    SaveResult,
+    TagInfo,
+)
+
+LOCK_NAME = "cop-drafts.lock"
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _when(time: int, offset_minutes: int) -> datetime:
+    return datetime.fromtimestamp(time, timezone(timedelta(minutes=offset_minutes)))
+
+
+def _signature(person: Person) -> pygit2.Signature:
+    when = person.when or datetime.now(UTC)
+    offset = when.utcoffset() or timedelta(0)
+    return pygit2.Signature(
+        person.name,
+        person.email,
+        int(when.timestamp()),
+        int(offset.total_seconds() // 60),
+    )
+
+
+def _commit_info(commit: pygit2.Commit) -> CommitInfo:
+    author = commit.author
+    return CommitInfo(
+        commit_id=str(commit.id),
+        author_name=author.name,
+        author_email=author.email,
+        time=_when(author.time, author.offset),
+        message=commit.message,
+        parent_ids=tuple(str(p) for p in commit.parent_ids),
+    )
+
+
+def _decode(data: bytes) -> tuple[str, bool]:
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), False
+
+
+def normalise_text(text: str) -> str:
+    """CRLF and CR to LF, and exactly one final newline (empty stays empty)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.rstrip("\n") + "\n" if text.strip() else ""
+
+
+class DraftStore:
+    """A Code's bare repository. Use as a context manager; not thread-shared."""
+
+    def __init__(self, repo: pygit2.Repository, path: Path) -> None:
+        self._repo = repo
+        self.path = path
+
+    # -- opening ---------------------------------------------------------
+    @classmethod
+    def init(cls, path: Path | str) -> Self:
+        """Create an empty bare repository at `path`. Raises StoreError if taken."""
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            raise InvalidContent(f"{path} exists and is not empty")
+        repo = pygit2.init_repository(str(path), bare=True, initial_head=MAIN)
+        return cls(repo, path)
+
+    @classmethod
+    def open(cls, path: Path | str) -> Self:
+        """Open an existing bare repository. Raises NotFound."""
+        path = Path(path)
+        try:
+            repo = pygit2.Repository(str(path))
+        except pygit2.GitError as error:
+            raise NotFound(f"no Code store at {path}") from error
+        return cls(repo, path)
+
+    def close(self) -> None:
+        """Release libgit2 resources."""
+        self._repo.free()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- resolving ---------------------------------------------------------
+    def _commit(self, rev: str) -> pygit2.Commit:
+        rev = check_rev(rev)
+        repo = self._repo
+        target = None
+        if is_branch_name(rev):
+            ref = repo.references.get(f"refs/heads/{rev}")
+            target = ref.target if ref is not None else None
+        if target is None and is_tag_name(rev):
+            ref = repo.references.get(f"refs/tags/{rev}")
+            target = ref.target if ref is not None else None
+        if target is None and is_hex_rev(rev):
+            try:
+                obj = repo.revparse_single(rev)
+            except (KeyError, ValueError, pygit2.GitError) as error:
+                raise InvalidRev(f"no version {rev!r}") from error
+            target = obj.id
+        if target is None:
+            raise InvalidRev(f"no version {rev!r}")
+        try:
+            obj = repo[target].peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError) as error:
+            raise InvalidRev(f"{rev!r} is not a commit") from error
+        return obj
+
+    def resolve(self, rev: str) -> str:
+        """Full commit id of `rev`. Raises InvalidRev."""
+        return str(self._commit(rev).id)
+
+    def find_commit_id(self, rev: str) -> str | None:
+        """Full commit id of `rev`, or None when it names nothing."""
+        try:
+            return self.resolve(rev)
+        except InvalidRev:
+            return None
+
+    def commit_info(self, rev: str) -> CommitInfo:
+        """The commit `rev` names. Raises InvalidRev."""
+        return _commit_info(self._commit(rev))
+
+    def is_empty(self) -> bool:
+        """True when the repository has no commit yet."""
+        return self._repo.is_empty
+
+    # -- reading -----------------------------------------------------------
+    def _blob(self, commit: pygit2.Commit, path: str) -> pygit2.Blob:
+        check_path(path)
+        try:
+            entry = commit.tree[path]
+        except KeyError as error:
+            raise NotFound(f"no file {path!r} in {str(commit.id)[:10]}") from error
+        obj = self._repo[entry.id]
+        if not isinstance(obj, pygit2.Blob):
+            raise NotFound(f"{path!r} is not a file")
+        return obj
+
+    def read(self, rev: str, path: str) -> FileVersion:
+        """Text of `path` at `rev`. Raises InvalidRev, NotFound."""
+        commit = self._commit(rev)
+        blob = self._blob(commit, path)
+        text, is_utf8 = _decode(blob.data)
+        return FileVersion(str(commit.id), path, text, str(blob.id), is_utf8)
+
+    def manifest(self, rev: str = MAIN) -> Manifest:
+        """The parsed code.toml at `rev`. Raises NotFound, InvalidContent."""
+        return parse_manifest(self.read(rev, MANIFEST).text)
+
+    def sections(self, rev: str = MAIN) -> tuple[SectionSpec, ...]:
+        """Sections in manifest order at `rev`."""
+        return self.manifest(rev).sections
+
+    def get_section(self, rev: str, path: str) -> SectionSpec:
+        """The manifest entry for `path` at `rev`. Raises NotFound."""
+        section = self.manifest(rev).find_section(check_path(path))
+        if section is None:
+            raise NotFound(f"no section {path!r} in this version")
+        return section
+
+    # -- history -----------------------------------------------------------
+    def log(self, rev: str, limit: int = 50) -> list[CommitInfo]:
+        """Commits reachable from `rev`, newest first."""
+        walker = self._repo.walk(self._commit(rev).id, pygit2.enums.SortMode.TIME)
+        out: list[CommitInfo] = []
+        for commit in walker:
+            out.append(_commit_info(commit))
+            if len(out) >= limit:
+                break
+        return out
+
+    def history(self, rev: str, path: str, limit: int = 500) -> list[CommitInfo]:
+        """Commits that changed `path`, newest first, git-log simplified.
+
+        A merge whose file equals one parent's is skipped and only that
+        parent followed, so the history names who wrote the text.
+        Raises InvalidRev, InvalidPath.
+        """
+        check_path(path)
+        start = self._commit(rev)
+        repo = self._repo
+        seen = {start.id}
+        queue = [start]
+        out: list[CommitInfo] = []
+        while queue and len(out) < limit:
+            queue.sort(key=lambda c: c.commit_time)
+            commit = queue.pop()
+            entry = _entry_id(commit.tree, path)
+            parents = commit.parents
+            same = [p for p in parents if _entry_id(p.tree, path) == entry]
+            follow = same[:1] if same else parents
+            if not same and entry is not None:
+                out.append(_commit_info(commit))
+            for parent in follow:
+                if parent.id not in seen:
+                    seen.add(parent.id)
+                    queue.append(parent)
+        del repo
+        return out
+
+    def blame(self, rev: str, path: str) -> list[BlameLine]:
+        """Who last changed each line of `path` at `rev`. Raises NotFound."""
+        commit = self._commit(rev)
+        text, _ = _decode(self._blob(commit, path).data)
+        lines = text.splitlines()
+        blame = self._repo.blame(path, newest_commit=commit.id)
+        authors: dict[str, CommitInfo] = {}
+        out: list[BlameLine] = []
+        for hunk in blame:
+            commit_id = str(hunk.final_commit_id)
+            if commit_id not in authors:
+                authors[commit_id] = _commit_info(self._repo[hunk.final_commit_id])
+            info = authors[commit_id]
+            start = hunk.final_start_line_number
+            for line in range(start, start + hunk.lines_in_hunk):
+                if line <= len(lines):
+                    out.append(
+                        BlameLine(
+                            line,
+                            lines[line - 1],
+                            commit_id,
+                            info.author_name,
+                            info.time,
+                        )
+                    )
+        return out
+
+    # -- branches and tags ---------------------------------------------------
+    def branches(self) -> list[BranchInfo]:
+        """``main`` then ``wg/<n>`` in order, with ahead/behind counts vs main."""
+        repo = self._repo
+        names = [
+            r[len("refs/heads/") :]
+            for r in repo.references
+            if r.startswith("refs/heads/")
+        ]
+        names = sorted(
+            (n for n in names if is_branch_name(n)),
+            key=lambda n: (n != MAIN, len(n), n),
+        )
+        main = repo.references.get(f"refs/heads/{MAIN}")
+        out = []
+        for name in names:
+            tip = repo.references[f"refs/heads/{name}"].peel(pygit2.Commit)
+            ahead, behind = (0, 0)
+            if main is not None and name != MAIN:
+                ahead, behind = repo.ahead_behind(tip.id, main.target)
+            out.append(BranchInfo(name, _commit_info(tip), ahead, behind))
+        return out
+
+    def tags(self) -> list[TagInfo]:
+        """Annotated tags (published iterations), oldest first."""
+        repo = self._repo
+        out = []
+        for ref in repo.references:
+            if not ref.startswith("refs/tags/"):
+                continue
+            obj = repo[repo.references[ref].target]
+            if not isinstance(obj, pygit2.Tag):
+                continue
+            tagger = obj.tagger
+            when = _when(tagger.time, tagger.offset) if tagger else datetime.now(UTC)
+            out.append(
+                TagInfo(
+                    obj.name,
+                    str(obj.peel(pygit2.Commit).id),
+                    tagger.name if tagger else "",
+                    when,
+                    obj.message,
+                )
+            )
+        return sorted(out, key=lambda t: (t.time, t.name))
+
+    def create_tag(self, name: str, rev: str, tagger: Person, message: str) -> TagInfo:
+        """Annotated tag `name` on `rev`. Raises TagExists, InvalidRev."""
+        if not is_tag_name(name) or is_branch_name(name) or is_hex_rev(name):
+            raise InvalidRev(f"not a valid iteration name: {name!r}")
+        commit = self._commit(rev)
+        with self._write_lock():
+            if f"refs/tags/{name}" in self._repo.references:
+                raise TagExists(f"iteration {name} already exists; tags never move")
+            self._repo.create_tag(
+                name,
+                commit.id,
+                pygit2.enums.ObjectType.COMMIT,
+                _signature(tagger),
+                message,
+            )
+        return next(t for t in self.tags() if t.name == name)
+
+    # -- writing ---------------------------------------------------------------
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """Exclusive across threads (a lock per repo) and processes (flock)."""
+        key = str(self.path.resolve())
+        with _thread_locks_guard:
+            thread_lock = _thread_locks.setdefault(key, threading.Lock())
+        with thread_lock:
+            fd = os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    def _branch_tip(self, branch: str) -> pygit2.Commit | None:
+        ref = self._repo.references.get(f"refs/heads/{branch}")
+        return None if ref is None else ref.peel(pygit2.Commit)
+
+    def _set_branch(self, branch: str, commit_id: pygit2.Oid, log: str) -> None:
+        self._repo.create_reference_direct(
+            f"refs/heads/{branch}", commit_id, True, message=log
+        )
+
+    def _tree_with(
+        self, tree: pygit2.Tree | None, files: dict[str, bytes]
+    ) -> pygit2.Oid:
+        """A new tree: `tree` with `files` (path -> content) written into it."""
+        repo = self._repo
+        builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
+        nested: dict[str, dict[str, bytes]] = {}
+        for path, data in files.items():
+            head, _, rest = path.partition("/")
+            if rest:
+                nested.setdefault(head, {})[rest] = data
+            else:
+                builder.insert(head, repo.create_blob(data), pygit2.enums.FileMode.BLOB)
+        for name, sub in nested.items():
+            subtree = None
+            if tree is not None and name in tree:
+                obj = repo[tree[name].id]
+                subtree = obj if isinstance(obj, pygit2.Tree) else None
+            builder.insert(
+                name, self._tree_with(subtree, sub), pygit2.enums.FileMode.TREE
+            )
+        return builder.write()
+
+    def commit_files(
+        self, branch: str, files: dict[str, str], author: Person, message: str
+    ) -> str:
+        """Commit `files` (path -> text) on top of `branch` (created if new).
+
+        For setting up a Code; people's edits go through save(). Raises
+        InvalidRev, InvalidPath.
+        """
+        if not is_branch_name(branch):
+            raise InvalidRev(f"not a branch: {branch!r}")
+        data = {check_path(p): normalise_text(t).encode() for p, t in files.items()}
+        with self._write_lock():
+            tip = self._branch_tip(branch)
+            tree = self._tree_with(tip.tree if tip else None, data)
+            parents = [tip.id] if tip else []
+            sig = _signature(author)
+            oid = self._repo.create_commit(None, sig, sig, message, tree, parents)
+            self._set_branch(branch, oid, f"commit: {message[:60]}")
+        return str(oid)
+
+    def create_branch(self, branch: str, rev: str) -> str:
+        """Create `branch` at `rev` if it does not exist; return its tip id."""
+        if not is_branch_name(branch):
+            raise InvalidRev(f"not a branch: {branch!r}")
+        commit = self._commit(rev)
+        with self._write_lock():
+            tip = self._branch_tip(branch)
+            if tip is not None:
+                return str(tip.id)
+            self._set_branch(branch, commit.id, f"branch: from {rev}")
+        return str(commit.id)
+
+    def save(
+        self,
+        branch: str,
+        path: str,
+        text: str,
+        *,
+        base: str,
+        author: Person,
+        message: str,
+    ) -> SaveResult:
+        """Commit `text` as `path` on `branch`, edited from commit `base`.
+
+        Fast-forward when the branch still points at `base`; a three-way
+        merge of the file when it moved. Raises StaleBase (base not on the
+        branch), Conflict (merge does not apply; nothing written), NoChange,
+        InvalidRev, InvalidPath.
+        """
+        if not is_branch_name(branch):
+            raise InvalidRev(f"not a branch: {branch!r}")
+        check_path(path)
+        data = normalise_text(text).encode("utf-8")
+        base_commit = self._commit(base)
+        sig = _signature(author)
+        with self._write_lock():
+            tip = self._branch_tip(branch)
+            if tip is None:
+                raise InvalidRev(f"no branch {branch}")
+            if tip.id != base_commit.id and not self._repo.descendant_of(
+                tip.id, base_commit.id
+            ):
+                edited = str(base_commit.id)[:10]
+                raise StaleBase(f"the version you edited ({edited}) is not on {branch}")
+            if _entry_data(self._repo, tip.tree, path) == data:
+                raise NoChange(f"{path} on {branch} already has this text")
+            ours_tree = self._repo[self._tree_with(base_commit.tree, {path: data})]
+            merged = tip.id != base_commit.id
+            if merged:
+                tree_id = self._merge_file(base_commit, tip, ours_tree, path)
+            else:
+                tree_id = ours_tree.id
+            oid = self._repo.create_commit(None, sig, sig, message, tree_id, [tip.id])
+            self._set_branch(branch, oid, f"save: {path}")
+        return SaveResult(str(oid), merged)
+
+    def _merge_file(
+        self,
+        base: pygit2.Commit,
+        tip: pygit2.Commit,
+        ours_tree: pygit2.Tree,
+        path: str,
+    ) -> pygit2.Oid:
+        index = self._repo.merge_trees(base.tree, tip.tree, ours_tree)
+        if index.conflicts is not None:
+            raise Conflict(
+                (
+                    ConflictSides(
+                        path=path,
+                        base=_entry_text(self._repo, base.tree, path),
+                        theirs=_entry_text(self._repo, tip.tree, path),
+                        ours=_entry_text(self._repo, ours_tree, path),
+                        theirs_commit_id=str(tip.id),
+                    ),
+                )
+            )
+        return index.write_tree(self._repo)
+
+
+def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
+
+
+def _entry_data(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> bytes | None:
+    entry = _entry_id(tree, path)
+    if entry is None:
+        return None
+    obj = repo[entry]
+    return obj.data if isinstance(obj, pygit2.Blob) else None
+
+
+def _entry_text(repo: pygit2.Repository, tree: pygit2.Tree, path: str) -> str:
+    data = _entry_data(repo, tree, path)
+    return "" if data is None else _decode(data)[0]
+
+
+def import_folder(folder: Path) -> dict[str, str]:
+    """Files of a Code folder (code.toml + sections) as path -> text.
+
+    Raises InvalidContent for a missing section file or one that is not UTF-8.
+    """
+    manifest_file = folder / MANIFEST
+    if not manifest_file.is_file():
+        raise InvalidContent(f"{folder} has no {MANIFEST}")
+    files = {MANIFEST: manifest_file.read_text(encoding="utf-8")}
+    manifest = parse_manifest(files[MANIFEST])
+    for section in manifest.sections:
+        source = folder / section.path
+        if not source.is_file():
+            raise InvalidContent(f"{MANIFEST} lists {section.path}, which is missing")
+        try:
+            files[section.path] = source.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidContent(f"{section.path} is not UTF-8 text") from error
+    return files

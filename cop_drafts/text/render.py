@@ -1,0 +1,122 @@
+"""Markdown -> sanitised HTML whose blocks carry their source line ranges.
+
+Raw HTML is disabled in the parser and the output passes an allow-list
+sanitiser (nh3), so nothing a drafter or commenter types can run in a browser.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+#: Bump whenever the HTML produced here changes: it keys every rendered cache.
+RENDER_VERSION = "1"
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "li", "ol", "p", "pre",
+    "s", "section", "span", "strong", "sub", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul", "mark",
+}  # fmt: skip
+_LINE_ATTRS = {"data-line-start", "data-line-end"}
+_ALLOWED_ATTRS = {
+    "*": {"class", "id", "title"} | _LINE_ATTRS,
+    "a": {"href"},
+    "ol": {"start"},
+    "td": {"style"},
+    "th": {"style"},
+}
+# Only the table alignment that markdown-it itself writes survives in style.
+_ALLOWED_CSS = {"text-align"}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of the rendered document, for tables of contents and links."""
+
+    level: int
+    text: str
+    slug: str
+    line_start: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Sanitised HTML of one Markdown text and its headings."""
+
+    html: str
+    headings: tuple[Heading, ...]
+
+
+def heading_slug(text: str) -> str:
+    """Stable id for a heading: lowercase ASCII words joined by '-'."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "section"
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # "js-default" = CommonMark + tables + strikethrough; html stays off, so
+    # raw HTML in a draft or a comment is shown as text, never interpreted.
+    md = MarkdownIt("js-default", {"html": False, "linkify": False})
+    md.use(footnote_plugin)
+    return md
+
+
+def _annotate(tokens: list[Token]) -> list[Heading]:
+    """Give block tokens their 1-based line range and headings unique ids."""
+    headings: list[Heading] = []
+    seen: dict[str, int] = {}
+    for index, token in enumerate(tokens):
+        if token.map is None or token.nesting == -1:
+            continue
+        token.attrSet("data-line-start", str(token.map[0] + 1))
+        token.attrSet("data-line-end", str(max(token.map[0] + 1, token.map[1])))
+        if token.type == "heading_open":
+            inline = tokens[index + 1]
+            text = inline.content.strip()
+            slug = heading_slug(text)
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            if count:
+                slug = f"{slug}-{count + 1}"
+            token.attrSet("id", slug)
+            level = int(token.tag[1])
+            headings.append(Heading(level, text, slug, token.map[0] + 1))
+    return headings
+
+
+def sanitise(html: str) -> str:
+    """Pass HTML through the allow-list: unknown tags, attributes, schemes go."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRS,
+        url_schemes=_URL_SCHEMES,
+        filter_style_properties=_ALLOWED_CSS,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def render(text: str) -> Rendered:
+    """Render Markdown to sanitised HTML; every block has data-line-start/end."""
+    md = _parser()
+    env: dict[str, object] = {}
+    tokens = md.parse(text, env)
+    headings = _annotate(tokens)
+    html = md.renderer.render(tokens, md.options, env)
+    return Rendered(sanitise(html), tuple(headings))
+
+
+def render_inline(text: str) -> str:
+    """Render a short Markdown text (a comment) to sanitised HTML."""
+    return sanitise(_parser().render(text))
