@@ -467,6 +467,76 @@ class DraftStore:
             self._set_branch(branch, oid, f"save: {path}")
         return SaveResult(str(oid), merged)
 
+    def merge(
+        self, source: str, into: str, *, author: Person, message: str
+    ) -> SaveResult:
+        """Merge branch `source` into branch `into` with a merge commit.
+
+        Raises NoChange (nothing to merge), Conflict (every conflicting file
+        with its sides; nothing written), InvalidRev.
+        """
+        for name in (source, into):
+            if not is_branch_name(name):
+                raise InvalidRev(f"not a branch: {name!r}")
+        sig = _signature(author)
+        repo = self._repo
+        with self._write_lock():
+            theirs, ours = self._branch_tip(source), self._branch_tip(into)
+            if theirs is None or ours is None:
+                raise InvalidRev(f"no branch {source if theirs is None else into}")
+            if theirs.id == ours.id or repo.descendant_of(ours.id, theirs.id):
+                raise NoChange(f"{into} already contains everything on {source}")
+            index = repo.merge_commits(ours, theirs)
+            if index.conflicts is not None:
+                raise Conflict(self._conflict_sides(index, theirs))
+            tree = index.write_tree(repo)
+            oid = repo.create_commit(
+                None, sig, sig, message, tree, [ours.id, theirs.id]
+            )
+            self._set_branch(into, oid, f"merge {source}")
+        return SaveResult(str(oid), True)
+
+    def sync(
+        self, branch: str, *, source: str, author: Person, message: str
+    ) -> SaveResult | None:
+        """Bring `source`'s changes into `branch`: fast-forward when it can.
+
+        None when `branch` already has them. Raises Conflict, InvalidRev.
+        """
+        repo = self._repo
+        with self._write_lock():
+            tip, upstream = self._branch_tip(branch), self._branch_tip(source)
+            if tip is None or upstream is None:
+                raise InvalidRev(f"no branch {branch if tip is None else source}")
+            if tip.id == upstream.id or repo.descendant_of(tip.id, upstream.id):
+                return None
+            if repo.descendant_of(upstream.id, tip.id):
+                self._set_branch(branch, upstream.id, f"fast-forward to {source}")
+                return SaveResult(str(upstream.id), False)
+        return self.merge(source, branch, author=author, message=message)
+
+    def _conflict_sides(
+        self, index: pygit2.Index, theirs: pygit2.Commit
+    ) -> tuple[ConflictSides, ...]:
+        sides = []
+        for ancestor, ours_entry, theirs_entry in index.conflicts or ():
+            entry = ours_entry or theirs_entry or ancestor
+            sides.append(
+                ConflictSides(
+                    path=entry.path,
+                    base=self._index_text(ancestor),
+                    theirs=self._index_text(theirs_entry),
+                    ours=self._index_text(ours_entry),
+                    theirs_commit_id=str(theirs.id),
+                )
+            )
+        return tuple(sides)
+
+    def _index_text(self, entry: pygit2.IndexEntry | None) -> str:
+        if entry is None:
+            return ""
+        return _decode(self._repo[entry.id].data)[0]
+
     def _merge_file(
         self,
         base: pygit2.Commit,

@@ -1,0 +1,50 @@
+"""The list of Codes and a Code's front page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+
+from cop_drafts.services import codes as code_service
+
+from .web import acting_user, db_session, get_store
+
+bp = Blueprint("codes", __name__)
+
+
+class EmptyForm(FlaskForm):
+    """A form with only its CSRF token: for buttons that POST."""
+
+
+@bp.get("/")
+def index() -> Any:
+    codes = code_service.list_codes(db_session())
+    return render_template("codes/index.html", codes=codes)
+
+
+@bp.get("/c/<code_slug>")
+def show(code_slug: str) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    overview = code_service.overview(db, store, code, user, request.args.get("rev"))
+    return render_template(
+        "codes/show.html", code=code, overview=overview, form=EmptyForm()
+    )
+
+
+@bp.post("/c/<code_slug>/iterations/<tag>/visibility")
+@login_required
+def visibility(code_slug: str, tag: str) -> Any:
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    public = request.form.get("public") == "1"
+    code_service.set_public(db, code, acting_user(), tag, public)
+    flash(
+        f"{tag} is now {'public' if public else 'visible to participants only'}.",
+        "info",
+    )
+    return redirect(url_for("codes.show", code_slug=code_slug))

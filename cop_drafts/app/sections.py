@@ -1,0 +1,66 @@
+"""A section rendered at any version, its history and its blame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from cop_drafts.services import codes as code_service
+from cop_drafts.store.errors import NotFound
+
+from .web import acting_user, cache, db_session, get_store
+
+bp = Blueprint("sections", __name__)
+
+
+def _context(code_slug: str, path: str) -> dict[str, Any]:
+    """Code, store and resolved version for a section request."""
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    rev = request.args.get("rev") or code_service.default_rev(db, code, user)
+    if rev is None:
+        raise NotFound("no published iteration of this Code is public")
+    version = code_service.resolve_version(db, store, code, user, rev.strip())
+    section = store.get_section(version.commit_id, path)
+    return {
+        "code": code,
+        "store": store,
+        "version": version,
+        "section": section,
+        "iterations": code_service.iterations(db, code, user),
+        "branches": store.branches() if user is not None else [],
+        "sections": store.sections(version.commit_id),
+        "path": path,
+    }
+
+
+@bp.get("/c/<code_slug>/s/<path:path>")
+def show(code_slug: str, path: str) -> Any:
+    ctx = _context(code_slug, path)
+    if request.args.get("rev", "").strip() != request.args.get("rev", ""):
+        return redirect(
+            url_for(
+                "sections.show", code_slug=code_slug, path=path, rev=ctx["version"].rev
+            )
+        )
+    page = code_service.section_page(ctx["store"], cache(), ctx["version"], path)
+    return render_template("sections/show.html", page=page, **ctx)
+
+
+@bp.get("/c/<code_slug>/history/<path:path>")
+@login_required
+def history(code_slug: str, path: str) -> Any:
+    ctx = _context(code_slug, path)
+    commits = code_service.history(ctx["store"], ctx["version"], path)
+    return render_template("sections/history.html", commits=commits, **ctx)
+
+
+@bp.get("/c/<code_slug>/blame/<path:path>")
+@login_required
+def blame(code_slug: str, path: str) -> Any:
+    ctx = _context(code_slug, path)
+    lines = code_service.blame(ctx["store"], cache(), ctx["version"], path)
+    return render_template("sections/blame.html", lines=lines, **ctx)

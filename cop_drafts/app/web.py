@@ -1,0 +1,127 @@
+"""Per-request resources (database session, stores, caches) and template helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+from jinja2 import StrictUndefined
+from sqlalchemy.orm import Session, sessionmaker
+
+from cop_drafts import __version__
+from cop_drafts.cache import FileCache
+from cop_drafts.config import Settings
+from cop_drafts.db.models import (
+    CATEGORY_LABELS,
+    ROLE_LABELS,
+    WG_ROLE_LABELS,
+    User,
+)
+from cop_drafts.services import codes as code_service
+from cop_drafts.services.permissions import Action, can
+from cop_drafts.store.repo import DraftStore
+
+from .extensions import login_manager
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def settings() -> Settings:
+    """The running app's settings."""
+    value: Settings = current_app.config["SETTINGS"]
+    return value
+
+
+def db_session() -> Session:
+    """This request's database session (opened on first use)."""
+    if "db" not in g:
+        factory: sessionmaker[Session] = current_app.extensions["cop_drafts.sessions"]
+        g.db = factory()
+    session: Session = g.db
+    return session
+
+
+def get_store(slug: str) -> DraftStore:
+    """This request's store of Code `slug`; closed on teardown."""
+    stores: dict[str, DraftStore] = g.setdefault("stores", {})
+    if slug not in stores:
+        stores[slug] = code_service.open_store(settings(), slug)
+    return stores[slug]
+
+
+def cache() -> FileCache:
+    """The cache of rendered HTML, blame and diffs."""
+    return FileCache(settings().cache_dir)
+
+
+def acting_user() -> User | None:
+    """The logged-in User, or None for a public visitor."""
+    if current_user.is_authenticated:
+        user: User = current_user.user
+        return user
+    return None
+
+
+def _teardown(_exc: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+    for store in g.pop("stores", {}).values():
+        store.close()
+
+
+def brussels(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """A UTC time shown in Brussels time."""
+    if value is None:
+        return ""
+    return value.astimezone(BRUSSELS).strftime(fmt)
+
+
+def configure(app: Flask, config: Settings) -> None:
+    """Template settings, filters, globals and request teardown."""
+    if config.testing or app.debug:
+        app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.filters["brussels"] = brussels
+    app.jinja_env.globals.update(
+        ROLE_LABELS=ROLE_LABELS,
+        WG_ROLE_LABELS=WG_ROLE_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        Action=Action,
+        app_version=__version__,
+    )
+    app.teardown_appcontext(_teardown)
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        user = acting_user()
+        return {"me": user, "can": lambda action, wg=None: can(user, action, wg=wg)}
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        # No inline scripts anywhere, so the policy can forbid them outright.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> Any:
+    from .auth import LoginUser, session_matches
+
+    user_id = session_id.partition("-")[0]
+    if not user_id.isdigit():
+        return None
+    user = db_session().get(User, int(user_id))
+    if user is None or not user.is_active or not user.password_hash:
+        return None
+    return LoginUser(user) if session_matches(user, session_id) else None

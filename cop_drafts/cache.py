@@ -1,0 +1,53 @@
+"""A file cache for results keyed by immutable ids (commit, blob, versions).
+
+Entries are written to a temporary file and renamed into place, so readers
+in other workers never see half an entry; a lost entry is only recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+class FileCache:
+    """Bytes by string key under one folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.root / digest[:2] / digest[2:]
+
+    def get(self, key: str) -> bytes | None:
+        """The cached bytes for `key`, or None."""
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store `data` for `key` atomically."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def text(self, key: str, compute: Callable[[], str]) -> str:
+        """Cached text for `key`, computing and storing it on a miss."""
+        data = self.get(key)
+        if data is not None:
+            return data.decode("utf-8")
+        value = compute()
+        self.put(key, value.encode("utf-8"))
+        return value

@@ -1,0 +1,271 @@
+"""The ``cop-drafts`` command line: set up, seed, serve and administer."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from cop_drafts.config import CHECKOUT, SECRET_FILE, Settings, load_settings
+from cop_drafts.db.models import CATEGORY_LABELS, ROLE_LABELS, Category, Role, WgRole
+from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
+from cop_drafts.services import accounts, codes, demo
+from cop_drafts.services.errors import ServiceError, ValidationError
+from cop_drafts.store.errors import StoreError
+from cop_drafts.store.repo import Person
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Domain errors become one clear line and exit status 1."""
+    try:
+        yield
+    except ValidationError as error:
+        details = "; ".join(error.fields.values())
+        raise click.ClickException(f"{error} {details}".strip()) from error
+    except (ServiceError, StoreError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _ensure_secret(settings: Settings) -> None:
+    path = settings.data_dir / SECRET_FILE
+    if settings.secret_key or path.exists():
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+
+
+@click.group()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data folder (default: ./instance or $COP_DRAFTS_DATA).",
+)
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """Draft, comment on and publish a Code of Practice kept in git."""
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir.resolve()
+    ctx.obj = load_settings(overrides)
+
+
+@main.command("migrate")
+@click.pass_obj
+def migrate(settings: Settings) -> None:
+    """Create or upgrade the database schema."""
+    upgrade(settings.database_url)
+    click.echo("Database schema is up to date.")
+
+
+@main.command("init")
+@click.argument("slug")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--author", default="Coordinating Chair", show_default=True)
+@click.option("--email", default="coordinator@example.org", show_default=True)
+@click.pass_obj
+def init(settings: Settings, slug: str, folder: Path, author: str, email: str) -> None:
+    """Create Code SLUG from FOLDER (code.toml and one Markdown file per section)."""
+    _ensure_secret(settings)
+    with _session(settings) as db, _errors():
+        code = codes.create_code(
+            db,
+            settings,
+            slug,
+            folder,
+            author=Person(author, email),
+            message=f"Create the Code from {folder.name}",
+        )
+    click.echo(f"Created {code.title!r} as {slug} in {settings.codes_dir}")
+
+
+@main.command("demo")
+@click.option(
+    "--drafts",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=CHECKOUT / "drafts",
+    show_default=True,
+)
+@click.pass_obj
+def demo_command(settings: Settings, drafts: Path) -> None:
+    """Build the demo Code from drafts/ and seed one account per role (idempotent)."""
+    _ensure_secret(settings)
+    with _session(settings) as db, _errors():
+        code = demo.build_demo(db, settings, drafts)
+        seeded = demo.seed_accounts(db, drafts)
+    click.echo("Demo Code: " + ("built." if code else "already there, kept."))
+    click.echo(f"Accounts (password for all: {demo.DEMO_PASSWORD}):")
+    for account, user, created in seeded:
+        wgs = ", ".join(
+            f"WG{wg} {role.value.replace('_', '-')}"
+            for wg, role in account.memberships
+            if role != WgRole.MEMBER
+        )
+        if not wgs and account.memberships:
+            wgs = "member of " + ", ".join(f"WG{wg}" for wg, _ in account.memberships)
+        label = ROLE_LABELS[account.role]
+        note = "" if created else " (existing)"
+        click.echo(f"  {user.email:<40} {label:<22} {wgs}{note}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=4, show_default=True, type=int)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    from cop_drafts.app import create_app
+
+    upgrade(settings.database_url)
+    app = create_app({"data_dir": settings.data_dir})
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self) -> Any:
+            return app
+
+    click.echo(f"Serving on http://{host}:{port}  (Ctrl-C to stop)")
+    _Server().run()
+
+
+@main.group("users")
+def users() -> None:
+    """List, add and invite people."""
+
+
+def _person(
+    email: str,
+    name: str,
+    role: str,
+    category: str | None,
+    organisation: str | None,
+    wg: tuple[str, ...],
+) -> accounts.NewPerson:
+    memberships = []
+    for item in wg:
+        number, _, wg_role = item.partition(":")
+        if not number.isdigit():
+            raise click.BadParameter(
+                f"{item!r}: use N or N:chair|vice_chair|member", param_hint="--wg"
+            )
+        try:
+            memberships.append((int(number), WgRole(wg_role or "member")))
+        except ValueError as error:
+            raise click.BadParameter(
+                f"unknown Working Group role in {item!r}", param_hint="--wg"
+            ) from error
+    return accounts.NewPerson(
+        email,
+        name,
+        Role(role),
+        Category(category) if category else None,
+        organisation,
+        tuple(memberships),
+    )
+
+
+_ROLE = click.Choice([r.value for r in Role])
+_CATEGORY = click.Choice([c.value for c in Category])
+
+
+@users.command("add")
+@click.argument("email")
+@click.argument("name")
+@click.option("--role", type=_ROLE, default=Role.PARTICIPANT.value, show_default=True)
+@click.option("--category", type=_CATEGORY)
+@click.option("--organisation")
+@click.option("--wg", multiple=True, help="N or N:chair|vice_chair|member; repeat.")
+@click.password_option(help="At least 12 characters (asked when not given).")
+@click.pass_obj
+def users_add(
+    settings: Settings,
+    email: str,
+    name: str,
+    role: str,
+    category: str | None,
+    organisation: str | None,
+    wg: tuple[str, ...],
+    password: str,
+) -> None:
+    """Create an account with a password."""
+    person = _person(email, name, role, category, organisation, wg)
+    with _session(settings) as db, _errors():
+        user = accounts.create_user(db, person, password=password, actor=None)
+    click.echo(f"Created {user.email} ({ROLE_LABELS[user.role]}).")
+
+
+@users.command("invite")
+@click.argument("email")
+@click.argument("name")
+@click.option("--role", type=_ROLE, default=Role.PARTICIPANT.value, show_default=True)
+@click.option("--category", type=_CATEGORY)
+@click.option("--organisation")
+@click.option("--wg", multiple=True, help="N or N:chair|vice_chair|member; repeat.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@click.pass_obj
+def users_invite(
+    settings: Settings,
+    email: str,
+    name: str,
+    role: str,
+    category: str | None,
+    organisation: str | None,
+    wg: tuple[str, ...],
+    base_url: str,
+) -> None:
+    """Create an account and print its one-time invitation link."""
+    person = _person(email, name, role, category, organisation, wg)
+    with _session(settings) as db, _errors():
+        user, token = accounts.invite(
+            db, None, person, days=settings.invitation_days, enforce=False
+        )
+    click.echo(f"Invitation for {user.email}, valid {settings.invitation_days} days:")
+    click.echo(f"{base_url.rstrip('/')}/invite/{token}")
+
+
+@users.command("list")
+@click.pass_obj
+def users_list(settings: Settings) -> None:
+    """List every account."""
+    with _session(settings) as db:
+        for user in accounts.list_users(db):
+            wgs = ",".join(f"{m.wg}:{m.wg_role.value}" for m in user.memberships)
+            category = CATEGORY_LABELS[user.category] if user.category else ""
+            state = "active" if user.password_hash else "invited"
+            click.echo(
+                f"{user.email:<40} {user.role.value:<12} {state:<8} "
+                f"{wgs:<30} {category}"
+            )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

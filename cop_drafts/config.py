@@ -1,0 +1,85 @@
+"""Settings: defaults, overridden by the environment, then by a dict (tests)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app and the CLI need to know about where things live."""
+
+    data_dir: Path = field(default_factory=lambda: Path("instance").resolve())
+    database_url: str = ""
+    secret_key: str = ""
+    web_dir: Path = CHECKOUT / "web"
+    testing: bool = False
+    https: bool = False
+    max_upload_bytes: int = 2 * 1024 * 1024
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    invitation_days: int = 14
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def codes_dir(self) -> Path:
+        """Where the bare repositories live: one ``<slug>.git`` per Code."""
+        return self.data_dir / "codes"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Rendered HTML, blame and diffs, keyed by immutable commit ids."""
+        return self.data_dir / "cache"
+
+    def as_flask_config(self) -> dict[str, Any]:
+        """The Flask config mapping for these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "MAX_CONTENT_LENGTH": self.max_upload_bytes + 64 * 1024,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.https,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.https,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "SETTINGS": self,
+            **self.extra,
+        }
+
+
+def _read_secret(data_dir: Path) -> str:
+    path = data_dir / SECRET_FILE
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Defaults <- environment (COP_DRAFTS_*, DATABASE_URL, SECRET_KEY) <- dict."""
+    env = os.environ
+    values: dict[str, Any] = {}
+    if "COP_DRAFTS_DATA" in env:
+        values["data_dir"] = Path(env["COP_DRAFTS_DATA"]).resolve()
+    if env.get("DATABASE_URL"):
+        values["database_url"] = env["DATABASE_URL"]
+    if env.get("SECRET_KEY"):
+        values["secret_key"] = env["SECRET_KEY"]
+    if env.get("COP_DRAFTS_WEB_DIR"):
+        values["web_dir"] = Path(env["COP_DRAFTS_WEB_DIR"]).resolve()
+    if env.get("COP_DRAFTS_HTTPS", "").lower() in {"1", "true", "yes"}:
+        values["https"] = True
+    values.update(overrides or {})
+    settings = replace(Settings(), **values)
+    if not settings.database_url:
+        url = f"sqlite:///{settings.data_dir / 'cop-drafts.db'}"
+        settings = replace(settings, database_url=url)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_read_secret(settings.data_dir))
+    return settings

@@ -1,0 +1,301 @@
+"""Codes: creating one from a folder, what a reader may see, section pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop_drafts.cache import FileCache
+from cop_drafts.config import Settings
+from cop_drafts.db.models import Code, Iteration, User
+from cop_drafts.store.errors import InvalidContent, NotFound, TagExists
+from cop_drafts.store.manifest import Manifest, SectionSpec
+from cop_drafts.store.refs import MAIN, check_rev, wg_branch
+from cop_drafts.store.repo import DraftStore, Person, import_folder
+from cop_drafts.store.values import BlameLine, BranchInfo, CommitInfo
+from cop_drafts.text.render import RENDER_VERSION, Heading, render
+
+from . import audit
+from .permissions import Action, require
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A resolved version as a reader sees it: what they asked and what it is."""
+
+    rev: str
+    commit_id: str
+    label: str
+    is_iteration: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SectionPage:
+    """A section rendered at one version."""
+
+    section: SectionSpec
+    version: Version
+    html: Markup
+    headings: tuple[Heading, ...]
+    line_count: int
+    is_utf8: bool
+
+
+def store_path(settings: Settings, slug: str) -> Path:
+    """Where the bare repository of Code `slug` lives."""
+    if not _SLUG.fullmatch(slug):
+        raise NotFound(f"no Code {slug!r}")
+    return settings.codes_dir / f"{slug}.git"
+
+
+def open_store(settings: Settings, slug: str) -> DraftStore:
+    """Open the store of Code `slug`. Raises NotFound."""
+    return DraftStore.open(store_path(settings, slug))
+
+
+def get_code(db: Session, slug: str) -> Code:
+    """The Code called `slug`. Raises NotFound."""
+    code = db.scalar(select(Code).where(Code.slug == slug))
+    if code is None:
+        raise NotFound(f"no Code {slug!r}")
+    return code
+
+
+def list_codes(db: Session) -> list[Code]:
+    """Every Code, by title."""
+    return list(db.scalars(select(Code).order_by(Code.title)))
+
+
+def create_code(
+    db: Session,
+    settings: Settings,
+    slug: str,
+    folder: Path,
+    *,
+    author: Person,
+    message: str,
+    actor: User | None = None,
+) -> Code:
+    """A new Code from a folder: store with ``main`` and ``wg/<n>``, DB row.
+
+    Raises InvalidContent (bad folder, slug taken).
+    """
+    if not _SLUG.fullmatch(slug):
+        raise InvalidContent(f"not a valid Code name: {slug!r} (use a-z, 0-9, -)")
+    if db.scalar(select(Code).where(Code.slug == slug)) is not None:
+        raise InvalidContent(f"a Code called {slug!r} exists")
+    files = import_folder(folder)
+    with DraftStore.init(store_path(settings, slug)) as store:
+        store.commit_files(MAIN, files, author, message)
+        manifest = store.manifest(MAIN)
+        for wg in manifest.wgs():
+            store.create_branch(wg_branch(wg), MAIN)
+    code = Code(slug=slug, title=manifest.title)
+    db.add(code)
+    db.flush()
+    audit.record(
+        db,
+        actor,
+        "code.create",
+        f"code:{slug}",
+        f"created Code {manifest.title!r} from {folder.name}",
+    )
+    db.commit()
+    return code
+
+
+def iterations(db: Session, code: Code, user: User | None) -> list[Iteration]:
+    """Published iterations the reader may see, oldest first."""
+    query = select(Iteration).where(Iteration.code_id == code.id)
+    if user is None:
+        query = query.where(Iteration.is_public.is_(True))
+    return list(db.scalars(query.order_by(Iteration.published_at, Iteration.id)))
+
+
+def default_rev(db: Session, code: Code, user: User | None) -> str | None:
+    """The newest iteration the reader may see; ``main`` for people logged in."""
+    visible = iterations(db, code, user)
+    if visible:
+        return visible[-1].tag
+    return MAIN if user is not None else None
+
+
+def resolve_version(
+    db: Session, store: DraftStore, code: Code, user: User | None, rev: str
+) -> Version:
+    """What `rev` names, if the reader may see it.
+
+    Anonymous visitors see public iterations only; anything else is NotFound
+    to them, as if it did not exist. Raises InvalidRev, NotFound.
+    """
+    check_rev(rev)
+    commit_id = store.resolve(rev)
+    visible = {it.commit_id: it for it in iterations(db, code, user)}
+    by_tag = {it.tag: it for it in visible.values()}
+    iteration = by_tag.get(rev) or visible.get(commit_id)
+    if user is None and iteration is None:
+        raise NotFound("this version is not published")
+    if iteration is not None and rev in (iteration.tag, commit_id):
+        return Version(rev, commit_id, iteration.tag, True)
+    label = rev if not rev.startswith(commit_id[: len(rev)]) else commit_id[:10]
+    return Version(rev, commit_id, label, iteration is not None)
+
+
+def section_page(
+    store: DraftStore, cache: FileCache, version: Version, path: str
+) -> SectionPage:
+    """The section at `path` rendered at `version`, cached per blob.
+
+    Raises NotFound.
+    """
+    section = store.get_section(version.commit_id, path)
+    file = store.read(version.commit_id, path)
+    key = f"render/{RENDER_VERSION}/{file.blob_id}"
+    raw = cache.get(key)
+    if raw is None:
+        rendered = render(file.text)
+        payload = {
+            "html": rendered.html,
+            "headings": [
+                [h.level, h.text, h.slug, h.line_start] for h in rendered.headings
+            ],
+        }
+        raw = json.dumps(payload).encode()
+        cache.put(key, raw)
+    data = json.loads(raw)
+    headings = tuple(Heading(*h) for h in data["headings"])
+    # Sanitised by text.render before it was cached; the cache is ours alone.
+    return SectionPage(
+        section,
+        version,
+        Markup(data["html"]),
+        headings,
+        file.text.count("\n"),
+        file.is_utf8,
+    )
+
+
+def blame(
+    store: DraftStore, cache: FileCache, version: Version, path: str
+) -> list[BlameLine]:
+    """Blame of `path` at the version, cached per commit and path."""
+    from datetime import datetime
+
+    store.get_section(version.commit_id, path)
+    key = f"blame/1/{version.commit_id}/{path}"
+    raw = cache.get(key)
+    if raw is not None:
+        return [
+            BlameLine(n, t, c, a, datetime.fromisoformat(w))
+            for n, t, c, a, w in json.loads(raw)
+        ]
+    lines = store.blame(version.commit_id, path)
+    cache.put(
+        key,
+        json.dumps(
+            [
+                [b.line, b.text, b.commit_id, b.author_name, b.time.isoformat()]
+                for b in lines
+            ]
+        ).encode(),
+    )
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The Code's front page: manifest, iterations and branches."""
+
+    manifest: Manifest
+    version: Version
+    iterations: list[Iteration]
+    branches: list[BranchInfo]
+
+
+def overview(
+    db: Session, store: DraftStore, code: Code, user: User | None, rev: str | None
+) -> Overview | None:
+    """What the reader sees of the Code; None when nothing is visible to them."""
+    rev = rev or default_rev(db, code, user)
+    if rev is None:
+        return None
+    version = resolve_version(db, store, code, user, rev)
+    branches = store.branches() if user is not None else []
+    return Overview(
+        store.manifest(version.commit_id), version, iterations(db, code, user), branches
+    )
+
+
+def history(store: DraftStore, version: Version, path: str) -> list[CommitInfo]:
+    """Commits that changed the section, newest first. Raises NotFound."""
+    store.get_section(version.commit_id, path)
+    return store.history(version.commit_id, path)
+
+
+def publish(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    actor: User | None,
+    tag: str,
+    message: str,
+    *,
+    enforce: bool = True,
+    tagger: Person | None = None,
+) -> Iteration:
+    """Tag ``main`` as published iteration `tag`. Raises PermissionDenied, TagExists."""
+    if enforce:
+        require(actor, Action.PUBLISH)
+    existing = db.scalar(
+        select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == tag)
+    )
+    if existing is not None:
+        raise TagExists(f"iteration {tag} already exists; tags never move")
+    if tagger is None:
+        if actor is None:
+            raise InvalidContent("a tag needs a tagger")
+        tagger = Person(actor.name, actor.email)
+    info = store.create_tag(tag, MAIN, tagger, message)
+    iteration = Iteration(
+        code_id=code.id, tag=tag, commit_id=info.commit_id, published_at=info.time
+    )
+    db.add(iteration)
+    audit.record(
+        db,
+        actor,
+        "iteration.publish",
+        f"code:{code.slug}@{tag}",
+        f"published {tag} ({info.commit_id[:10]})",
+    )
+    db.commit()
+    return iteration
+
+
+def set_public(
+    db: Session, code: Code, actor: User | None, tag: str, public: bool
+) -> Iteration:
+    """Mark an iteration public or not. Raises PermissionDenied, NotFound."""
+    require(actor, Action.PUBLISH)
+    iteration = db.scalar(
+        select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == tag)
+    )
+    if iteration is None:
+        raise NotFound(f"no iteration {tag}")
+    iteration.is_public = public
+    audit.record(
+        db,
+        actor,
+        "iteration.visibility",
+        f"code:{code.slug}@{tag}",
+        f"{tag} {'public' if public else 'not public'}",
+    )
+    db.commit()
+    return iteration

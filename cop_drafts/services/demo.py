@@ -1,0 +1,321 @@
+"""The demo: a Code with a true history built from drafts/, and seeded accounts.
+
+drafts/ holds three complete iterations; history.toml says which Chair made
+which part of each change. The builder replays them as commits on the
+Working Group branches, consolidates into ``main`` and tags each iteration,
+so that history, blame, diffs and moving comments have real material.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cop_drafts.config import Settings
+from cop_drafts.db.models import Category, Code, Role, User, WgRole
+from cop_drafts.store.errors import InvalidContent, NoChange
+from cop_drafts.store.manifest import MANIFEST
+from cop_drafts.store.refs import MAIN, wg_branch
+from cop_drafts.store.repo import DraftStore, Person, import_folder
+
+from . import accounts, codes
+
+DEMO_SLUG = "gpai-code"
+DEMO_PASSWORD = "demo-password-2026"
+DOMAIN = "demo.cop-drafts.eu"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    """One seeded login."""
+
+    key: str
+    role: Role
+    memberships: tuple[tuple[int, WgRole], ...] = ()
+    category: Category | None = None
+    organisation: str | None = None
+    name: str = ""
+
+    @property
+    def email(self) -> str:
+        """The login of this account."""
+        return f"{self.key}@{DOMAIN}"
+
+
+def _chairs() -> list[DemoAccount]:
+    out = []
+    for wg in range(1, 5):
+        out.append(
+            DemoAccount(
+                f"wg{wg}-chair", Role.CHAIR, ((wg, WgRole.CHAIR),), Category.INSTITUTION
+            )
+        )
+        out.append(
+            DemoAccount(
+                f"wg{wg}-vice",
+                Role.CHAIR,
+                ((wg, WgRole.VICE_CHAIR),),
+                Category.INSTITUTION,
+            )
+        )
+    return out
+
+
+ALL_WGS = tuple((wg, WgRole.MEMBER) for wg in range(1, 5))
+ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount("ai-office", Role.AI_OFFICE, (), Category.INSTITUTION, "AI Office"),
+    DemoAccount("coordinator", Role.COORDINATOR, (), Category.INSTITUTION),
+    *_chairs(),
+    DemoAccount(
+        "provider",
+        Role.PARTICIPANT,
+        ALL_WGS,
+        Category.MODEL_PROVIDER,
+        "Northwind Models SE",
+        "Mara Lindqvist",
+    ),
+    DemoAccount(
+        "downstream",
+        Role.PARTICIPANT,
+        ((1, WgRole.MEMBER), (3, WgRole.MEMBER)),
+        Category.DOWNSTREAM_PROVIDER,
+        "Quayside Apps GmbH",
+        "Tomás Ferreira",
+    ),
+    DemoAccount(
+        "industry",
+        Role.PARTICIPANT,
+        ((4, WgRole.MEMBER),),
+        Category.INDUSTRY,
+        "European Software Alliance",
+        "Ingrid Vos",
+    ),
+    DemoAccount(
+        "civil-society",
+        Role.PARTICIPANT,
+        ALL_WGS,
+        Category.CIVIL_SOCIETY,
+        "Digital Rights Forum",
+        "Amadou Diallo",
+    ),
+    DemoAccount(
+        "rightsholder",
+        Role.PARTICIPANT,
+        ((1, WgRole.MEMBER),),
+        Category.RIGHTSHOLDER,
+        "Authors and Publishers Council",
+        "Clara Benedetti",
+    ),
+    DemoAccount(
+        "academic",
+        Role.PARTICIPANT,
+        ((2, WgRole.MEMBER), (3, WgRole.MEMBER)),
+        Category.ACADEMIA,
+        "Independent expert",
+        "Prof. Jonas Weber",
+    ),
+    DemoAccount(
+        "observer",
+        Role.OBSERVER,
+        ALL_WGS,
+        Category.PUBLIC_BODY,
+        "Ministry of Digital Affairs (Member State)",
+        "Helena Novak",
+    ),
+)
+
+
+def load_people(drafts: Path) -> dict[str, str]:
+    """Demo names by key from drafts/people.toml (empty when missing)."""
+    path = drafts / "people.toml"
+    if not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {
+        key: str(value.get("name", key))
+        for key, value in data.get("people", {}).items()
+    }
+
+
+def seed_accounts(db: Session, drafts: Path) -> list[tuple[DemoAccount, User, bool]]:
+    """Create every demo account that is missing; (account, user, created)."""
+    names = load_people(drafts)
+    out = []
+    for account in ACCOUNTS:
+        user = accounts.find_user(db, account.email)
+        created = user is None
+        if user is None:
+            name = account.name or names.get(account.key) or account.key
+            person = accounts.NewPerson(
+                account.email,
+                name,
+                account.role,
+                account.category,
+                account.organisation,
+                account.memberships,
+            )
+            user = accounts.create_user(db, person, password=DEMO_PASSWORD, actor=None)
+        out.append((account, user, created))
+    return out
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _partial(old: str, new: str, parts: int) -> list[str]:
+    """Texts stepping from `old` to `new` in `parts` steps, hunks in order."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    changes = [i for i, op in enumerate(ops) if op[0] != "equal"]
+    if not changes:
+        return []
+    parts = max(1, min(parts, len(changes)))
+    steps = []
+    for step in range(1, parts + 1):
+        applied = set(changes[: round(len(changes) * step / parts)])
+        text = []
+        for i, (tag, i1, i2, j1, j2) in enumerate(ops):
+            text.extend(b[j1:j2] if (tag == "equal" or i in applied) else a[i1:i2])
+        steps.append("".join(text))
+    return steps
+
+
+class _Builder:
+    """Replays drafts/ into a store: commits by Chairs, consolidation, tags."""
+
+    def __init__(self, store: DraftStore, drafts: Path, people: dict[str, str]):
+        self.store, self.drafts, self.people = store, drafts, people
+
+    def person(self, key: str, when: datetime) -> Person:
+        return Person(self.people.get(key, key), f"{key}@{DOMAIN}", when)
+
+    def replay(self, previous: str, iteration: dict[str, Any]) -> None:
+        tag = iteration["tag"]
+        old_files = import_folder(self.drafts / previous)
+        new_files = import_folder(self.drafts / tag)
+        manifest = self.store.manifest(MAIN)
+        commits = iteration.get("commits", [])
+        last = _when(iteration["date"]) - timedelta(hours=2)
+        for path in new_files:
+            if path == MANIFEST:
+                continue
+            entries = [c for c in commits if c["file"] == path]
+            spec = manifest.find_section(path)
+            branch = wg_branch(spec.wg) if spec and spec.wg else MAIN
+            default = {
+                "author": "coordinator",
+                "date": last.isoformat(),
+                "message": f"Update {path} for {tag}",
+            }
+            steps = _partial(
+                old_files.get(path, ""), new_files[path], len(entries) or 1
+            )
+            for step, entry in zip(steps, entries or [default], strict=False):
+                when = _when(entry["date"])
+                base = self.store.resolve(branch)
+                try:
+                    self.store.save(
+                        branch,
+                        path,
+                        step,
+                        base=base,
+                        author=self.person(entry["author"], when),
+                        message=entry["message"],
+                    )
+                except NoChange:
+                    continue
+        self.consolidate(
+            tag, manifest.wgs(), _when(iteration["date"]), new_files[MANIFEST]
+        )
+
+    def consolidate(
+        self, tag: str, wgs: tuple[int, ...], when: datetime, manifest_text: str
+    ) -> None:
+        coordinator = self.person("coordinator", when - timedelta(hours=1))
+        for wg in wgs:
+            try:
+                self.store.merge(
+                    wg_branch(wg),
+                    MAIN,
+                    author=coordinator,
+                    message=f"Consolidate Working Group {wg} for {tag}",
+                )
+            except NoChange:
+                pass
+        base = self.store.resolve(MAIN)
+        try:
+            self.store.save(
+                MAIN,
+                MANIFEST,
+                manifest_text,
+                base=base,
+                author=coordinator,
+                message=f"Update section list for {tag}",
+            )
+        except NoChange:
+            pass
+        for wg in wgs:
+            self.store.sync(
+                wg_branch(wg),
+                source=MAIN,
+                author=coordinator,
+                message=f"Bring consolidated {tag} into wg/{wg}",
+            )
+
+
+def build_demo(db: Session, settings: Settings, drafts: Path) -> Code | None:
+    """Create the demo Code from `drafts` unless it exists; None when it did.
+
+    Raises InvalidContent when drafts/ is incomplete.
+    """
+    if codes.list_codes(db) and any(c.slug == DEMO_SLUG for c in codes.list_codes(db)):
+        return None
+    history_file = drafts / "history.toml"
+    if not history_file.is_file():
+        raise InvalidContent(f"{history_file} is missing")
+    history = tomllib.loads(history_file.read_text(encoding="utf-8"))["iterations"]
+    people = load_people(drafts)
+    first = history[0]
+    when = _when(first["date"])
+    coordinator = Person(
+        people.get("coordinator", "coordinator"),
+        f"coordinator@{DOMAIN}",
+        when - timedelta(days=7),
+    )
+    code = codes.create_code(
+        db,
+        settings,
+        DEMO_SLUG,
+        drafts / first["tag"],
+        author=coordinator,
+        message="Structure of the Code and first text of every section",
+    )
+    office = Person(people.get("ai-office", "AI Office"), f"ai-office@{DOMAIN}")
+    with codes.open_store(settings, DEMO_SLUG) as store:
+        builder = _Builder(store, drafts, people)
+        previous = first["tag"]
+        for iteration in history:
+            if iteration is not first:
+                builder.replay(previous, iteration)
+                previous = iteration["tag"]
+            tagger = Person(office.name, office.email, _when(iteration["date"]))
+            codes.publish(
+                db,
+                store,
+                code,
+                None,
+                iteration["tag"],
+                iteration.get("message", iteration["tag"]),
+                enforce=False,
+                tagger=tagger,
+            )
+    return code

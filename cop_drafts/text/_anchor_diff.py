@@ -1,0 +1,247 @@
+"""Old→new alignment used to relocate anchors: a bounded token diff and a
+position map from old offsets to new offsets (helper of `anchor.py`)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import dataclass
+
+from diff_match_patch import diff_match_patch
+
+# Words, whitespace runs and single punctuation marks: joined again they give
+# back the text, so token offsets are exact character offsets.
+TOKEN_RE = re.compile(r"\w+|\s+|[^\w\s]")
+
+# Gaps whose sizes multiply to at most this are aligned exactly with
+# diff-match-patch; larger gaps are split on tokens unique to both sides
+# (patience diff) first. This keeps the whole diff near-linear: the plain
+# Myers diff of a heavily rewritten 160 KB section does not finish in a second.
+_SMALL_GAP = 16 * 16
+# A gap without unique tokens is still diffed exactly up to this size;
+# above it, it stays one changed block (the fuzzy search takes over there).
+_MEDIUM_GAP = 32 * 32
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One stretch of the alignment: equal text, or old text replaced by new."""
+
+    old_start: int
+    old_end: int
+    new_start: int
+    new_end: int
+    equal: bool
+
+
+def _encode(
+    text: str, table: dict[str, int]
+) -> tuple[list[int], list[int]]:
+    """Token ids and token start offsets of `text` (plus the end offset)."""
+    ids: list[int] = []
+    starts: list[int] = []
+    for match in TOKEN_RE.finditer(text):
+        token = match.group()
+        ident = table.get(token)
+        if ident is None:
+            ident = len(table)
+            table[token] = ident
+        ids.append(ident)
+        starts.append(match.start())
+    starts.append(len(text))
+    return ids, starts
+
+
+def _as_chars(ids: list[int]) -> str:
+    """One character per token id, for diff-match-patch (skipping surrogates)."""
+    return "".join(chr(i + 0x800 if i >= 0xD800 else i) for i in ids)
+
+
+def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Longest chain of `pairs` (sorted by first item) increasing in the second."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    back: list[int] = [-1] * len(pairs)
+    for i, (_, b) in enumerate(pairs):
+        k = bisect_left(tails, b)
+        if k == len(tails):
+            tails.append(b)
+            tail_index.append(i)
+        else:
+            tails[k] = b
+            tail_index[k] = i
+        back[i] = tail_index[k - 1] if k else -1
+    chain: list[tuple[int, int]] = []
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        chain.append(pairs[i])
+        i = back[i]
+    chain.reverse()
+    return chain
+
+
+class _TokenDiff:
+    """Patience-style diff of two token id lists into equal/changed runs."""
+
+    def __init__(self, a: list[int], b: list[int]) -> None:
+        self.a = a
+        self.b = b
+        self.dmp = diff_match_patch()
+        self.dmp.Diff_Timeout = 0.0  # bounded by gap size, not by the clock
+        self.runs: list[tuple[int, int, int, int, bool]] = []
+
+    def run(self) -> list[tuple[int, int, int, int, bool]]:
+        """Equal and changed runs in token indices, in order, merged."""
+        # An explicit stack keeps deep recursions off the Python call stack;
+        # tasks are pushed in reverse so runs come out in order.
+        stack: list[tuple[int, int, int, int, int]] = [
+            (0, len(self.a), 0, len(self.b), 0)
+        ]
+        while stack:
+            alo, ahi, blo, bhi, kind = stack.pop()
+            if kind == 1:
+                self._emit(alo, ahi, blo, bhi, True)
+            else:
+                stack.extend(reversed(self._split(alo, ahi, blo, bhi)))
+        return self.runs
+
+    def _emit(self, alo: int, ahi: int, blo: int, bhi: int, equal: bool) -> None:
+        if alo == ahi and blo == bhi:
+            return
+        if self.runs and self.runs[-1][4] == equal:
+            last = self.runs[-1]
+            self.runs[-1] = (last[0], ahi, last[2], bhi, equal)
+        else:
+            self.runs.append((alo, ahi, blo, bhi, equal))
+
+    def _split(
+        self, alo: int, ahi: int, blo: int, bhi: int
+    ) -> list[tuple[int, int, int, int, int]]:
+        """Emit what is settled now; return sub-tasks (kind 1 = equal run)."""
+        a, b = self.a, self.b
+        head = 0
+        while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+            head += 1
+        self._emit(alo, alo + head, blo, blo + head, True)
+        alo += head
+        blo += head
+        tail = 0
+        while ahi - tail > alo and bhi - tail > blo and a[ahi - tail - 1] == b[bhi - tail - 1]:
+            tail += 1
+        ahi -= tail
+        bhi -= tail
+        tasks: list[tuple[int, int, int, int, int]] = []
+        size = (ahi - alo) * (bhi - blo)
+        if size == 0:
+            self._emit(alo, ahi, blo, bhi, False)
+        elif size <= _SMALL_GAP:
+            self._dmp(alo, ahi, blo, bhi)
+        else:
+            anchors = self._anchors(alo, ahi, blo, bhi)
+            if anchors:
+                pa, pb = alo, blo
+                for ia, ib in anchors:
+                    tasks.append((pa, ia, pb, ib, 0))
+                    tasks.append((ia, ia + 1, ib, ib + 1, 1))
+                    pa, pb = ia + 1, ib + 1
+                tasks.append((pa, ahi, pb, bhi, 0))
+            elif size <= _MEDIUM_GAP:
+                self._dmp(alo, ahi, blo, bhi)
+            else:
+                self._emit(alo, ahi, blo, bhi, False)
+        if tail:
+            tasks.append((ahi, ahi + tail, bhi, bhi + tail, 1))
+        return tasks
+
+    def _anchors(self, alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
+        """Tokens occurring once on each side, longest order-preserving chain."""
+        count_a = Counter(self.a[alo:ahi])
+        count_b = Counter(self.b[blo:bhi])
+        where_b = {
+            tok: blo + i
+            for i, tok in enumerate(self.b[blo:bhi])
+            if count_b[tok] == 1 and count_a.get(tok) == 1
+        }
+        pairs = [
+            (alo + i, where_b[tok])
+            for i, tok in enumerate(self.a[alo:ahi])
+            if tok in where_b
+        ]
+        return _lis(pairs)
+
+    def _dmp(self, alo: int, ahi: int, blo: int, bhi: int) -> None:
+        diffs = self.dmp.diff_main(
+            _as_chars(self.a[alo:ahi]), _as_chars(self.b[blo:bhi]), False
+        )
+        ia, ib = alo, blo
+        for op, chunk in diffs:
+            n = len(chunk)
+            if op == 0:
+                self._emit(ia, ia + n, ib, ib + n, True)
+                ia += n
+                ib += n
+            elif op < 0:
+                self._emit(ia, ia + n, ib, ib, False)
+                ia += n
+            else:
+                self._emit(ia, ia, ib, ib + n, False)
+                ib += n
+
+
+class Alignment:
+    """Alignment of `old` with `new`, mapping old offsets to new offsets."""
+
+    __slots__ = ("old", "new", "segments", "_old_starts", "_old_ends")
+
+    def __init__(self, old: str, new: str) -> None:
+        self.old = old
+        self.new = new
+        table: dict[str, int] = {}
+        a, a_pos = _encode(old, table)
+        b, b_pos = _encode(new, table)
+        self.segments: list[Segment] = [
+            Segment(a_pos[alo], a_pos[ahi], b_pos[blo], b_pos[bhi], equal)
+            for alo, ahi, blo, bhi, equal in _TokenDiff(a, b).run()
+        ]
+        if not self.segments:
+            self.segments = [Segment(0, len(old), 0, len(new), old == new)]
+        self._old_starts = [s.old_start for s in self.segments]
+        self._old_ends = [s.old_end for s in self.segments]
+
+    def segment_at(self, pos: int) -> int:
+        """Index of the last segment whose old range starts at or before `pos`."""
+        return max(0, bisect_right(self._old_starts, pos) - 1)
+
+    def map_start(self, pos: int) -> int:
+        """New offset of an old span start: after any text inserted at `pos`."""
+        seg = self.segments[self.segment_at(pos)]
+        if not seg.old_start <= pos < seg.old_end:
+            return len(self.new)  # pos is the end of the old text
+        return _inside(seg, pos)
+
+    def map_end(self, pos: int) -> int:
+        """New offset of an old span end: before any text inserted at `pos`."""
+        i = bisect_left(self._old_ends, pos)
+        if i >= len(self.segments):
+            return len(self.new)
+        return _inside(self.segments[i], pos)
+
+    def equal_run(self, start: int, end: int) -> Segment | None:
+        """The equal segment holding old [start, end), if there is one."""
+        seg = self.segments[self.segment_at(start)]
+        if seg.equal and seg.old_start <= start and end <= seg.old_end:
+            return seg
+        return None
+
+
+def _inside(seg: Segment, pos: int) -> int:
+    """Map `pos` within `seg`: exact when equal, proportional when replaced."""
+    if seg.equal:
+        return seg.new_start + (pos - seg.old_start)
+    if pos <= seg.old_start:
+        return seg.new_start
+    if pos >= seg.old_end:
+        return seg.new_end
+    frac = (pos - seg.old_start) / (seg.old_end - seg.old_start)
+    return seg.new_start + round(frac * (seg.new_end - seg.new_start))

@@ -1,0 +1,161 @@
+"""Shared values and the one-pass line scan used by the Code consistency checks.
+
+Private to `cop_drafts.text.checks`; import the public names from there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How serious a finding is; errors should block consolidation."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionText:
+    """One section file of the Code: its POSIX path, display title and Markdown."""
+
+    path: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found by a check, located by 1-based inclusive lines."""
+
+    check: str
+    path: str
+    line_start: int
+    line_end: int
+    message: str
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """An ATX or setext heading: 1-based line, level 1-6 and its inline text."""
+
+    line: int
+    level: int
+    text: str
+
+
+_SLUG_JUNK = re.compile(r"[\W_]+")
+
+
+def heading_slug(text: str) -> str:
+    """Id the renderer gives a heading: lowercase, runs of non-alphanumerics -> '-'.
+
+    Leading and trailing dashes are stripped; the result may be empty.
+    """
+    return _SLUG_JUNK.sub("-", text.lower()).strip("-")
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:[>|*+-]|\d+[.)]|#|$)")
+
+
+class ScannedSection:
+    """A section split into lines, with code fences and headings found in one pass.
+
+    `in_code[i]` is True for line i+1 when it lies inside a fenced code block
+    (fence lines included). `unclosed_fence` is the line of a fence that never
+    closes, or 0.
+    """
+
+    __slots__ = (
+        "path",
+        "title",
+        "index",
+        "lines",
+        "in_code",
+        "headings",
+        "heading_at",
+        "unclosed_fence",
+    )
+
+    def __init__(self, section: SectionText, index: int) -> None:
+        self.path = section.path
+        self.title = section.title
+        self.index = index
+        self.lines: list[str] = section.text.splitlines()
+        self.in_code: list[bool] = []
+        self.headings: list[Heading] = []
+        self.heading_at: dict[int, Heading] = {}
+        self.unclosed_fence = 0
+        self._scan()
+
+    def _scan(self) -> None:
+        fence = ""
+        fence_line = 0
+        prev_paragraph = False
+        for number, line in enumerate(self.lines, start=1):
+            if fence:
+                self.in_code.append(True)
+                m = _FENCE.match(line)
+                if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                    if not m.group(2).strip():
+                        fence = ""
+                continue
+            m = _FENCE.match(line)
+            if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+                fence, fence_line = m.group(1), number
+                self.in_code.append(True)
+                prev_paragraph = False
+                continue
+            self.in_code.append(False)
+            atx = _ATX.match(line)
+            if atx:
+                self._add(Heading(number, len(atx.group(1)), atx.group(2) or ""))
+                prev_paragraph = False
+                continue
+            setext = _SETEXT.match(line)
+            if setext and prev_paragraph:
+                level = 1 if setext.group(1)[0] == "=" else 2
+                previous = number - 1
+                self._add(Heading(previous, level, self.lines[previous - 1].strip()))
+                prev_paragraph = False
+                continue
+            prev_paragraph = not _NOT_PARAGRAPH.match(line)
+        if fence:
+            self.unclosed_fence = fence_line
+
+    def _add(self, heading: Heading) -> None:
+        self.headings.append(heading)
+        self.heading_at[heading.line] = heading
+
+    def body_lines(self) -> list[tuple[int, str]]:
+        """(line number, text) of non-blank lines that are neither code nor headings."""
+        return [
+            (number, line)
+            for number, (line, code) in enumerate(
+                zip(self.lines, self.in_code, strict=True), start=1
+            )
+            if not code and line.strip() and number not in self.heading_at
+            and not _is_setext_underline(self, number)
+        ]
+
+
+def _is_setext_underline(section: ScannedSection, number: int) -> bool:
+    """True when line `number` underlines the setext heading on the line above."""
+    return (number - 1) in section.heading_at and bool(
+        _SETEXT.match(section.lines[number - 1])
+    )
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """`text` in double quotes for a message, shortened to about `limit` chars."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return f"\u201c{text}\u201d"

@@ -1,0 +1,111 @@
+"""Glossary checks: defined terms spelt another way, Title Case terms never defined.
+
+The glossary is one section of the Code; its definition lines name the terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from cop_drafts.text._checks_base import ScannedSection
+
+_QUOTE_OR_LIST = re.compile(r"^\s*(?:>\s?)*(?:[-*+]\s+|\d+[.)]\s+)?")
+_DEFINITION = re.compile(
+    r"(?:\*\*(?P<bold>[^*]+?)\*\*|__(?P<under>[^_]+?)__"
+    r"|[\u2018'\u201c\"](?P<quoted>[^\u2019'\u201d\"]+?)[\u2019'\u201d\"])"
+    r"\s*(?:\([^)]*\)\s*)?(?::|[\u2013\u2014-]\s|\bmeans\b)"
+)
+_BOLD_COLON = re.compile(r"\*\*(?P<term>[^*]+?):\*\*")
+_TABLE_ROW = re.compile(r"^\s*\|?\s*(?P<term>[^|]+?)\s*\|\s*[^|]*?\s*\|?\s*$")
+_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_PARENS = re.compile(r"\(([^()]*)\)")
+_TERM_JUNK = " \t*_\u2018\u2019'\u201c\u201d\"`"
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryTerm:
+    """A defined term as written in the glossary, its spellings and its line."""
+
+    term: str
+    forms: tuple[str, ...]
+    line: int
+
+
+def parse_glossary(section: ScannedSection) -> list[GlossaryTerm]:
+    """Terms defined in `section`: bold or quoted definition lines, or a table."""
+    terms: list[GlossaryTerm] = []
+    table_header = True
+    for number, line in section.body_lines():
+        if "|" in line:
+            if _DELIMITER_ROW.match(line):
+                continue
+            row = _TABLE_ROW.match(line)
+            if row and not table_header:
+                _add(terms, row.group("term"), number)
+            table_header = False
+            continue
+        table_header = True
+        text = _QUOTE_OR_LIST.sub("", line, count=1)
+        m = _BOLD_COLON.match(text) or _DEFINITION.match(text)
+        if m:
+            term = next(g for g in m.groups() if g is not None)
+            _add(terms, term, number)
+    return terms
+
+
+def _add(terms: list[GlossaryTerm], raw: str, line: int) -> None:
+    term = " ".join(raw.strip(_TERM_JUNK).split())
+    if len(term) < 2 or len(term) > 80:
+        return
+    forms = expand_forms(term)
+    if forms:
+        terms.append(GlossaryTerm(term, forms, line))
+
+
+def expand_forms(term: str) -> tuple[str, ...]:
+    """Spellings a glossary entry covers: '(self-)exfiltration' -> both forms.
+
+    A parenthesised affix ('(-source)', '(self-)') may be present or absent;
+    parenthesised qualifiers ('(assessor/party)') are dropped or taken in turn.
+    """
+    found = _PARENS.search(term)
+    if not found:
+        return (term,) if term else ()
+    inside = found.group(1).strip()
+    head, tail = term[: found.start()], term[found.end() :]
+    options = [""]
+    if inside.startswith("-") or inside.endswith("-"):
+        options.append(inside)
+    elif inside and len(inside.split()) <= 3:
+        options += [f" {choice.strip()} " for choice in inside.split("/")]
+    forms: list[str] = []
+    for option in options:
+        for form in expand_forms(head + option + tail):
+            form = " ".join(form.split())
+            if form and form not in forms:
+                forms.append(form)
+    return tuple(forms)
+
+
+_INLINE_DEFINITION = re.compile(
+    r"(?P<before>(?:[A-Z][\w-]*\s+(?:(?:of|and|for|the|on|in|to)\s+){0,2}){1,6})?"
+    r"\(\s*(?:(?:hereafter|hereinafter)(?:\s+referred\s+to\s+as)?,?\s*)?"
+    r"(?:the\s+)?[\u201c\"\u2018'](?P<term>[^\u201d\"\u2019'()]{2,60})"
+    r"[\u201d\"\u2019']\s*\)"
+)
+
+
+def inline_definitions(sections: Sequence[ScannedSection]) -> set[str]:
+    """Lowercased terms defined in running text: 'Framework (the "Framework")'."""
+    found: set[str] = set()
+    for section in sections:
+        for _, line in section.body_lines():
+            if "(" not in line:
+                continue
+            for m in _INLINE_DEFINITION.finditer(line):
+                found.add(m.group("term").strip(_TERM_JUNK).lower())
+                if m.group("before"):
+                    found.add(" ".join(m.group("before").split()).lower())
+    return found

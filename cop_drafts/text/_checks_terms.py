@@ -1,0 +1,269 @@
+"""Term checks: glossary terms spelt differently, and Title Case terms never defined.
+
+Each (section, spelling) is reported once, at its first line, with a count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from cop_drafts.text._checks_base import Finding, ScannedSection, Severity, quote
+from cop_drafts.text._checks_glossary import GlossaryTerm
+
+_SEP = r"(?:[ \t\u00a0]+|-|\u2010|\u2011)"
+_SPLIT = re.compile(r"([ \t\u00a0]+|-|\u2010|\u2011)")
+_ISE = re.compile(r"i[sz](?=(?:ation|ations|e|ed|es|er|ers|ing)$)", re.I)
+_ACRONYM = re.compile(r"^[A-Z0-9]{2,}s?$")
+_NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)")
+# Words after which a hyphenated compound is not a modifier ("the model-evaluation
+# is"), so hyphenating a spaced glossary term there is a real spelling change.
+_FUNCTION_WORDS = frozenset(
+    "a an the of and or to in on at by for with from as is are was were be been "
+    "being that which who whom whose this these those it its may might can could "
+    "should shall will would must not than then so if but nor per via into onto "
+    "under over within without between among across after before during".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    text: str
+    words: tuple[str, ...]
+    hyphens: tuple[bool, ...]
+    capitalised: bool
+
+
+def _split(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    pieces = _SPLIT.split(text)
+    words = tuple(pieces[0::2])
+    hyphens = tuple(not sep.isspace() for sep in pieces[1::2])
+    return words, hyphens
+
+
+def _word_pattern(word: str, last: bool) -> str:
+    pattern = _ISE.sub("i[sz]", re.escape(word))
+    if last and word[-1:].lower() == "y":
+        return pattern[:-1] + "(?:y|ies)"
+    if last and word[-1:].isalpha():
+        return pattern + "(?:s|es)?"
+    return pattern
+
+
+class SpellingIndex:
+    """One regex matching every glossary form in any spelling variant."""
+
+    __slots__ = ("forms", "regex")
+
+    def __init__(self, terms: Sequence[GlossaryTerm]) -> None:
+        self.forms: dict[str, _Form] = {}
+        patterns: list[str] = []
+        for term in terms:
+            for text in term.forms:
+                words, hyphens = _split(text)
+                capitalised = len(words) > 1 and any(
+                    w[:1].isupper() and not _ACRONYM.match(w) for w in words
+                )
+                form = _Form(text, words, hyphens, capitalised)
+                if not _has_variants(form):
+                    continue
+                self.forms.setdefault(_key(words), form)
+                patterns.append(
+                    _SEP.join(
+                        _word_pattern(w, i == len(words) - 1)
+                        for i, w in enumerate(words)
+                    )
+                )
+        patterns.sort(key=len, reverse=True)
+        self.regex = (
+            re.compile(r"(?<![\w-])(?i:" + "|".join(patterns) + r")(?![\w-])")
+            if patterns
+            else None
+        )
+
+    def form_of(self, words: tuple[str, ...]) -> _Form | None:
+        """The glossary form these matched words spell, plural or not."""
+        form = self.forms.get(_key(words))
+        if form is None:
+            last = words[-1].lower()
+            for stem in (last[:-3] + "y", last[:-2], last[:-1]):
+                form = self.forms.get(_key((*words[:-1], stem)))
+                if form is not None:
+                    break
+        return form
+
+
+def _key(words: tuple[str, ...]) -> str:
+    return " ".join(_ISE.sub("iz", w.lower()) for w in words)
+
+
+def _has_variants(form: _Form) -> bool:
+    return (
+        len(form.words) > 1
+        or any(_ISE.search(w) for w in form.words)
+    )
+
+
+def check_spelling(
+    sections: Sequence[ScannedSection], index: SpellingIndex
+) -> Iterator[Finding]:
+    """Yield 'glossary-spelling' for a glossary term written another way."""
+    if index.regex is None:
+        return
+    for section in sections:
+        seen: dict[tuple[str, str], list[int]] = {}
+        reasons: dict[tuple[str, str], str] = {}
+        for number, line in section.body_lines():
+            for m in index.regex.finditer(line):
+                words, hyphens = _split(m.group(0))
+                form = index.form_of(words)
+                if form is None:
+                    continue
+                reason = _difference(form, words, hyphens, line, m.start(), m.end())
+                if not reason:
+                    continue
+                key = (m.group(0), form.text)
+                seen.setdefault(key, []).append(number)
+                reasons.setdefault(key, reason)
+        for (text, canonical), lines in seen.items():
+            yield Finding(
+                "glossary-spelling", section.path, lines[0], lines[0],
+                f"{quote(text)} is spelt differently from the glossary term "
+                f"{quote(canonical)} ({reasons[(text, canonical)]}); "
+                f"{_times(len(lines))} in this section, first here.",
+                Severity.WARNING,
+            )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _difference(
+    form: _Form,
+    words: tuple[str, ...],
+    hyphens: tuple[bool, ...],
+    line: str,
+    start: int,
+    end: int,
+) -> str:
+    """Why the matched spelling is not the glossary's, or '' when it is fine."""
+    last = words[-1]
+    canonical_last = form.words[-1]
+    plural = len(last) > len(canonical_last)
+    if canonical_last.lower().endswith("y") and last.lower().endswith("ies"):
+        last = last[:-3] + canonical_last[-1]
+    else:
+        last = last[: len(canonical_last)]
+    words = (*words[:-1], last)
+    if any(a.lower() != b.lower() for a, b in zip(words, form.words, strict=True)):
+        return "-ise/-ize spelling"
+    if hyphens != form.hyphens:
+        added = any(h and not c for h, c in zip(hyphens, form.hyphens, strict=True))
+        dropped = any(c and not h for h, c in zip(hyphens, form.hyphens, strict=True))
+        modifier = not plural and _is_modifier(line, end)
+        if added and not dropped and modifier:
+            return ""  # "model-evaluation results": a hyphenated compound modifier
+        if dropped and not added and not modifier:
+            return ""  # "the state of the art": the open form of a noun phrase
+        return "hyphenation"
+    if form.capitalised and words != form.words:
+        return "capitalisation"
+    if not form.capitalised and words[1:] != form.words[1:]:
+        if any(w[:1].isupper() for w in words[1:]) and not _in_name(line, start, end):
+            return "capitalisation"
+    return ""
+
+
+def _is_modifier(line: str, end: int) -> bool:
+    m = _NEXT_WORD.match(line, end)
+    return m is not None and m.group(1) not in _FUNCTION_WORDS
+
+
+def _in_name(line: str, start: int, end: int) -> bool:
+    """True when a Title Case word touches the match ('Systemic Risk Unit')."""
+    before = [w for w in line[:start].split()[-1:] if w.lower() not in _FUNCTION_WORDS]
+    after = line[end:].split()[:1]
+    return any(w[:1].isupper() for w in before + after)
+
+
+_TITLE_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]*)*"
+_TITLE_PHRASE = re.compile(
+    rf"(?<![\w\u2019'-]){_TITLE_WORD}"
+    rf"(?:(?:\s+(?:of|and|for|the|on|in|to|or))*\s+(?:{_TITLE_WORD}|[A-Z]{{2,}}s?)"
+    rf"(?![\w-]))+"
+)
+_CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "to", "or"})
+_SENTENCE_LEAD = re.compile(
+    r"(?:^|[.!?:;]|^(?:>\s*)*(?:[-*+]|\(?[A-Za-z0-9]{1,5}[.)]))[\s*_\u201c\u2018\"'(\[]*$"
+)
+# Proper names every Code uses; a phrase holding one of these is not a term.
+_PROPER = frozenset(
+    "EU Union European Commission Member States State Article Articles Annex "
+    "Annexes Recital Recitals Regulation Directive Act Office Court Council "
+    "Parliament Board Treaty Charter Journal Official Decision Guidelines "
+    "January February March April May June July August September October "
+    "November December Monday Tuesday Wednesday Thursday Friday".split()
+)
+# The Code's own structural vocabulary; a phrase made only of these is a name.
+_STRUCTURAL = frozenset(
+    "Code Codes Practice Commitment Commitments Measure Measures Appendix "
+    "Appendices Signatory Signatories Chapter Chapters Section Sections Preamble "
+    "Objective Objectives KPI KPIs Chair Chairs Vice-Chair Vice-Chairs Working "
+    "Group Groups Plenary Table Figure Glossary Box Draft Drafts Part Parts "
+    "Introduction Recommendation Note Notes General Explanatory".split()
+)
+
+
+def check_undefined(
+    sections: Sequence[ScannedSection], defined: set[str]
+) -> Iterator[Finding]:
+    """Yield 'undefined-term' for a Title Case phrase mid-sentence never defined.
+
+    `defined` holds lowercased glossary forms and inline definitions. Sentence
+    starts, headings, acronyms, common proper names and phrases that name a
+    heading of the Code are ignored.
+    """
+    names = "\n".join(h.text for s in sections for h in s.headings)
+    for section in sections:
+        seen: dict[str, list[int]] = {}
+        for number, line in section.body_lines():
+            for m in _TITLE_PHRASE.finditer(line):
+                phrase = _term_in(line, m.start(), m.group(0))
+                if phrase and not _known(phrase, defined, names):
+                    seen.setdefault(phrase, []).append(number)
+        for phrase, lines in seen.items():
+            yield Finding(
+                "undefined-term", section.path, lines[0], lines[0],
+                f"{quote(phrase)} is capitalised like a defined term but neither "
+                f"the glossary nor the text defines it; {_times(len(lines))} in "
+                "this section, first here.",
+                Severity.INFO,
+            )
+
+
+def _term_in(line: str, start: int, phrase: str) -> str:
+    """The phrase without a sentence-initial word, or '' if too short."""
+    words = phrase.split()
+    if _SENTENCE_LEAD.search(line, 0, start) or start == 0:
+        words = words[1:]
+        while words and words[0] in _CONNECTORS:
+            words = words[1:]
+    while words and (words[-1] in _CONNECTORS):
+        words = words[:-1]
+    titled = [w for w in words if w[:1].isupper() and not _ACRONYM.match(w)]
+    if len(titled) < 2:
+        return ""
+    if any(w in _PROPER for w in words):
+        return ""
+    if all(w in _STRUCTURAL or w in _CONNECTORS or _ACRONYM.match(w) for w in words):
+        return ""
+    return " ".join(words)
+
+
+def _known(phrase: str, defined: set[str], names: str) -> bool:
+    lower = phrase.lower()
+    if lower in defined or lower.rstrip("s") in defined:
+        return True
+    return phrase in names
