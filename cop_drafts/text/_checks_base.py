@@ -6,6 +6,7 @@ Private to `cop_drafts.text.checks`; import the public names from there.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,15 +49,19 @@ class Heading:
     text: str
 
 
-_SLUG_JUNK = re.compile(r"[\W_]+")
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
 
 
 def heading_slug(text: str) -> str:
-    """Id the renderer gives a heading: lowercase, runs of non-alphanumerics -> '-'.
+    """Id the renderer gives a heading: ASCII-folded, lowercase, words joined by '-'.
 
-    Leading and trailing dashes are stripped; the result may be empty.
+    Accents are folded (é -> e), every run of other characters becomes one '-',
+    dashes are stripped from both ends; text with no letters or digits gives
+    'section'. The same function as `render` uses, so ids and checks agree.
     """
-    return _SLUG_JUNK.sub("-", text.lower()).strip("-")
+    folded = unicodedata.normalize("NFKD", text)
+    folded = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return _SLUG_JUNK.sub("-", folded).strip("-") or "section"
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -82,6 +87,7 @@ class ScannedSection:
         "headings",
         "heading_at",
         "unclosed_fence",
+        "body",
     )
 
     def __init__(self, section: SectionText, index: int) -> None:
@@ -94,6 +100,16 @@ class ScannedSection:
         self.heading_at: dict[int, Heading] = {}
         self.unclosed_fence = 0
         self._scan()
+        self.body: list[tuple[int, str]] = [
+            (number, line)
+            for number, (line, code) in enumerate(
+                zip(self.lines, self.in_code, strict=True), start=1
+            )
+            if not code
+            and line.strip()
+            and number not in self.heading_at
+            and not _is_setext_underline(self, number)
+        ]
 
     def _scan(self) -> None:
         fence = ""
@@ -136,14 +152,7 @@ class ScannedSection:
 
     def body_lines(self) -> list[tuple[int, str]]:
         """(line number, text) of non-blank lines that are neither code nor headings."""
-        return [
-            (number, line)
-            for number, (line, code) in enumerate(
-                zip(self.lines, self.in_code, strict=True), start=1
-            )
-            if not code and line.strip() and number not in self.heading_at
-            and not _is_setext_underline(self, number)
-        ]
+        return self.body
 
 
 def _is_setext_underline(section: ScannedSection, number: int) -> bool:

@@ -6,7 +6,7 @@ The glossary is one section of the Code; its definition lines name the terms.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cop_drafts.text._checks_base import ScannedSection
@@ -89,23 +89,41 @@ def expand_forms(term: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+_HEREAFTER = r"(?:(?:hereafter|hereinafter)(?:\s+referred\s+to\s+as)?,?\s*)"
 _INLINE_DEFINITION = re.compile(
-    r"(?P<before>(?:[A-Z][\w-]*\s+(?:(?:of|and|for|the|on|in|to)\s+){0,2}){1,6})?"
-    r"\(\s*(?:(?:hereafter|hereinafter)(?:\s+referred\s+to\s+as)?,?\s*)?"
-    r"(?:the\s+)?[\u201c\"\u2018'](?P<term>[^\u201d\"\u2019'()]{2,60})"
-    r"[\u201d\"\u2019']\s*\)"
+    rf"\(\s*{_HEREAFTER}?(?:the\s+)?[\u201c\"\u2018']"
+    r"(?P<term>[^\u201d\"\u2019'()]{2,60})[\u201d\"\u2019']\s*\)"
+    rf"|\({_HEREAFTER}(?:the\s+)?(?P<bare>[A-Z][^()]{{1,60}}?)\s*\)"
+)
+_ACRONYM_IN_PARENS = re.compile(r"\([A-Z][A-Za-z]*[A-Z]s?\)")
+_NAME_BEFORE = re.compile(
+    r"(?:[A-Z][\w-]*\s+(?:(?:of|and|for|the|on|in|to)\s+){0,2}){1,6}$"
 )
 
 
 def inline_definitions(sections: Sequence[ScannedSection]) -> set[str]:
-    """Lowercased terms defined in running text: 'Framework (the "Framework")'."""
+    """Lowercased terms defined in running text: 'Framework (the "Framework")'.
+
+    The Title Case name just before such a parenthesis, or before an acronym
+    in parentheses, counts as defined too.
+    """
     found: set[str] = set()
     for section in sections:
         for _, line in section.body_lines():
             if "(" not in line:
                 continue
             for m in _INLINE_DEFINITION.finditer(line):
-                found.add(m.group("term").strip(_TERM_JUNK).lower())
-                if m.group("before"):
-                    found.add(" ".join(m.group("before").split()).lower())
+                term = m.group("term") or m.group("bare")
+                found.add(term.strip(_TERM_JUNK).lower())
+                _add_name_before(found, line, m.start())
+            for m in _ACRONYM_IN_PARENS.finditer(
+                line
+            ):  # "Trusted Platform Module (TPM)"
+                _add_name_before(found, line, m.start())
     return found
+
+
+def _add_name_before(found: set[str], line: str, position: int) -> None:
+    before = _NAME_BEFORE.search(line[max(0, position - 120) : position])
+    if before:
+        found.add(" ".join(before.group(0).split()).lower())

@@ -31,7 +31,10 @@ def check_fences(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
         if section.unclosed_fence:
             line = section.unclosed_fence
             yield Finding(
-                "markdown-fence", section.path, line, len(section.lines),
+                "markdown-fence",
+                section.path,
+                line,
+                len(section.lines),
                 f"Code fence {quote(section.lines[line - 1].strip())} is never "
                 "closed: everything after it renders as code.",
                 Severity.ERROR,
@@ -75,9 +78,13 @@ def _section_tables(section: ScannedSection) -> Iterator[Finding]:
             continue
         if row and (i == 0 or not rows[i - 1]) and row.lstrip().startswith("|"):
             if _cells(row) >= 2:
-                yield _table(section, i + 1, f"Table row {quote(row)} has no "
-                             "delimiter row ('| --- | --- |') under it, so it "
-                             "renders as plain text.")
+                yield _table(
+                    section,
+                    i + 1,
+                    f"Table row {quote(row)} has no "
+                    "delimiter row ('| --- | --- |') under it, so it "
+                    "renders as plain text.",
+                )
         i += 1
 
 
@@ -86,16 +93,24 @@ def _table_block(
 ) -> Iterator[Finding]:
     header, delimiter = _cells(rows[start]), _cells(rows[start + 1])
     if delimiter != header:
-        yield _table(section, start + 1, f"Table header {quote(rows[start])} has "
-                     f"{header} cells but its delimiter row has {delimiter}, so it "
-                     "does not render as a table.")
+        yield _table(
+            section,
+            start + 1,
+            f"Table header {quote(rows[start])} has "
+            f"{header} cells but its delimiter row has {delimiter}, so it "
+            "does not render as a table.",
+        )
         return
     i = start + 2
     while rows[i]:
         cells = _cells(rows[i])
         if cells != header:
-            yield _table(section, i + 1, f"Table row has {cells} cells but its "
-                         f"header has {header}: {quote(rows[i])}.")
+            yield _table(
+                section,
+                i + 1,
+                f"Table row has {cells} cells but its "
+                f"header has {header}: {quote(rows[i])}.",
+            )
         i += 1
 
 
@@ -114,7 +129,10 @@ def check_emphasis(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
             problem = _unbalanced(text)
             if problem:
                 yield Finding(
-                    "markdown-emphasis", section.path, start, end,
+                    "markdown-emphasis",
+                    section.path,
+                    start,
+                    end,
                     f"Unpaired {problem} in {quote(text)}: the emphasis is "
                     "never closed or never opened.",
                     Severity.ERROR,
@@ -122,7 +140,8 @@ def check_emphasis(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
 
 
 def _paragraphs(section: ScannedSection) -> Iterator[tuple[int, int, str]]:
-    start, parts = 0, []
+    start = 0
+    parts: list[str] = []
     previous = -1
     for number, line in section.body_lines():
         new_block = (
@@ -173,6 +192,8 @@ def _flanking(text: str, start: int, end: int, *, intraword: bool) -> bool:
     after = text[end] if end < len(text) else " "
     if before.isspace() and after.isspace():
         return False
+    if before.isdigit() and after.isdigit():
+        return False  # 4*10^5: multiplication
     if not intraword and before.isalnum() and after.isalnum():
         return False
     return True
@@ -194,19 +215,25 @@ def check_footnotes(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
                 used.setdefault(m.group(1), number)
         for label, number in used.items():
             if label not in defined:
-                yield _footnote(section, number, f"Footnote reference "
-                                f"\u201c[^{label}]\u201d has no definition "
-                                f"\u201c[^{label}]: \u2026\u201d in this section.")
+                yield _footnote(
+                    section,
+                    number,
+                    f"Footnote reference "
+                    f"\u201c[^{label}]\u201d has no definition "
+                    f"\u201c[^{label}]: \u2026\u201d in this section.",
+                )
         for label, number in defined.items():
             if label not in used:
-                yield _footnote(section, number, f"Footnote \u201c[^{label}]\u201d "
-                                "is defined but never referenced in this section.")
+                yield _footnote(
+                    section,
+                    number,
+                    f"Footnote \u201c[^{label}]\u201d "
+                    "is defined but never referenced in this section.",
+                )
 
 
 def _footnote(section: ScannedSection, line: int, text: str) -> Finding:
-    return Finding(
-        "markdown-footnote", section.path, line, line, text, Severity.ERROR
-    )
+    return Finding("markdown-footnote", section.path, line, line, text, Severity.ERROR)
 
 
 def check_links(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
@@ -217,7 +244,10 @@ def check_links(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
                 continue
             for m in _EMPTY_LINK.finditer(_CODE_SPAN.sub(" ", line)):
                 yield Finding(
-                    "markdown-link", section.path, number, number,
+                    "markdown-link",
+                    section.path,
+                    number,
+                    number,
                     f"Link {quote(m.group(0))} has an empty target.",
                     Severity.ERROR,
                 )

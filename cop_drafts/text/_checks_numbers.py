@@ -1,4 +1,4 @@
-"""Numbering checks: cross-references, duplicate and skipped numbers, misplaced measures.
+"""Numbering checks: cross-references, duplicate and skipped numbers, misplacement.
 
 Numbers are defined by headings such as "### Measure II.3.2. Title" and by list
 items such as "- KPI 2.1.1: ..."; references are found in body text.
@@ -21,21 +21,28 @@ _HEADING_NUMBER = re.compile(
     rf"^[*_\s]*(?P<kind>(?i:{_KINDS}))[*_]*[\s\u00a0]+(?P<num>{_NUM})\.?[*_]*"
     r"(?P<rest>(?:[\s:\-\u2013\u2014)(,].*)?)$"
 )
+_BARE_NUMBER = re.compile(
+    r"^[*_\s]*(?P<num>(?:[IVXLC]+\.)?\d+(?:\.\d+)+)\.?[*_]*(?P<rest>\s.*)$"
+)
 _KPI_ITEM = re.compile(
     rf"^\s*(?:[-*+]\s+|\d+[.)]\s+)?[*_]*(?i:kpi)[\s\u00a0]+(?P<num>{_NUM})\b"
 )
-_SEPARATOR = r"\.?\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|to\s+|through\s+|[\u2013\u2014-]\s*|&\s*)"
+_SEPARATOR = (
+    r"\.?\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|to\s+|through\s+"
+    r"|[\u2013\u2014-]\s*|&\s*)"
+)
 _REFERENCE = re.compile(
-    rf"\b(?P<kind>(?i:{_KINDS}))[\s\u00a0]+(?P<first>{_NUM})"
+    rf"(?=[cCmMaAkK])\b(?P<kind>(?i:{_KINDS}))[\s\u00a0]+(?P<first>{_NUM})"
     rf"(?P<more>(?:{_SEPARATOR}(?:{_NUM}))*)"
 )
 _LIST_ITEM = re.compile(rf"{_SEPARATOR}(?P<num>{_NUM})")
 # References to an earlier draft's numbering ("former Measure 2.3", "old
 # Commitment 13", "Measure 2.1 of the second draft") are history, not links.
 _HISTORY_BEFORE = re.compile(
-    r"(?i:\b(?:former(?:ly)?|old|previous(?:ly)?|earlier|original(?:ly)?|ex-?)"
-    r"\W+(?:\w+\W+)?)$"
+    r"\b(?i:former(?:ly)?|old|previous(?:ly)?|earlier|original(?:ly)?|renumbered"
+    r"|(?:first|second|previous|prior|last|earlier)\s+draft|draft\s*\d)\b"
 )
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\u201c\u2018\"'(])")
 _HISTORY_AFTER = re.compile(
     r"^[^.;]{0,30}?\b(?i:draft\s*(?:\d|one\b|two\b|three\b|I+\b)|"
     r"(?:first|second|third|previous|prior|earlier|last|former)\s+drafts?\b)"
@@ -105,7 +112,7 @@ def parse_number(kind: str, text: str, prefix: str = "") -> Number | None:
 class NumberIndex:
     """Every numbered heading and KPI item of the Code, in Code order."""
 
-    __slots__ = ("headings", "defined", "first", "by_suffix")
+    __slots__ = ("headings", "defined", "first", "by_suffix", "sections_of")
 
     def __init__(self, sections: Sequence[ScannedSection]) -> None:
         self.headings: list[NumberedHeading] = []
@@ -115,34 +122,57 @@ class NumberIndex:
         self.first: dict[Number, NumberedHeading] = {}
         for heading in self.headings:
             self.first.setdefault(heading.number, heading)
+        self.sections_of: dict[Number, set[int]] = {}
+        for heading in self.headings:
+            self.sections_of.setdefault(heading.number, set()).add(heading.section)
         self.by_suffix: dict[tuple[str, tuple[str, ...]], list[Number]] = {}
         for number in self.defined:
             self.by_suffix.setdefault((number.kind, number.parts), []).append(number)
 
     def _collect(self, section: ScannedSection) -> None:
+        commitment: Number | None = None
         for heading in section.headings:
             m = _HEADING_NUMBER.match(heading.text)
-            if not m:
+            if m:
+                number = parse_number(_kind(m.group("kind")), m.group("num"))
+            else:
+                m = _BARE_NUMBER.match(heading.text)
+                number = _bare_measure(m.group("num"), commitment) if m else None
+            if m is None or number is None:
                 continue
-            number = parse_number(_kind(m.group("kind")), m.group("num"))
-            if number is None:
-                continue
+            if number.kind == "Commitment":
+                commitment = number
             title = _WORDS.sub(" ", m.group("rest")).strip().lower()
             self.headings.append(
                 NumberedHeading(
-                    number, heading.text.strip(), title, section.index,
-                    section.path, heading.line, heading.level,
+                    number,
+                    heading.text.strip(),
+                    title,
+                    section.index,
+                    section.path,
+                    heading.line,
+                    heading.level,
                 )
             )
             self.defined.add(number)
-        for line, text in section.body_lines():
-            if "KPI" not in text and "kpi" not in text.lower():
+        for _, text in section.body_lines():
+            if "kpi" not in text.lower():
                 continue
             m = _KPI_ITEM.match(text)
             if m:
                 number = parse_number("KPI", m.group("num"))
                 if number is not None:
                     self.defined.add(number)
+
+
+def _bare_measure(text: str, commitment: Number | None) -> Number | None:
+    """'3.2.' under Commitment 3 is Measure 3.2 (the second draft's Taxonomy)."""
+    if commitment is None:
+        return None
+    number = parse_number("Measure", text, commitment.prefix)
+    if number is None or number.parent != (commitment.prefix, commitment.parts):
+        return None
+    return number
 
 
 def check_references(
@@ -157,17 +187,25 @@ def check_references(
                 for number in _referenced(m):
                     if number in index.defined:
                         continue
+                    hint = _hint(number, index, section.index)
                     yield Finding(
-                        "broken-reference", section.path, line, line,
-                        f"{quote(m.group(0))} refers to {number.label}, which no "
-                        f"heading in the Code defines{_hint(number, index)}.",
+                        "broken-reference",
+                        section.path,
+                        line,
+                        line,
+                        f"Reference {quote(m.group(0))}: no heading in the Code "
+                        f"defines {number.label}{hint}.",
                         Severity.ERROR,
                     )
 
 
 def _is_history(text: str, start: int, end: int) -> bool:
+    """True when the sentence so far speaks of an earlier draft's numbering."""
+    window = max(0, start - 120)
+    for boundary in _SENTENCE_END.finditer(text, window, start):
+        window = boundary.end()
     return bool(
-        _HISTORY_BEFORE.search(text, max(0, start - 30), start)
+        _HISTORY_BEFORE.search(text, window, start)
         or _HISTORY_AFTER.match(text[end : end + 60])
     )
 
@@ -188,11 +226,21 @@ def _referenced(m: re.Match[str]) -> list[Number]:
     return numbers
 
 
-def _hint(number: Number, index: NumberIndex) -> str:
+def _hint(number: Number, index: NumberIndex, section: int) -> str:
+    """' (did you mean Measure I.1.1?)' when another prefix has the number."""
     near = index.by_suffix.get((number.kind, number.parts), [])
-    if len(near) == 1:
-        return f" (did you mean {near[0].label}?)"
-    return ""
+    local = [n for n in near if index.sections_of.get(n, set()) == {section}]
+    choices = sorted(local or near, key=lambda n: n.prefix)[:3]
+    if not choices:
+        other_kinds = ("Commitment", "Measure", "Appendix", "KPI")
+        choices = [
+            other
+            for kind in other_kinds
+            if (other := Number(kind, number.prefix, number.parts)) in index.defined
+        ]
+    if not choices:
+        return ""
+    return f" (did you mean {' or '.join(n.label for n in choices)}?)"
 
 
 def check_duplicates(index: NumberIndex) -> Iterator[Finding]:
@@ -208,7 +256,10 @@ def check_duplicates(index: NumberIndex) -> Iterator[Finding]:
         if first.section != heading.section and first.title_key == heading.title_key:
             continue
         yield Finding(
-            "duplicate-number", heading.path, heading.line, heading.line,
+            "duplicate-number",
+            heading.path,
+            heading.line,
+            heading.line,
             f"{quote(heading.text)} uses the number {heading.number.label} already "
             f"used by {quote(first.text)} ({first.path}, line {first.line}).",
             Severity.ERROR,
@@ -225,14 +276,21 @@ def check_sequence(index: NumberIndex) -> Iterator[Finding]:
         previous = last.get(group)
         if previous is None:
             if value > 1:
-                yield _sequence(heading, f"is the first {number.kind} of its series"
-                                f"{_series(number)}; {_missing(number, 1, value)}")
+                yield _sequence(
+                    heading,
+                    f"is the first {number.kind} of its series"
+                    f"{_series(number)}; {_missing(number, 1, value)}",
+                )
         elif value > previous[0] + 1:
-            yield _sequence(heading, f"follows {quote(previous[1].text)}; "
-                            f"{_missing(number, previous[0] + 1, value)}")
+            yield _sequence(
+                heading,
+                f"follows {quote(previous[1].text)}; "
+                f"{_missing(number, previous[0] + 1, value)}",
+            )
         elif value < previous[0]:
-            yield _sequence(heading, f"comes after {quote(previous[1].text)} "
-                            "(numbers out of order)")
+            yield _sequence(
+                heading, f"comes after {quote(previous[1].text)} (numbers out of order)"
+            )
         if previous is None or value > previous[0]:
             last[group] = (value, heading)
 
@@ -260,8 +318,12 @@ def _missing(number: Number, low: int, high: int) -> str:
 
 def _sequence(heading: NumberedHeading, text: str) -> Finding:
     return Finding(
-        "number-sequence", heading.path, heading.line, heading.line,
-        f"{quote(heading.text)} {text}.", Severity.WARNING,
+        "number-sequence",
+        heading.path,
+        heading.line,
+        heading.line,
+        f"{quote(heading.text)} {text}.",
+        Severity.WARNING,
     )
 
 
@@ -288,7 +350,10 @@ def check_misplaced(
 def _misplaced(heading: NumberedHeading, current: NumberedHeading) -> Finding:
     parent = Number("Commitment", *heading.number.parent)
     return Finding(
-        "misplaced-measure", heading.path, heading.line, heading.line,
+        "misplaced-measure",
+        heading.path,
+        heading.line,
+        heading.line,
         f"{quote(heading.text)} stands under {quote(current.text)} "
         f"(line {current.line}) but its number belongs to {parent.label}.",
         Severity.WARNING,

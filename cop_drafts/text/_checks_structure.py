@@ -1,4 +1,4 @@
-"""Structure checks: leftover drafting markers, empty sections, heading id collisions."""
+"""Structure checks: leftover drafting markers, empty sections, heading id clashes."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from cop_drafts.text._checks_numbers import NumberIndex
 
 # Bracketed notes first so "[TODO: x]" is one finding, not two.
 _MARKER = re.compile(
-    r"\[\s*(?i:open\s+question|placeholder|tbc|tbd|todo|fixme|to\s+be\s+"
+    r"(?=[\[?tTfFxX])"  # cheap first-character filter
+    r"(?:\[\s*(?i:open\s+question|placeholder|tbc|tbd|todo|fixme|to\s+be\s+"
     r"(?:confirmed|completed|decided))\b[^\]\n]{0,80}\]?"
     r"|(?<![\w])(?:(?i:todo|fixme|tbd)|XXX+|TBC)(?![\w])"
-    r"|\?{3,}"
+    r"|\?{3,})"
 )
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
 
 
 def check_markers(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
@@ -35,7 +35,10 @@ def check_markers(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
                 continue
             for m in _MARKER.finditer(line):
                 yield Finding(
-                    "leftover-marker", section.path, number, number,
+                    "leftover-marker",
+                    section.path,
+                    number,
+                    number,
                     f"Leftover drafting marker {quote(m.group(0))}.",
                     Severity.WARNING,
                 )
@@ -69,7 +72,10 @@ def check_empty(
             if first_body < len(body) and body[first_body] < end:
                 continue
             yield Finding(
-                "empty-section", section.path, heading.line, heading.line,
+                "empty-section",
+                section.path,
+                heading.line,
+                heading.line,
                 f"{quote(heading.text)} has no text before the next heading "
                 "of its level.",
                 Severity.WARNING,
@@ -89,20 +95,28 @@ def _empty_section(section: ScannedSection) -> Finding:
 
 
 def check_heading_ids(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
-    """Yield 'heading-id-collision' for two headings of a section with one slug."""
+    """Yield 'heading-id-collision' once per id that two headings of a section share.
+
+    The finding points at the second heading and lists every line using the id.
+    """
     for section in sections:
-        seen: dict[str, int] = {}
+        by_slug: dict[str, list[int]] = {}
         for heading in section.headings:
-            slug = heading_slug(_LINK_TARGET.sub("]", heading.text))
-            if not slug:
+            # The raw inline text, as the renderer slugs it (markup included).
+            by_slug.setdefault(heading_slug(heading.text), []).append(heading.line)
+        for slug, lines in by_slug.items():
+            if len(lines) < 2:
                 continue
-            first = seen.setdefault(slug, heading.line)
-            if first == heading.line:
-                continue
+            first, second = section.heading_at[lines[0]], section.heading_at[lines[1]]
+            others = ", ".join(str(line) for line in lines[1:])
+            plural = "s" if len(lines) > 2 else ""
             yield Finding(
-                "heading-id-collision", section.path, heading.line, heading.line,
-                f"Heading {quote(heading.text)} gets the id \u201c{slug}\u201d, "
-                f"already used by {quote(section.heading_at[first].text)} "
-                f"(line {first}).",
+                "heading-id-collision",
+                section.path,
+                second.line,
+                second.line,
+                f"Heading {quote(second.text)} gets the id \u201c{slug}\u201d, "
+                f"already used by {quote(first.text)} (line {first.line}); "
+                f"{len(lines)} headings share it (also line{plural} {others}).",
                 Severity.ERROR,
             )

@@ -16,14 +16,18 @@ _SEP = r"(?:[ \t\u00a0]+|-|\u2010|\u2011)"
 _SPLIT = re.compile(r"([ \t\u00a0]+|-|\u2010|\u2011)")
 _ISE = re.compile(r"i[sz](?=(?:ation|ations|e|ed|es|er|ers|ing)$)", re.I)
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,}s?$")
-_NEXT_WORD = re.compile(r"\s+([a-z][a-z-]*)")
+_NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z-]*)")
+_EXPANSION = re.compile(r"[\u201d\u2019\"']?\s*\([A-Z][A-Za-z]*[A-Z]s?\)")
 # Words after which a hyphenated compound is not a modifier ("the model-evaluation
 # is"), so hyphenating a spaced glossary term there is a real spelling change.
 _FUNCTION_WORDS = frozenset(
     "a an the of and or to in on at by for with from as is are was were be been "
     "being that which who whom whose this these those it its may might can could "
     "should shall will would must not than then so if but nor per via into onto "
-    "under over within without between among across after before during".split()
+    "under over within without between among across after before during do does "
+    "did has have had also only not both either neither where when while whereas "
+    "because since until unless although though how why what whether there here "
+    "thus hence however therefore".split()
 )
 
 
@@ -76,8 +80,22 @@ class SpellingIndex:
                     )
                 )
         patterns.sort(key=len, reverse=True)
+        # A first-character class lets the regex skip most positions cheaply.
+        initials = "".join(
+            sorted(
+                {
+                    c
+                    for f in self.forms.values()
+                    for c in f.text[0] + f.text[0].swapcase()
+                }
+            )
+        )
         self.regex = (
-            re.compile(r"(?<![\w-])(?i:" + "|".join(patterns) + r")(?![\w-])")
+            re.compile(
+                rf"(?=[{re.escape(initials)}])(?<![\w-])(?i:"
+                + "|".join(patterns)
+                + r")(?![\w-])"
+            )
             if patterns
             else None
         )
@@ -99,10 +117,7 @@ def _key(words: tuple[str, ...]) -> str:
 
 
 def _has_variants(form: _Form) -> bool:
-    return (
-        len(form.words) > 1
-        or any(_ISE.search(w) for w in form.words)
-    )
+    return len(form.words) > 1 or any(_ISE.search(w) for w in form.words)
 
 
 def check_spelling(
@@ -128,7 +143,10 @@ def check_spelling(
                 reasons.setdefault(key, reason)
         for (text, canonical), lines in seen.items():
             yield Finding(
-                "glossary-spelling", section.path, lines[0], lines[0],
+                "glossary-spelling",
+                section.path,
+                lines[0],
+                lines[0],
                 f"{quote(text)} is spelt differently from the glossary term "
                 f"{quote(canonical)} ({reasons[(text, canonical)]}); "
                 f"{_times(len(lines))} in this section, first here.",
@@ -168,6 +186,8 @@ def _difference(
         if dropped and not added and not modifier:
             return ""  # "the state of the art": the open form of a noun phrase
         return "hyphenation"
+    if _EXPANSION.match(line, end):
+        return ""  # "GPAI with Systemic Risk (GPAISR)": an acronym's expansion
     if form.capitalised and words != form.words:
         return "capitalisation"
     if not form.capitalised and words[1:] != form.words[1:]:
@@ -178,7 +198,7 @@ def _difference(
 
 def _is_modifier(line: str, end: int) -> bool:
     m = _NEXT_WORD.match(line, end)
-    return m is not None and m.group(1) not in _FUNCTION_WORDS
+    return m is not None and m.group(1).lower() not in _FUNCTION_WORDS
 
 
 def _in_name(line: str, start: int, end: int) -> bool:
@@ -186,84 +206,3 @@ def _in_name(line: str, start: int, end: int) -> bool:
     before = [w for w in line[:start].split()[-1:] if w.lower() not in _FUNCTION_WORDS]
     after = line[end:].split()[:1]
     return any(w[:1].isupper() for w in before + after)
-
-
-_TITLE_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]*)*"
-_TITLE_PHRASE = re.compile(
-    rf"(?<![\w\u2019'-]){_TITLE_WORD}"
-    rf"(?:(?:\s+(?:of|and|for|the|on|in|to|or))*\s+(?:{_TITLE_WORD}|[A-Z]{{2,}}s?)"
-    rf"(?![\w-]))+"
-)
-_CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "to", "or"})
-_SENTENCE_LEAD = re.compile(
-    r"(?:^|[.!?:;]|^(?:>\s*)*(?:[-*+]|\(?[A-Za-z0-9]{1,5}[.)]))[\s*_\u201c\u2018\"'(\[]*$"
-)
-# Proper names every Code uses; a phrase holding one of these is not a term.
-_PROPER = frozenset(
-    "EU Union European Commission Member States State Article Articles Annex "
-    "Annexes Recital Recitals Regulation Directive Act Office Court Council "
-    "Parliament Board Treaty Charter Journal Official Decision Guidelines "
-    "January February March April May June July August September October "
-    "November December Monday Tuesday Wednesday Thursday Friday".split()
-)
-# The Code's own structural vocabulary; a phrase made only of these is a name.
-_STRUCTURAL = frozenset(
-    "Code Codes Practice Commitment Commitments Measure Measures Appendix "
-    "Appendices Signatory Signatories Chapter Chapters Section Sections Preamble "
-    "Objective Objectives KPI KPIs Chair Chairs Vice-Chair Vice-Chairs Working "
-    "Group Groups Plenary Table Figure Glossary Box Draft Drafts Part Parts "
-    "Introduction Recommendation Note Notes General Explanatory".split()
-)
-
-
-def check_undefined(
-    sections: Sequence[ScannedSection], defined: set[str]
-) -> Iterator[Finding]:
-    """Yield 'undefined-term' for a Title Case phrase mid-sentence never defined.
-
-    `defined` holds lowercased glossary forms and inline definitions. Sentence
-    starts, headings, acronyms, common proper names and phrases that name a
-    heading of the Code are ignored.
-    """
-    names = "\n".join(h.text for s in sections for h in s.headings)
-    for section in sections:
-        seen: dict[str, list[int]] = {}
-        for number, line in section.body_lines():
-            for m in _TITLE_PHRASE.finditer(line):
-                phrase = _term_in(line, m.start(), m.group(0))
-                if phrase and not _known(phrase, defined, names):
-                    seen.setdefault(phrase, []).append(number)
-        for phrase, lines in seen.items():
-            yield Finding(
-                "undefined-term", section.path, lines[0], lines[0],
-                f"{quote(phrase)} is capitalised like a defined term but neither "
-                f"the glossary nor the text defines it; {_times(len(lines))} in "
-                "this section, first here.",
-                Severity.INFO,
-            )
-
-
-def _term_in(line: str, start: int, phrase: str) -> str:
-    """The phrase without a sentence-initial word, or '' if too short."""
-    words = phrase.split()
-    if _SENTENCE_LEAD.search(line, 0, start) or start == 0:
-        words = words[1:]
-        while words and words[0] in _CONNECTORS:
-            words = words[1:]
-    while words and (words[-1] in _CONNECTORS):
-        words = words[:-1]
-    titled = [w for w in words if w[:1].isupper() and not _ACRONYM.match(w)]
-    if len(titled) < 2:
-        return ""
-    if any(w in _PROPER for w in words):
-        return ""
-    if all(w in _STRUCTURAL or w in _CONNECTORS or _ACRONYM.match(w) for w in words):
-        return ""
-    return " ".join(words)
-
-
-def _known(phrase: str, defined: set[str], names: str) -> bool:
-    lower = phrase.lower()
-    if lower in defined or lower.rstrip("s") in defined:
-        return True
-    return phrase in names

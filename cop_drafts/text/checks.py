@@ -41,11 +41,8 @@ from cop_drafts.text._checks_structure import (
     check_heading_ids,
     check_markers,
 )
-from cop_drafts.text._checks_terms import (
-    SpellingIndex,
-    check_spelling,
-    check_undefined,
-)
+from cop_drafts.text._checks_terms import SpellingIndex, check_spelling
+from cop_drafts.text._checks_undefined import check_undefined
 
 __all__ = [
     "CHECKS",
@@ -64,9 +61,7 @@ class _Code:
         self, sections: Sequence[SectionText], glossary_path: str | None
     ) -> None:
         self.all = [ScannedSection(s, i) for i, s in enumerate(sections)]
-        self.glossary = next(
-            (s for s in self.all if s.path == glossary_path), None
-        )
+        self.glossary = next((s for s in self.all if s.path == glossary_path), None)
         # The glossary defines terms; it is not checked for using them.
         self.text = [s for s in self.all if s is not self.glossary]
 
@@ -211,13 +206,13 @@ def check_code(
     if glossary_path is not None and all(s.path != glossary_path for s in sections):
         raise ValueError(f"glossary {glossary_path!r} is not one of the sections")
     code = _Code(sections, glossary_path)
-    order = {}
+    order: dict[str, int] = {}
     for position, section in enumerate(sections):
         order.setdefault(section.path, position)
     rank = {check: position for position, check in enumerate(CHECKS)}
     findings = list(_run(code, chosen))
     findings.sort(
-        key=lambda f: (order[f.path], f.line_start, f.line_end, rank[f.check], f.message)
+        key=lambda f: (order[f.path], f.line_start, f.line_end, rank[f.check])
     )
     return findings
 
