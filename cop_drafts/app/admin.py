@@ -8,11 +8,13 @@ from flask import Blueprint, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from cop_drafts.db.models import (
     CATEGORY_LABELS,
     ROLE_LABELS,
+    WG_ROLE_LABELS,
     Category,
     Role,
     WgRole,
@@ -25,7 +27,7 @@ from .web import acting_user, db_session, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-WG_CHOICES = [(str(n), f"Working Group {n}") for n in range(1, 5)]
+WG_CHOICES = [SelectChoice(str(n), f"Working Group {n}") for n in range(1, 5)]
 
 
 class InviteForm(FlaskForm):
@@ -33,17 +35,18 @@ class InviteForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         "Role",
-        choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
         default=Role.PARTICIPANT.value,
     )
     wg_role = SelectField(
         "Role in the Working Groups",
-        choices=[(r.value, r.value.replace("_", "-").title()) for r in WgRole],
+        choices=[SelectChoice(r.value, WG_ROLE_LABELS[r]) for r in WgRole],
         default=WgRole.MEMBER.value,
     )
     category = SelectField(
         "Stakeholder category",
-        choices=[("", "—")] + [(c.value, CATEGORY_LABELS[c]) for c in Category],
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category],
         validators=[Optional()],
     )
     organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])

@@ -33,6 +33,16 @@ from .permissions import Action, require
 # Argon2id is memory-hard: guessing a stolen hash costs memory, not just CPU.
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def use_fast_hashing() -> None:
+    """Cheaper Argon2id parameters, for test suites only (still memory-hard).
+
+    Hashes record their own parameters, so verifying keeps working either way.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not a real password")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,63}")
 MIN_PASSWORD = 12
 

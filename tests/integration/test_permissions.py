@@ -1,0 +1,94 @@
+"""The permission matrix: every route, every role. A new route fails the
+completeness test until its rows are added here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import csrf_token
+
+AsUser = Callable[[str | None], FlaskClient]
+ROLES = [None, "ai-office", "coordinator", "wg2-chair", "wg2-vice", "provider",
+         "observer"]
+S = "risk-assessment.md"
+READ_URLS = {
+    "codes.index": "/",
+    "codes.show": "/c/gpai-code",
+    "sections.show": f"/c/gpai-code/s/{S}?rev=draft-2",
+    "sections.history": f"/c/gpai-code/history/{S}",
+    "sections.blame": f"/c/gpai-code/blame/{S}",
+    "auth.login": "/login",
+}
+
+
+def _rows() -> list[tuple[str | None, str, str, str, int]]:
+    rows = []
+    for role in ROLES:
+        anon = role is None
+        rows += [
+            (role, "codes.index", "GET", READ_URLS["codes.index"], 200),
+            (role, "codes.show", "GET", READ_URLS["codes.show"], 200),
+            (role, "sections.show", "GET", READ_URLS["sections.show"],
+             404 if anon else 200),
+            (role, "sections.history", "GET", READ_URLS["sections.history"],
+             302 if anon else 200),
+            (role, "sections.blame", "GET", READ_URLS["sections.blame"],
+             302 if anon else 200),
+            (role, "auth.login", "GET", "/login", 200),
+            (role, "auth.login", "POST", "/login", 400),
+            (role, "auth.accept", "POST", "/invite/not-a-token", 404),
+            (role, "auth.logout", "POST", "/logout", 302),
+            (role, "auth.accept", "GET", "/invite/not-a-token", 404),
+            (role, "admin.index", "GET", "/admin/users",
+             302 if anon else 200 if role == "ai-office" else 403),
+            (role, "admin.create", "POST", "/admin/invitations",
+             302 if anon else 400 if role == "ai-office" else 403),
+            (role, "admin.audit_log", "GET", "/admin/audit",
+             302 if anon else 200 if role == "ai-office" else 403),
+            (role, "codes.visibility", "POST",
+             "/c/gpai-code/iterations/draft-1/visibility",
+             302 if role in (None, "ai-office", "coordinator") else 403),
+        ]
+    return rows
+
+
+ROUTE_MATRIX = _rows()
+EXEMPT = {"static"}
+
+
+@pytest.mark.parametrize(("role", "endpoint", "method", "url", "status"), ROUTE_MATRIX,
+                         ids=[f"{r[0]}-{r[1]}" for r in ROUTE_MATRIX])
+def test_route_permissions(as_user: AsUser, role: str | None, endpoint: str,
+                           method: str, url: str, status: int) -> None:
+    client = as_user(role)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        token = csrf_token(client, "/login" if role is None else "/")
+        response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if role is None and status == 302:
+        assert "/login" in response.headers["Location"] or endpoint == "auth.logout"
+
+
+def test_matrix_covers_every_route(app: Flask) -> None:
+    covered = {(row[1], row[2]) for row in ROUTE_MATRIX}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes missing from ROUTE_MATRIX: " + ", ".join(missing)
+
+
+def test_matrix_has_every_role_for_every_route() -> None:
+    by_route: dict[tuple[str, str], set[str | None]] = {}
+    for role, endpoint, method, _url, _status in ROUTE_MATRIX:
+        by_route.setdefault((endpoint, method), set()).add(role)
+    assert all(roles == set(ROLES) for roles in by_route.values())
