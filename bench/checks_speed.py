@@ -2,6 +2,8 @@
 
 Usage: python bench/checks_speed.py [draft3|draft2|final|DIR] [--runs N] [--all]
 
+DIR may also be a demo draft with a code.toml (drafts/draft-3), read in its order.
+
 Loads every Markdown file of the draft as one section of one Code (in Code
 order: front matter, transparency, copyright, safety and security, companion
 material), splits the safety-and-security glossary off into its own section,
@@ -16,6 +18,7 @@ import re
 import statistics
 import sys
 import time
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,6 +34,9 @@ GLOSSARY_HEADING = re.compile(r"^#{1,6} .*\bGlossary\s*$", re.M)
 
 def load(folder: Path) -> tuple[list[SectionText], str | None]:
     """Sections of the draft in `folder`, and the glossary section's path."""
+    manifest = folder / "code.toml"
+    if manifest.is_file():
+        return load_manifest(manifest)
     files = sorted(
         folder.glob("*.md"),
         key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else len(ORDER), p.name),
@@ -57,6 +63,19 @@ def load(folder: Path) -> tuple[list[SectionText], str | None]:
                 )
         else:
             sections.append(SectionText(path.name, title, text))
+    return sections, glossary
+
+
+def load_manifest(manifest: Path) -> tuple[list[SectionText], str | None]:
+    """Sections in the order `code.toml` lists them (a demo draft in drafts/)."""
+    entries = tomllib.loads(manifest.read_text(encoding="utf-8"))["sections"]
+    sections = [
+        SectionText(
+            e["file"], e["title"], (manifest.parent / e["file"]).read_text("utf-8")
+        )
+        for e in entries
+    ]
+    glossary = next((s.path for s in sections if s.title == "Glossary"), None)
     return sections, glossary
 
 

@@ -70,6 +70,19 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:[>|*+-]|\d+[.)]|#|$)")
 
 
+# Common English function words: a compound followed by one is not a modifier
+# ("the model-evaluation is"); a sentence opening with one is not a term.
+FUNCTION_WORDS = frozenset(
+    "a an the of and or to in on at by for with from as is are was were be been "
+    "being that which who whom whose this these those it its may might can could "
+    "should shall will would must not than then so if but nor per via into onto "
+    "under over within without between among across after before during do does "
+    "did has have had also only not both either neither where when while whereas "
+    "because since until unless although though how why what whether there here "
+    "thus hence however therefore".split()
+)
+
+
 class ScannedSection:
     """A section split into lines, with code fences and headings found in one pass.
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from cop_drafts.text._checks_base import Finding, ScannedSection, Severity, quote
 
-# A number: optional roman prefix ("II."), arabic parts ("3.2"); appendices may
-# also be lettered ("Appendix A.1").
-_NUM = r"(?:[IVXLC]+\.)?\d+(?:\.\d+)*|[A-Z](?:\.\d+)*(?![\w])"
+# A number: optional roman prefix ("II."), arabic parts ("3.2"), maybe a final
+# letter ("KPI 1.1.a"); appendices may also be lettered ("Appendix A.1").
+_NUM = r"(?:[IVXLC]+\.)?\d+(?:\.\d+)*(?:\.[a-z](?![\w]))?|[A-Z](?:\.\d+)*(?![\w])"
 _KINDS = r"commitments?|measures?|appendix|appendices|kpis?"
 
 _HEADING_NUMBER = re.compile(
@@ -25,7 +25,7 @@ _BARE_NUMBER = re.compile(
     r"^[*_\s]*(?P<num>(?:[IVXLC]+\.)?\d+(?:\.\d+)+)\.?[*_]*(?P<rest>\s.*)$"
 )
 _KPI_ITEM = re.compile(
-    rf"^\s*(?:[-*+]\s+|\d+[.)]\s+)?[*_]*(?i:kpi)[\s\u00a0]+(?P<num>{_NUM})\b"
+    rf"^\s*(?:\|\s*|[-*+]\s+|\d+[.)]\s+)?[*_]*(?i:kpi)[\s\u00a0]+(?P<num>{_NUM})\b"
 )
 _SEPARATOR = (
     r"\.?\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|to\s+|through\s+"

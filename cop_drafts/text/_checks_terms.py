@@ -9,7 +9,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from cop_drafts.text._checks_base import Finding, ScannedSection, Severity, quote
+from cop_drafts.text._checks_base import (
+    FUNCTION_WORDS,
+    Finding,
+    ScannedSection,
+    Severity,
+    quote,
+)
 from cop_drafts.text._checks_glossary import GlossaryTerm
 
 _SEP = r"(?:[ \t\u00a0]+|-|\u2010|\u2011)"
@@ -18,17 +24,6 @@ _ISE = re.compile(r"i[sz](?=(?:ation|ations|e|ed|es|er|ers|ing)$)", re.I)
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,}s?$")
 _NEXT_WORD = re.compile(r"\s+([A-Za-z][A-Za-z-]*)")
 _EXPANSION = re.compile(r"[\u201d\u2019\"']?\s*\([A-Z][A-Za-z]*[A-Z]s?\)")
-# Words after which a hyphenated compound is not a modifier ("the model-evaluation
-# is"), so hyphenating a spaced glossary term there is a real spelling change.
-_FUNCTION_WORDS = frozenset(
-    "a an the of and or to in on at by for with from as is are was were be been "
-    "being that which who whom whose this these those it its may might can could "
-    "should shall will would must not than then so if but nor per via into onto "
-    "under over within without between among across after before during do does "
-    "did has have had also only not both either neither where when while whereas "
-    "because since until unless although though how why what whether there here "
-    "thus hence however therefore".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +124,20 @@ def check_spelling(
     for section in sections:
         seen: dict[tuple[str, str], list[int]] = {}
         reasons: dict[tuple[str, str], str] = {}
-        for number, line in section.body_lines():
+        headings = {h.line for h in section.headings}
+        texts = section.body_lines() + [(h.line, h.text) for h in section.headings]
+        for number, line in sorted(texts):
             for m in index.regex.finditer(line):
                 words, hyphens = _split(m.group(0))
                 form = index.form_of(words)
                 if form is None:
                     continue
                 reason = _difference(form, words, hyphens, line, m.start(), m.end())
+                if reason == "capitalisation" and number in headings:
+                    # Title Case is a heading style; only a capitalised term
+                    # written in lower case is a real difference there.
+                    if not form.capitalised:
+                        continue
                 if not reason:
                     continue
                 key = (m.group(0), form.text)
@@ -198,11 +200,11 @@ def _difference(
 
 def _is_modifier(line: str, end: int) -> bool:
     m = _NEXT_WORD.match(line, end)
-    return m is not None and m.group(1).lower() not in _FUNCTION_WORDS
+    return m is not None and m.group(1).lower() not in FUNCTION_WORDS
 
 
 def _in_name(line: str, start: int, end: int) -> bool:
     """True when a Title Case word touches the match ('Systemic Risk Unit')."""
-    before = [w for w in line[:start].split()[-1:] if w.lower() not in _FUNCTION_WORDS]
+    before = [w for w in line[:start].split()[-1:] if w.lower() not in FUNCTION_WORDS]
     after = line[end:].split()[:1]
     return any(w[:1].isupper() for w in before + after)

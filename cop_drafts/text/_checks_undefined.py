@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from cop_drafts.text._checks_base import Finding, ScannedSection, Severity, quote
+from cop_drafts.text._checks_base import (
+    FUNCTION_WORDS,
+    Finding,
+    ScannedSection,
+    Severity,
+    quote,
+)
 
 _TITLE_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]*)*"
 _TITLE_PHRASE = re.compile(
@@ -71,12 +77,13 @@ def check_undefined(
     `defined` holds lowercased glossary forms and inline definitions. Sentence
     starts, headings, lines made mostly of capitalised words (signatures,
     titles), acronyms and their expansions, quoted titles, common proper names
-    and names of the Code's parts and headings are ignored.
+    and names of the Code's parts and headings are ignored. Defined terms are
+    cut out of a longer phrase ("Model Evaluations of the Signatory").
     """
     names = " | ".join(
         " ".join(_WORD.findall(h.text.lower())) for s in sections for h in s.headings
     )
-    names = f" {names} "
+    known = _Known(defined, f" {names} ")
     for section in sections:
         seen: dict[str, list[int]] = {}
         for number, line in section.body_lines():
@@ -84,21 +91,38 @@ def check_undefined(
             if not matches or _mostly_capitalised(line):
                 continue
             for m in matches:
-                phrase = _term_in(line, m.start(), m.end(), m.group(0))
-                if phrase and not _known(phrase, defined, names):
-                    seen.setdefault(phrase, []).append(number)
-        for phrase, lines in seen.items():
+                for term in _terms_in(line, m.start(), m.end(), known):
+                    seen.setdefault(term, []).append(number)
+        for term, lines in seen.items():
             count = "once" if len(lines) == 1 else f"{len(lines)} times"
             yield Finding(
                 "undefined-term",
                 section.path,
                 lines[0],
                 lines[0],
-                f"{quote(phrase)} is capitalised like a defined term but neither "
+                f"{quote(term)} is capitalised like a defined term but neither "
                 f"the glossary nor the text defines it; {count} in this section, "
                 "first here.",
                 Severity.INFO,
             )
+
+
+class _Known:
+    """Whether a run of words is a defined term or names a heading of the Code."""
+
+    __slots__ = ("defined", "names")
+
+    def __init__(self, defined: set[str], names: str) -> None:
+        self.defined = defined
+        self.names = names
+
+    def __call__(self, words: Sequence[str]) -> bool:
+        lower = " ".join(words).lower()
+        singular = lower[:-3] + "y" if lower.endswith("ies") else lower.rstrip("s")
+        if lower in self.defined or singular in self.defined:
+            return True
+        # A single word is in some heading or other; only a phrase names one.
+        return len(words) > 1 and f" {' '.join(_WORD.findall(lower))} " in self.names
 
 
 def _mostly_capitalised(line: str) -> bool:
@@ -109,23 +133,62 @@ def _mostly_capitalised(line: str) -> bool:
     return capitalised * 5 >= len(words) * 3
 
 
-def _term_in(line: str, start: int, end: int, phrase: str) -> str:
-    """The term-like part of a matched phrase, or '' when it is not one."""
+def _terms_in(line: str, start: int, end: int, known: _Known) -> list[str]:
+    """The undefined term-like runs of the phrase line[start:end]."""
     if _names_something(line, start, end):
-        return ""
-    words = phrase.split()
-    if any(w in _NAME_WORDS for w in words):
-        return ""
-    if _SENTENCE_LEAD.search(line, 0, start):
+        return []
+    words = line[start:end].split()
+    if any(w in _NAME_WORDS or w in _PROPER or w in _PARTS for w in words):
+        return []
+    sentence_start = _SENTENCE_LEAD.search(line, 0, start) is not None
+    terms = []
+    for offset, run in _unknown_runs(words, known):
+        term = _term(run, sentence_start and offset == 0)
+        if term:
+            terms.append(term)
+    return terms
+
+
+def _unknown_runs(words: list[str], known: _Known) -> Iterator[tuple[int, list[str]]]:
+    """(offset, words) of the stretches left when the longest known spans go."""
+    run_start, i = 0, 0
+    while i < len(words):
+        end = 0
+        if words[i] not in _CONNECTORS:
+            end = next(
+                (
+                    j
+                    for j in range(len(words), i, -1)
+                    if words[j - 1] not in _CONNECTORS and known(words[i:j])
+                ),
+                0,
+            )
+        if end:
+            if run_start < i:
+                yield run_start, words[run_start:i]
+            i = run_start = end
+        else:
+            i += 1
+    if run_start < len(words):
+        yield run_start, words[run_start:]
+
+
+def _term(words: list[str], sentence_start: bool) -> str:
+    """The run as a term, or '' when it is too short or a name."""
+    # At a sentence start the first word is capitalised anyway: it takes
+    # two more capitalised words to look like a term.
+    needed = 3 if sentence_start else 2
+    while words and (
+        words[0] in _CONNECTORS
+        or words[0] in _DETERMINERS
+        or words[0].lower() in FUNCTION_WORDS
+    ):
         words = words[1:]
-    while words and (words[0] in _CONNECTORS or words[0] in _DETERMINERS):
-        words = words[1:]
+        needed = 2
     while words and words[-1] in _CONNECTORS:
         words = words[:-1]
     titled = [w for w in words if w[:1].isupper() and not _ACRONYM.match(w)]
-    if len(titled) < 2 or words[-1] in _NAME_ENDS:
-        return ""
-    if any(w in _PROPER or w in _PARTS for w in words):
+    if len(titled) < needed or words[-1] in _NAME_ENDS:
         return ""
     if all(w in _VOCABULARY or w in _CONNECTORS or _ACRONYM.match(w) for w in words):
         return ""
@@ -147,20 +210,3 @@ def _names_something(line: str, start: int, end: int) -> bool:
 def _inside_quotes(before: str) -> bool:
     """True when `before` leaves a quotation open (quoted titles, cited text)."""
     return before.count("\u201c") > before.count("\u201d") or before.count('"') % 2 == 1
-
-
-def _known(phrase: str, defined: set[str], names: str) -> bool:
-    """Defined, names a heading, or joins defined terms with 'and'."""
-    if _is_known(phrase, defined, names):
-        return True
-    parts = phrase.split(" and ")
-    if len(parts) > 1 and any(_is_known(p, defined, names) for p in parts):
-        return all(len(p.split()) < 2 or _is_known(p, defined, names) for p in parts)
-    return False
-
-
-def _is_known(phrase: str, defined: set[str], names: str) -> bool:
-    lower = phrase.lower()
-    if lower in defined or lower.rstrip("s") in defined:
-        return True
-    return f" {' '.join(_WORD.findall(lower))} " in names
