@@ -180,12 +180,10 @@ def _difference(
     if any(a.lower() != b.lower() for a, b in zip(words, form.words, strict=True)):
         return "-ise/-ize spelling"
     if hyphens != form.hyphens:
-        added = any(h and not c for h, c in zip(hyphens, form.hyphens, strict=True))
-        dropped = any(c and not h for h, c in zip(hyphens, form.hyphens, strict=True))
         modifier = not plural and _is_modifier(line, end)
-        if added and not dropped and modifier:
+        if all(hyphens) and not any(form.hyphens) and modifier:
             return ""  # "model-evaluation results": a hyphenated compound modifier
-        if dropped and not added and not modifier:
+        if all(form.hyphens) and not any(hyphens) and not modifier:
             return ""  # "the state of the art": the open form of a noun phrase
         return "hyphenation"
     if _EXPANSION.match(line, end):

@@ -21,9 +21,10 @@ from cop_drafts.text._checks_base import (
 _TITLE_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]*)*"
 _TITLE_PHRASE = re.compile(
     rf"(?<![\w\u2019'-]){_TITLE_WORD}"
-    rf"(?:(?:\s+(?:of|and|for|the|on|in|to|with))*\s+(?:{_TITLE_WORD}|[A-Z]{{2,}}s?)"
+    rf"(?:(?:\s+(?:(?:of|for|on|in|to|with)(?:\s+the)?|and))?\s+{_TITLE_WORD}"
     r"(?![\w-]))+"
 )
+_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 _CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "to", "with"})
 _DETERMINERS = frozenset(
@@ -90,6 +91,9 @@ def check_undefined(
             matches = list(_TITLE_PHRASE.finditer(line))
             if not matches or _mostly_capitalised(line):
                 continue
+            following = section.lines[number] if number < len(section.lines) else ""
+            if "|" in line and _DELIMITER_ROW.match(following):
+                continue  # a table's header row: column labels, like headings
             for m in matches:
                 for term in _terms_in(line, m.start(), m.end(), known):
                     seen.setdefault(term, []).append(number)
@@ -127,10 +131,10 @@ class _Known:
 
 def _mostly_capitalised(line: str) -> bool:
     words = _WORD.findall(line)
-    if len(words) < 4:
+    if len(words) < 6:
         return False
     capitalised = sum(1 for w in words if w[0].isupper())
-    return capitalised * 5 >= len(words) * 3
+    return capitalised * 4 >= len(words) * 3
 
 
 def _terms_in(line: str, start: int, end: int, known: _Known) -> list[str]:
@@ -142,34 +146,39 @@ def _terms_in(line: str, start: int, end: int, known: _Known) -> list[str]:
         return []
     sentence_start = _SENTENCE_LEAD.search(line, 0, start) is not None
     terms = []
-    for offset, run in _unknown_runs(words, known):
+    for offset, run in _unknown_runs(words, known, sentence_start):
         term = _term(run, sentence_start and offset == 0)
         if term:
             terms.append(term)
     return terms
 
 
-def _unknown_runs(words: list[str], known: _Known) -> Iterator[tuple[int, list[str]]]:
-    """(offset, words) of the stretches left when the longest known spans go."""
+def _unknown_runs(
+    words: list[str], known: _Known, sentence_start: bool
+) -> Iterator[tuple[int, list[str]]]:
+    """(offset, words) of what is left when known terms joined by connectors go.
+
+    A known span only counts between connectors ("Model Evaluations of the
+    Signatory"), so "Serious Incident Response Plan" stays whole.
+    """
+    n = len(words)
+    joins = [
+        i == 0 or words[i - 1] in _CONNECTORS or (i == 1 and sentence_start)
+        for i in range(n + 1)
+    ]
+    ends = [j == n or words[j] in _CONNECTORS for j in range(n + 1)]
     run_start, i = 0, 0
-    while i < len(words):
+    while i < n:
         end = 0
-        if words[i] not in _CONNECTORS:
-            end = next(
-                (
-                    j
-                    for j in range(len(words), i, -1)
-                    if words[j - 1] not in _CONNECTORS and known(words[i:j])
-                ),
-                0,
-            )
+        if joins[i] and words[i] not in _CONNECTORS:
+            end = next((j for j in range(n, i, -1) if ends[j] and known(words[i:j])), 0)
         if end:
             if run_start < i:
                 yield run_start, words[run_start:i]
             i = run_start = end
         else:
             i += 1
-    if run_start < len(words):
+    if run_start < n:
         yield run_start, words[run_start:]
 
 
