@@ -1,4 +1,4 @@
-"""Glossary checks: defined terms spelt another way, Title Case terms never defined.
+"""Glossary parsing for the checks: the terms a glossary defines, inline definitions.
 
 The glossary is one section of the Code; its definition lines name the terms.
 """

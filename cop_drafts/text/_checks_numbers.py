@@ -300,10 +300,9 @@ def _ordinal(part: str) -> int:
 
 
 def _series(number: Number) -> str:
-    if len(number.parts) == 1 and not number.prefix:
-        return ""
-    parent = Number(number.kind, number.prefix, number.parts[:-1])
-    return f" under {parent.label.split(' ', 1)[1]}"
+    """' under II.3' for Measure II.3.x; '' for a top-level series."""
+    parent = ".".join(filter(None, (number.prefix, *number.parts[:-1])))
+    return f" under {parent}" if parent else ""
 
 
 def _missing(number: Number, low: int, high: int) -> str:

@@ -1,4 +1,4 @@
-"""Term checks: glossary terms spelt differently, and Title Case terms never defined.
+"""The glossary-spelling check: defined terms written with other capitals or hyphens.
 
 Each (section, spelling) is reported once, at its first line, with a count.
 """
@@ -53,9 +53,10 @@ def _word_pattern(word: str, last: bool) -> str:
 class SpellingIndex:
     """One regex matching every glossary form in any spelling variant."""
 
-    __slots__ = ("forms", "regex")
+    __slots__ = ("terms", "forms", "regex")
 
     def __init__(self, terms: Sequence[GlossaryTerm]) -> None:
+        self.terms = len(terms)
         self.forms: dict[str, _Form] = {}
         patterns: list[str] = []
         for term in terms:
@@ -116,9 +117,27 @@ def _has_variants(form: _Form) -> bool:
 
 
 def check_spelling(
-    sections: Sequence[ScannedSection], index: SpellingIndex
+    sections: Sequence[ScannedSection],
+    index: SpellingIndex,
+    glossary: ScannedSection | None,
 ) -> Iterator[Finding]:
-    """Yield 'glossary-spelling' for a glossary term written another way."""
+    """Yield 'glossary-spelling' for a glossary term written another way.
+
+    A glossary in which no definition line is recognised gets one finding, so
+    that the check does not pass silently.
+    """
+    if glossary is not None and not index.terms:
+        yield Finding(
+            "glossary-spelling",
+            glossary.path,
+            1,
+            1,
+            f"The glossary {quote(glossary.title)} defines no term in a form the "
+            "checks recognise: \u201c**Term**: definition\u201d, "
+            "\u201c\u2018term\u2019: definition\u201d or a "
+            "\u201cTerm | Definition\u201d table.",
+            Severity.WARNING,
+        )
     if index.regex is None:
         return
     for section in sections:

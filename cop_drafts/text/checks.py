@@ -114,7 +114,9 @@ _REGISTRY: dict[str, tuple[str, str, _Runner]] = {
         "Glossary spelling",
         "Terms the glossary defines are written as the glossary writes them "
         "(capitals, hyphens, -ise/-ize).",
-        lambda code: check_spelling(code.text, SpellingIndex(code.terms)),
+        lambda code: check_spelling(
+            code.text, SpellingIndex(code.terms), code.glossary
+        ),
     ),
     "undefined-term": (
         "Undefined capitalised terms",

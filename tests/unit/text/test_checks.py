@@ -372,6 +372,25 @@ def test_first_number_other_than_one_and_numbers_out_of_order() -> None:
     assert "out of order" in findings[1].message
 
 
+def test_roman_prefixed_series_and_setext_headings() -> None:
+    text = md(
+        """
+        Commitment II.2: Second
+        -----------------------
+
+        Text.
+
+        ## Commitment II.3: Third
+
+        Text.
+        """
+    )
+    (finding,) = run(("a.md", text), check="number-sequence")
+    assert finding.line_start == 1
+    assert "first Commitment of its series under II" in finding.message
+    assert "Commitment II.1 is missing" in finding.message
+
+
 def test_a_code_numbered_across_sections_is_in_sequence() -> None:
     first = "## Commitment 1: A\n\n### Measure 1.1: a\n\nText.\n"
     second = "## Commitment 2: B\n\n### Measure 2.1: b\n\nText.\n"
@@ -535,6 +554,18 @@ def test_spelling_in_a_heading_is_checked() -> None:
         1,
         finding.message.split(" is spelt")[0],
     )
+
+
+def test_a_glossary_with_no_recognised_definition_is_reported() -> None:
+    glossary = "# Glossary\n\nSystemic risk means a risk at Union level.\n"
+    (finding,) = run(
+        ("a.md", "Text.\n"),
+        ("glossary.md", glossary),
+        glossary="glossary.md",
+        check="glossary-spelling",
+    )
+    assert (finding.path, finding.line_start) == ("glossary.md", 1)
+    assert "defines no term" in finding.message
 
 
 def test_undefined_title_case_term_is_info_once_per_section_with_a_count() -> None:
