@@ -95,6 +95,11 @@ _INLINE_DEFINITION = re.compile(
     r"(?P<term>[^\u201d\"\u2019'()]{2,60})[\u201d\"\u2019']\s*\)"
     rf"|\({_HEREAFTER}(?:the\s+)?(?P<bare>[A-Z][^()]{{1,60}}?)\s*\)"
 )
+_MEANS = re.compile(
+    r"^[\s>]*(?:[-*+]\s+)?(?:\(?[a-z0-9]{1,4}[.)]\s*)?[*_]*[\u201c\"\u2018']?"
+    r"(?P<term>[A-Z][\w-]*(?:\s+[A-Za-z][\w-]*){0,5}?)[\u201d\"\u2019']?[*_]*"
+    r"\s+(?:means|shall\s+mean|is\s+defined\s+as)\b"
+)
 _ACRONYM_IN_PARENS = re.compile(r"\([A-Z][A-Za-z]*[A-Z]s?\)")
 _NAME_BEFORE = re.compile(
     r"(?:[A-Z][\w-]*\s+(?:(?:of|and|for|the|on|in|to)\s+){0,2}){1,6}$"
@@ -105,11 +110,14 @@ def inline_definitions(sections: Sequence[ScannedSection]) -> set[str]:
     """Lowercased terms defined in running text: 'Framework (the "Framework")'.
 
     The Title Case name just before such a parenthesis, or before an acronym
-    in parentheses, counts as defined too.
+    in parentheses, counts as defined too, and so does "(c) Term means ...".
     """
     found: set[str] = set()
     for section in sections:
         for _, line in section.body_lines():
+            means = _MEANS.match(line) if "mean" in line or "defined" in line else None
+            if means:  # "(c) Covered Entity means any person ..."
+                found.add(means.group("term").lower())
             if "(" not in line:
                 continue
             for m in _INLINE_DEFINITION.finditer(line):

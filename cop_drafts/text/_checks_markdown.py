@@ -15,6 +15,7 @@ _QUOTE_MARKS = re.compile(r"^\s*(?:>\s?)+")
 _DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _ESCAPED = re.compile(r"\\[\\`*_|\[\]]")
+_STAR_NOTE = re.compile(r"\(\*+\d*\)")  # "(*7)": footnote marks in EU legal text
 _URL = re.compile(r"<?(?:https?|ftp|mailto):[^\s>)]*>?|\]\([^)]*\)")
 _LIST_MARKER = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
 _THEMATIC = re.compile(r"^\s*(?:\*\s*){3,}$")
@@ -169,6 +170,7 @@ def _unbalanced(text: str) -> str:
     if "*" not in text and "_" not in text:
         return ""
     text = _URL.sub(" ", _CODE_SPAN.sub(" ", _ESCAPED.sub("", text)))
+    text = _STAR_NOTE.sub(" ", text)
     doubles = singles = 0
     for m in _STAR_RUN.finditer(text):
         if _flanking(text, m.start(), m.end(), intraword=True):

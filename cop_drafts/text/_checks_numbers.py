@@ -218,7 +218,11 @@ def _referenced(m: re.Match[str]) -> list[Number]:
     numbers = [first]
     for item in _LIST_ITEM.finditer(m.group("more")):
         number = parse_number(kind, item.group("num"), first.prefix)
-        if number is None or len(number.parts) != len(first.parts):
+        if (
+            number is None
+            or len(number.parts) != len(first.parts)
+            or number.parts[0].isdigit() != first.parts[0].isdigit()
+        ):
             break
         if not number.prefix and first.prefix:
             number = Number(kind, first.prefix, number.parts)

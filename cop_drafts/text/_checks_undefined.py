@@ -163,7 +163,11 @@ def _unknown_runs(
     """
     n = len(words)
     joins = [
-        i == 0 or words[i - 1] in _CONNECTORS or (i == 1 and sentence_start)
+        i == 0
+        or words[i - 1] in _CONNECTORS
+        or words[i - 1] in _DETERMINERS
+        or words[i - 1].lower() in FUNCTION_WORDS
+        or (i == 1 and sentence_start)
         for i in range(n + 1)
     ]
     ends = [j == n or words[j] in _CONNECTORS for j in range(n + 1)]

@@ -620,6 +620,19 @@ def test_capitalised_phrases_that_are_not_undefined_terms() -> None:
     assert findings == []
 
 
+def test_terms_defined_in_running_text_are_not_undefined() -> None:
+    text = md(
+        """
+        - (c) *Covered Model* means a model placed on the market.
+
+        Each Covered Model keeps a Safety Framework (the \u201cFramework\u201d) and an
+        Incident Log (hereafter Incident Log). The provider of each Covered Model
+        reviews its Safety Framework and Incident Log yearly.
+        """
+    )
+    assert run(("a.md", text), check="undefined-term") == []
+
+
 def test_defined_terms_joined_by_connectors_are_not_undefined() -> None:
     text = md(
         """
@@ -782,7 +795,7 @@ def test_unbalanced_emphasis() -> None:
 
         Fine: **bold across
         two lines** and *italic*, 4*10^5, snake_case_name, a * b,
-        https://example.org/a_b_c and `**code`.
+        https://example.org/a_b_c and `**code`, (*7) Regulation.
 
         * a list item with **bold**
         """
