@@ -141,38 +141,45 @@ def check_spelling(
     if index.regex is None:
         return
     for section in sections:
-        seen: dict[tuple[str, str], list[int]] = {}
-        reasons: dict[tuple[str, str], str] = {}
-        headings = {h.line for h in section.headings}
-        texts = section.body_lines() + [(h.line, h.text) for h in section.headings]
-        for number, line in sorted(texts):
-            for m in index.regex.finditer(line):
-                words, hyphens = _split(m.group(0))
-                form = index.form_of(words)
-                if form is None:
-                    continue
-                reason = _difference(form, words, hyphens, line, m.start(), m.end())
-                if reason == "capitalisation" and number in headings:
-                    # Title Case is a heading style; only a capitalised term
-                    # written in lower case is a real difference there.
-                    if not form.capitalised:
-                        continue
-                if not reason:
-                    continue
-                key = (m.group(0), form.text)
-                seen.setdefault(key, []).append(number)
-                reasons.setdefault(key, reason)
-        for (text, canonical), lines in seen.items():
+        seen: dict[tuple[str, str, str], list[int]] = {}
+        for number, text, canonical, reason in _variants(section, index):
+            seen.setdefault((text, canonical, reason), []).append(number)
+        for (text, canonical, reason), lines in seen.items():
             yield Finding(
                 "glossary-spelling",
                 section.path,
                 lines[0],
                 lines[0],
                 f"{quote(text)} is spelt differently from the glossary term "
-                f"{quote(canonical)} ({reasons[(text, canonical)]}); "
+                f"{quote(canonical)} ({reason}); "
                 f"{_times(len(lines))} in this section, first here.",
                 Severity.WARNING,
             )
+
+
+def _variants(
+    section: ScannedSection, index: SpellingIndex
+) -> Iterator[tuple[int, str, str, str]]:
+    """(line, text, glossary form, reason) for each differing use, in line order."""
+    regex = index.regex
+    if regex is None:
+        return
+    headings = {h.line for h in section.headings}
+    texts = section.body_lines() + [(h.line, h.text) for h in section.headings]
+    for number, line in sorted(texts):
+        for m in regex.finditer(line):
+            words, hyphens = _split(m.group(0))
+            form = index.form_of(words)
+            if form is None:
+                continue
+            reason = _difference(form, words, hyphens, line, m.start(), m.end())
+            if reason == "capitalisation" and number in headings:
+                # Title Case is a heading style; only a capitalised term
+                # written in lower case is a real difference there.
+                if not form.capitalised:
+                    continue
+            if reason:
+                yield number, m.group(0), form.text, reason
 
 
 def _times(count: int) -> str:
