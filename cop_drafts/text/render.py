@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -72,6 +74,17 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _flow_parser() -> MarkdownIt:
+    # The same syntax as _parser(), but footnote definitions stay where they
+    # are written instead of moving to a section at the end, so that each
+    # top-level block can be rendered on its own (the redline needs that).
+    md = MarkdownIt("js-default", {"html": False, "linkify": False})
+    md.use(footnote_plugin)
+    md.disable("footnote_tail")
+    return md
+
+
 def _annotate(tokens: list[Token]) -> list[Heading]:
     """Give block tokens their 1-based line range and headings unique ids."""
     headings: list[Heading] = []
@@ -120,3 +133,21 @@ def render(text: str) -> Rendered:
 def render_inline(text: str) -> str:
     """Render a short Markdown text (a comment) to sanitised HTML."""
     return sanitise(_parser().render(text))
+
+
+def parse_blocks(text: str, env: dict[str, Any]) -> list[Token]:
+    """Block tokens of `text` with line ranges and heading ids, footnotes in place.
+
+    `env` receives the parser's state (footnote numbering); pass the same dict
+    to render_tokens. The tokens' HTML is unsanitised until sanitise().
+    """
+    md = _flow_parser()
+    tokens = md.parse(text, env)
+    _annotate(tokens)
+    return tokens
+
+
+def render_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> str:
+    """Unsanitised HTML of a run of parse_blocks tokens: pass it to sanitise()."""
+    md = _flow_parser()
+    return str(md.renderer.render(list(tokens), md.options, env))

@@ -1,0 +1,226 @@
+"""Match the blocks of two versions: unchanged, changed, moved, inserted, deleted.
+
+Exact keys (text without numbering) anchor the two sequences; between anchors,
+blocks with the same key elsewhere are moves, and similar blocks (shared rare
+words, then word-set similarity) are changes in place when they keep their
+order, moved-and-edited otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from cop_drafts.text._diff_blocks import FAMILY, Block, BlockKind
+
+#: Word-set similarity needed to pair two blocks in place, and elsewhere.
+PAIR_IN_PLACE = 0.3
+PAIR_MOVED = 0.5
+#: Rarest words of a block used to find candidate partners, and how many.
+_PROBE_WORDS = 12
+_CANDIDATES = 4
+_WORDS = re.compile(r"\w+")
+
+
+class ChangeKind(StrEnum):
+    """What happened to a block between two versions."""
+
+    UNCHANGED = "unchanged"
+    RENUMBERED = "renumbered"  # same text, new number
+    CHANGED = "changed"
+    MOVED = "moved"
+    MOVED_EDITED = "moved_edited"
+    INSERTED = "inserted"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One row of the redline in reading order.
+
+    `away` marks the old place of a moved block (shown as "moved to ...").
+    """
+
+    kind: ChangeKind
+    old: int | None
+    new: int | None
+    away: bool = False
+
+
+def _word_set(block: Block) -> frozenset[str]:
+    # The key, not the content: numbering ("Measure 2.3") must not make two
+    # unrelated headings look alike.
+    return frozenset(_WORDS.findall(block.key.partition(":")[2].lower()))
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b))
+
+
+def _similar_pairs(
+    old: Sequence[Block],
+    new: Sequence[Block],
+    free_old: list[int],
+    free_new: list[int],
+    sets: dict[tuple[int, int], frozenset[str]],
+) -> list[tuple[float, int, int]]:
+    """Candidate (similarity, old, new) pairs found through shared rare words."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i in free_old:
+        for word in sets[0, i]:
+            postings[word].append(i)
+    common = max(8, len(free_old) // 8)
+    pairs: list[tuple[float, int, int]] = []
+    for j in free_new:
+        words = sets[1, j]
+        found = [
+            (len(p), p) for w in words if 0 < len(p := postings.get(w, ())) <= common
+        ]
+        found.sort(key=lambda item: item[0])
+        hits: dict[int, int] = defaultdict(int)
+        for _, posting in found[:_PROBE_WORDS]:
+            for i in posting:
+                hits[i] += 1
+        best = sorted(hits, key=hits.__getitem__, reverse=True)[:_CANDIDATES]
+        family = FAMILY[new[j].kind]
+        for i in best:
+            if FAMILY[old[i].kind] == family:
+                score = _dice(words, sets[0, i])
+                if score >= PAIR_IN_PLACE:
+                    pairs.append((score, i, j))
+    return pairs
+
+
+def _longest_chain(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Largest subset of (old, new) pairs increasing in both (sorted by new)."""
+    pairs = sorted(pairs, key=lambda p: p[1])
+    tails: list[int] = []  # old index ending the best chain of each length
+    tail_at: list[int] = []  # position in pairs of that chain end
+    back: list[int] = []
+    for position, (i, _) in enumerate(pairs):
+        length = bisect_left(tails, i)
+        if length == len(tails):
+            tails.append(i)
+            tail_at.append(position)
+        else:
+            tails[length] = i
+            tail_at[length] = position
+        back.append(tail_at[length - 1] if length else -1)
+    chain: set[tuple[int, int]] = set()
+    position = tail_at[-1] if tail_at else -1
+    while position >= 0:
+        chain.add(pairs[position])
+        position = back[position]
+    return chain
+
+
+def _in_place_kind(old: Block, new: Block) -> ChangeKind:
+    if old.key != new.key or old.level != new.level:
+        return ChangeKind.CHANGED
+    if old.number != new.number:
+        return ChangeKind.RENUMBERED
+    return ChangeKind.UNCHANGED
+
+
+def align(old: Sequence[Block], new: Sequence[Block]) -> list[Step]:
+    """The redline's rows in reading order: deletions before insertions."""
+    matcher = SequenceMatcher(
+        None, [b.key for b in old], [b.key for b in new], autojunk=False
+    )
+    in_place: dict[int, int] = {}  # new -> old
+    gap_of_old: dict[int, int] = {}
+    gap_of_new: dict[int, int] = {}
+    for number, (tag, i1, i2, j1, j2) in enumerate(matcher.get_opcodes()):
+        if tag == "equal":
+            in_place.update((j1 + k, i1 + k) for k in range(i2 - i1))
+            continue
+        gap_of_old.update((i, number) for i in range(i1, i2))
+        gap_of_new.update((j, number) for j in range(j1, j2))
+    sets = {(0, i): _word_set(old[i]) for i in gap_of_old}
+    sets.update(((1, j), _word_set(new[j])) for j in gap_of_new)
+    pairs = _pair_free(old, new, sorted(gap_of_old), sorted(gap_of_new), sets)
+    by_gap: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i, j in pairs.items():
+        if gap_of_old[i] == gap_of_new[j]:
+            by_gap[gap_of_new[j]].append((i, j))
+    for candidates in by_gap.values():
+        in_place.update((j, i) for i, j in _longest_chain(candidates))
+    moved = {j: i for i, j in pairs.items() if in_place.get(j) != i}
+    moved = {
+        j: i
+        for j, i in moved.items()
+        if old[i].key == new[j].key or _dice(sets[0, i], sets[1, j]) >= PAIR_MOVED
+    }
+    return _steps(old, new, in_place, moved)
+
+
+def _pair_free(
+    old: Sequence[Block],
+    new: Sequence[Block],
+    free_old: list[int],
+    free_new: list[int],
+    sets: dict[tuple[int, int], frozenset[str]],
+) -> dict[int, int]:
+    """Pairs (old -> new) among unanchored blocks: same key first, then similar."""
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for i in free_old:
+        by_key[old[i].key].append(i)
+    pairs: dict[int, int] = {}
+    for j in free_new:
+        waiting = by_key.get(new[j].key)
+        if waiting:
+            pairs[waiting.pop(0)] = j
+    taken_new = set(pairs.values())
+    rest_old = [i for i in free_old if i not in pairs]
+    rest_new = [j for j in free_new if j not in taken_new]
+    for _, i, j in sorted(
+        _similar_pairs(old, new, rest_old, rest_new, sets), reverse=True
+    ):
+        if i not in pairs and j not in taken_new:
+            pairs[i] = j
+            taken_new.add(j)
+    return pairs
+
+
+def _steps(
+    old: Sequence[Block],
+    new: Sequence[Block],
+    in_place: dict[int, int],
+    moved: dict[int, int],
+) -> list[Step]:
+    moved_away = {i: j for j, i in moved.items()}
+    steps: list[Step] = []
+    sync = sorted((i, j) for j, i in in_place.items())
+    previous_old = previous_new = -1
+    for i, j in [*sync, (len(old), len(new))]:
+        for gone in range(previous_old + 1, i):
+            if gone in moved_away:
+                kind = _moved_kind(old[gone], new[moved_away[gone]])
+                steps.append(Step(kind, gone, moved_away[gone], away=True))
+            else:
+                steps.append(Step(ChangeKind.DELETED, gone, None))
+        for came in range(previous_new + 1, j):
+            if came in moved:
+                steps.append(
+                    Step(_moved_kind(old[moved[came]], new[came]), moved[came], came)
+                )
+            else:
+                steps.append(Step(ChangeKind.INSERTED, None, came))
+        if i < len(old):
+            steps.append(Step(_in_place_kind(old[i], new[j]), i, j))
+        previous_old, previous_new = i, j
+    return steps
+
+
+def _moved_kind(old: Block, new: Block) -> ChangeKind:
+    if old.key == new.key and old.kind is new.kind:
+        return ChangeKind.MOVED
+    return ChangeKind.MOVED_EDITED
+
+
+__all__ = ["BlockKind", "ChangeKind", "Step", "align"]

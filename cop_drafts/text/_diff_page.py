@@ -1,0 +1,104 @@
+"""A complete, printable HTML document of a redline (no JavaScript needed)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cop_drafts.text.diff import DiffResult
+
+#: Print-first stylesheet of the standalone document. The app's own
+#: web/static/css/redline.css is for pages; the text layer does not read web/.
+PAGE_CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm; }
+body { font: 11pt/1.5 Georgia, "Times New Roman", serif; color: #1b1f24;
+  max-width: 46rem; margin: 2rem auto; padding: 0 1rem; }
+h1.doc-title { font-size: 1.5rem; margin-bottom: 0.2rem; }
+.doc-meta, .rl-legend, .doc-summary, .rl-label, .rl-stub, summary {
+  font-family: system-ui, "Helvetica Neue", Arial, sans-serif; }
+.doc-meta { color: #5c6370; margin-top: 0; }
+.doc-summary { border: 1px solid #d9dce1; padding: 0.6rem 0.9rem; font-size: 0.9rem; }
+.doc-summary table { border-collapse: collapse; margin-top: 0.4rem; }
+.doc-summary td, .doc-summary th { text-align: left; padding: 0.1rem 0.8rem 0.1rem 0; }
+.rl-legend { font-size: 0.85rem; margin: 0.8rem 0; }
+.rl-legend span { margin-right: 1.2rem; }
+ins { color: #0a6b2d; text-decoration: underline; text-underline-offset: 2px;
+  background: #e3f5e8; }
+del { color: #a3141c; text-decoration: line-through; background: #fbe6e7; }
+.rl-block { padding-left: 0.8rem; border-left: 3px solid transparent; }
+.rl-changed { border-left-color: #c9a227; }
+.rl-inserted { border-left-color: #0a6b2d; }
+.rl-deleted { border-left-color: #a3141c; }
+.rl-moved { border-left: 3px double #3d5ab8; }
+.rl-label { font-size: 0.78rem; color: #5c6370; margin: 0.5rem 0 0; }
+.rl-moved > .rl-label { color: #3d5ab8; font-weight: 600; }
+.rl-stub { font-size: 0.78rem; color: #3d5ab8; margin: 0.2rem 0 0.2rem 0.8rem; }
+.rl-stub a, .rl-label a { color: inherit; }
+.rl-nochange { padding: 0.5rem 0.8rem; background: #f1f3f5; }
+details.rl-fold > summary { font-size: 0.8rem; color: #5c6370; cursor: pointer;
+  border: 1px dashed #d9dce1; padding: 0.2rem 0.6rem; }
+table { border-collapse: collapse; }
+td, th { border: 1px solid #d9dce1; padding: 0.2rem 0.4rem; vertical-align: top; }
+.doc-summary td, .doc-summary th { border: none; }
+@media print {
+  body { margin: 0; max-width: none; }
+  ins { background: none; } del { background: none; }
+  .rl-block { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+_ITEM_WORDS = {
+    "added": "added",
+    "removed": "removed",
+    "renumbered": "renumbered",
+    "changed": "changed",
+}
+
+
+def _items(result: DiffResult) -> str:
+    rows = []
+    for item in result.summary.items:
+        label = escape(item.label_new or item.label_old)
+        if item.label_old and item.label_new and item.label_old != item.label_new:
+            label = f"{escape(item.label_old)} → {escape(item.label_new)}"
+        what = _ITEM_WORDS[item.kind]
+        if item.kind == "renumbered" and item.content_changed:
+            what += " and changed"
+        link = f'<a href="#{item.change_id}">{label}</a>' if item.change_id else label
+        rows.append(
+            f"<tr><td>{what}</td><td>{link}</td><td>{escape(item.title)}</td></tr>"
+        )
+    if not rows:
+        return ""
+    return f"<table><tbody>{''.join(rows)}</tbody></table>"
+
+
+def page_html(
+    result: DiffResult,
+    *,
+    title: str,
+    old_label: str,
+    new_label: str,
+    css: str | None = None,
+) -> str:
+    """A whole HTML document of `result`: title, summary, legend, redline."""
+    style = PAGE_CSS if css is None else css
+    style = style.replace("</", "<\\/")  # a caller's CSS cannot close <style>
+    meta = f"Changes from <b>{escape(old_label)}</b> to <b>{escape(new_label)}</b>"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{style}</style></head><body>"
+        f'<h1 class="doc-title">{escape(title)}</h1>'
+        f'<p class="doc-meta">{meta}</p>'
+        f'<div class="doc-summary"><p>{escape(result.summary_line())}</p>'
+        f"{_items(result)}</div>"
+        '<p class="rl-legend"><span><ins>inserted</ins></span>'
+        "<span><del>deleted</del></span>"
+        '<span class="rl-key-moved">moved: marked in the margin, '
+        "with where it came from</span></p>"
+        f"{result.redline_html}</body></html>\n"
+    )

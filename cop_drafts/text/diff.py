@@ -1,0 +1,187 @@
+"""Diff of two Markdown versions as policy people read it: a tracked-changes redline.
+
+Blocks are matched (unchanged, changed, moved, inserted, deleted), changed ones
+refined to words with diff-match-patch, and the result is rendered as
+sanitised HTML, as a source diff and as a summary. Pure functions on strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cop_drafts.text._diff_blocks import Block, BlockKind, Version, clean_text
+from cop_drafts.text._diff_blocks import split_version as _split
+from cop_drafts.text._diff_match import ChangeKind, Step, align
+from cop_drafts.text._diff_merge import Budget, Merge, Shown, merge_blocks
+from cop_drafts.text._diff_page import PAGE_CSS, page_html
+from cop_drafts.text._diff_source import source_diff_html
+from cop_drafts.text._diff_summary import (
+    DiffSummary,
+    ItemChange,
+    ItemChangeKind,
+    summarise,
+)
+from cop_drafts.text._diff_words import Vocabulary
+from cop_drafts.text.redline import Row, render_redline
+from cop_drafts.text.render import RENDER_VERSION
+
+#: Bump whenever diff output changes; it keys cached diffs with both commit ids.
+DIFF_VERSION = f"1+render{RENDER_VERSION}"
+
+__all__ = [
+    "DIFF_VERSION",
+    "PAGE_CSS",
+    "Budget",
+    "BlockKind",
+    "ChangeKind",
+    "DiffBlock",
+    "DiffResult",
+    "DiffSummary",
+    "ItemChange",
+    "ItemChangeKind",
+    "Shown",
+    "diff_texts",
+    "standalone_html",
+    "summary_line",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffBlock:
+    """One block of the redline in reading order, with what happened to it.
+
+    Lines are 1-based and inclusive; `change_id` is "" for unchanged blocks and
+    otherwise usable as a URL fragment of the redline.
+    """
+
+    kind: ChangeKind
+    change_id: str
+    old_lines: tuple[int, int] | None
+    new_lines: tuple[int, int] | None
+    old_source: str
+    new_source: str
+    shown: Shown | None
+    words_added: int
+    words_removed: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """Everything a diff page shows; identical inputs give identical results."""
+
+    old_text: str
+    new_text: str
+    blocks: tuple[DiffBlock, ...]
+    summary: DiffSummary
+    identical: bool
+    redline_html: str
+
+    @property
+    def has_changes(self) -> bool:
+        """False when the texts are the same or differ only in spacing."""
+        return self.summary.changes > 0
+
+    def summary_line(self) -> str:
+        """One line for the command line: counts of changes and words."""
+        if self.identical:
+            return "No changes: the two versions are identical."
+        return self.summary.line()
+
+    def source_html(self, mode: str = "split") -> str:
+        """Source diff HTML, "split" (side by side) or "unified"; ValueError else."""
+        return source_diff_html(self.old_text, self.new_text, mode)
+
+
+def _change_id(kind: ChangeKind, old: Block | None, new: Block | None) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    for part in (str(kind), old.source if old else "", new.source if new else ""):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return "c-" + digest.hexdigest()[:8]
+
+
+def _rows(
+    old: Version, new: Version, steps: Sequence[Step], budget: Budget
+) -> list[Row]:
+    vocabulary = Vocabulary()
+    ids: dict[tuple[int | None, int | None], str] = {}
+    seen: dict[str, int] = {}
+    rows: list[Row] = []
+    for step in steps:
+        old_block = old.blocks[step.old] if step.old is not None else None
+        new_block = new.blocks[step.new] if step.new is not None else None
+        key = (step.old, step.new)
+        if key not in ids:
+            change_id = ""
+            if step.kind is not ChangeKind.UNCHANGED:
+                change_id = _change_id(step.kind, old_block, new_block)
+                count = seen.get(change_id, 0)
+                seen[change_id] = count + 1
+                change_id += f"-{count + 1}" if count else ""
+            ids[key] = change_id
+        merge: Merge | None = None
+        edited = step.kind in (ChangeKind.CHANGED, ChangeKind.MOVED_EDITED)
+        if edited and not step.away and old_block and new_block:
+            merge = merge_blocks(old_block, new_block, vocabulary, budget)
+        rows.append(Row(step, ids[key], merge))
+    return rows
+
+
+def _diff_block(row: Row, old: Version, new: Version) -> DiffBlock:
+    step, merge = row.step, row.merge
+    old_block = old.blocks[step.old] if step.old is not None else None
+    new_block = new.blocks[step.new] if step.new is not None else None
+    return DiffBlock(
+        kind=step.kind,
+        change_id=row.change_id,
+        old_lines=(old_block.line_start, old_block.line_end) if old_block else None,
+        new_lines=(new_block.line_start, new_block.line_end) if new_block else None,
+        old_source=old_block.source if old_block else "",
+        new_source=new_block.source if new_block else "",
+        shown=merge.shown if merge else None,
+        words_added=merge.words_added if merge else 0,
+        words_removed=merge.words_removed if merge else 0,
+        note=merge.note if merge else "",
+    )
+
+
+def diff_texts(
+    old_text: str, new_text: str, *, budget: Budget | None = None
+) -> DiffResult:
+    """Diff two Markdown texts: blocks, redline HTML and summary. Never raises."""
+    identical = old_text == new_text
+    old = _split(clean_text(old_text))
+    new = _split(clean_text(new_text))
+    steps = align(old.blocks, new.blocks)
+    rows = _rows(old, new, steps, budget or Budget())
+    summary = summarise(rows, old.blocks, new.blocks)
+    html = render_redline(old, new, rows, no_changes=summary.changes == 0)
+    blocks = tuple(_diff_block(row, old, new) for row in rows if not row.step.away)
+    return DiffResult(old.text, new.text, blocks, summary, identical, html)
+
+
+def summary_line(old_text: str, new_text: str) -> str:
+    """The one-line summary of diff_texts(old_text, new_text), for the CLI."""
+    return diff_texts(old_text, new_text).summary_line()
+
+
+def standalone_html(
+    old_text: str,
+    new_text: str,
+    *,
+    title: str,
+    old_label: str,
+    new_label: str,
+    css: str | None = None,
+) -> str:
+    """A complete printable HTML document (A4) of the redline, CSS inlined.
+
+    `css` replaces the built-in print stylesheet when given. Never raises.
+    """
+    result = diff_texts(old_text, new_text)
+    return page_html(
+        result, title=title, old_label=old_label, new_label=new_label, css=css
+    )

@@ -1,0 +1,347 @@
+"""Rendered redline: the formatted new text with <ins>/<del>, moves and folds.
+
+Unchanged and whole blocks are rendered from the versions' own tokens; changed
+blocks are rendered from merged sources whose private-use markers become
+<del>/<ins> after sanitising, one text node at a time, so tags always nest.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from cop_drafts.text._diff_blocks import Block, BlockKind, Version
+from cop_drafts.text._diff_match import ChangeKind, Step
+from cop_drafts.text._diff_merge import (
+    DEL_CLOSE,
+    DEL_OPEN,
+    INS_CLOSE,
+    INS_OPEN,
+    Merge,
+    Shown,
+)
+from cop_drafts.text.render import parse_blocks, render_tokens, sanitise
+
+_SEP = "\ue00f"
+_SEP_SOURCE = f"\n\n{_SEP}\n\n"
+_SEP_HTML = re.compile(f"<p[^>]*>{_SEP}</p>\n?")
+_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_MARK_SPLIT = re.compile("([\ue000-\ue003])")
+_MARKS = re.compile("[\ue000-\ue003]")
+_ENCODED_MARKS = re.compile("%EE%80%8[0-3]", re.IGNORECASE)
+_STATE = {DEL_OPEN: "del", INS_OPEN: "ins", DEL_CLOSE: None, INS_CLOSE: None}
+#: Unchanged runs longer than this many blocks are folded.
+FOLD_AFTER = 3
+_FOLDABLE = (ChangeKind.UNCHANGED, ChangeKind.RENUMBERED)
+_CLASS = {
+    ChangeKind.UNCHANGED: "rl-unchanged",
+    ChangeKind.RENUMBERED: "rl-renumbered",
+    ChangeKind.CHANGED: "rl-changed",
+    ChangeKind.MOVED: "rl-moved",
+    ChangeKind.MOVED_EDITED: "rl-moved rl-edited",
+    ChangeKind.INSERTED: "rl-inserted",
+    ChangeKind.DELETED: "rl-deleted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the redline: its step, change id and merge (if changed)."""
+
+    step: Step
+    change_id: str
+    merge: Merge | None
+
+
+def _slice_html(version: Version, block: Block) -> str:
+    """Unsanitised HTML of a block rendered from its version's own tokens."""
+    tokens = version.tokens[block.token_start : block.token_end]
+    if block.kind is BlockKind.FOOTNOTE:
+        tokens = tokens[1:-1]
+    html = render_tokens(tokens, version.env)
+    return _wrap_list(version, block, html)
+
+
+def _wrap_list(version: Version, block: Block, html: str) -> str:
+    if block.list_token < 0:
+        return html
+    if version.tokens[block.list_token].type == "ordered_list_open":
+        info = version.tokens[block.token_start].info
+        start = int(info) if info.isdigit() else 1
+        return f'<ol start="{start}">\n{html}</ol>\n'
+    return f"<ul>\n{html}</ul>\n"
+
+
+def _batch_source(row: Row, new: Block) -> str:
+    assert row.merge is not None
+    source = row.merge.source
+    if new.kind is BlockKind.FOOTNOTE and source.startswith(new.prefix):
+        source = source[len(new.prefix) :]
+    return source
+
+
+def _render_batch(new: Version, items: list[tuple[str, Block]]) -> list[str]:
+    """Render merged sources in one parse; line numbers point into `new`."""
+    if not items:
+        return []
+    starts: list[int] = []
+    line = 0
+    for source, _ in items:
+        starts.append(line)
+        line += source.count("\n") + 4
+    notes = new.env.get("footnotes", {})
+    env: dict[str, Any] = {
+        "footnotes": {
+            "refs": dict(notes.get("refs", {})),
+            "list": {k: dict(v) for k, v in notes.get("list", {}).items()},
+        }
+    }
+    tokens = parse_blocks(_SEP_SOURCE.join(s for s, _ in items), env)
+    for token in tokens:
+        if token.map is None or token.nesting == -1:
+            continue
+        number = bisect_right(starts, token.map[0]) - 1
+        block = items[number][1]
+        first = min(block.line_end, block.line_start + token.map[0] - starts[number])
+        last = min(block.line_end, block.line_start + token.map[1] - 1 - starts[number])
+        token.attrSet("data-line-start", str(first))
+        token.attrSet("data-line-end", str(max(first, last)))
+        if token.type == "heading_open" and block.kind is BlockKind.HEADING:
+            heading_id = new.tokens[block.token_start].attrGet("id")
+            if heading_id is not None:
+                token.attrSet("id", str(heading_id))
+    parts = _SEP_HTML.split(render_tokens(tokens, env))
+    if len(parts) != len(items):  # a source swallowed a separator: go one by one
+        return [render_tokens(parse_blocks(s, dict(env)), env) for s, _ in items]
+    return parts
+
+
+def _sanitise_all(raw: list[str]) -> list[str]:
+    """Sanitise many pieces in one pass of the allow-list."""
+    parts = sanitise(_SEP.join(raw)).split(_SEP)
+    if len(parts) != len(raw):
+        parts = [sanitise(piece) for piece in raw]
+    return parts
+
+
+def _mark(html: str, whole: str | None = None, old_ids: bool = False) -> str:
+    """Turn markers into <del>/<ins> per text node; `whole` wraps every node."""
+    out: list[str] = []
+    state: str | None = None
+    position = 0
+    for match in _TAG.finditer(html):
+        state = _mark_text(html[position : match.start()], state, whole, out)
+        tag = _ENCODED_MARKS.sub("", _MARKS.sub("", match.group(0)))
+        if old_ids:
+            tag = tag.replace(' id="', ' id="old-', 1)
+        out.append(tag)
+        position = match.end()
+    _mark_text(html[position:], state, whole, out)
+    return "".join(out)
+
+
+def _mark_text(
+    text: str, state: str | None, whole: str | None, out: list[str]
+) -> str | None:
+    for piece in _MARK_SPLIT.split(text):
+        if piece in _STATE:
+            state = _STATE[piece]
+            continue
+        tag = state or whole
+        if tag and piece.strip():
+            out.append(f"<{tag}>{piece}</{tag}>")
+        else:
+            out.append(piece)
+    return state
+
+
+def _contexts(version: Version) -> list[str]:
+    """For each block, the heading it stands under (itself for a heading)."""
+    current = ""
+    result = []
+    for block in version.blocks:
+        if block.kind is BlockKind.HEADING:
+            current = " ".join(block.content.split())
+        result.append(current)
+    return result
+
+
+def _where(line: int, heading: str) -> str:
+    text = f"line {line}"
+    if heading:
+        short = heading if len(heading) <= 70 else heading[:67] + "…"
+        text += f" (§ {short})"
+    return escape(text)
+
+
+class _Builder:
+    """Collects raw pieces, sanitises them together and wraps the rows."""
+
+    def __init__(self, old: Version, new: Version, rows: Sequence[Row]) -> None:
+        self.old, self.new, self.rows = old, new, rows
+        self.old_context = _contexts(old)
+        self.new_context = _contexts(new)
+
+    def pieces(self) -> list[list[tuple[str, str | None, bool]]]:
+        """Per row: (raw html, whole-mark, old ids) pieces, not yet sanitised."""
+        merged = [
+            (i, _batch_source(row, self.new.blocks[row.step.new or 0]))
+            for i, row in enumerate(self.rows)
+            if row.merge is not None and row.merge.shown is not Shown.REWRITE
+        ]
+        batch = _render_batch(
+            self.new,
+            [(src, self.new.blocks[self.rows[i].step.new or 0]) for i, src in merged],
+        )
+        batch_of = {i: html for (i, _), html in zip(merged, batch, strict=True)}
+        result: list[list[tuple[str, str | None, bool]]] = []
+        for i, row in enumerate(self.rows):
+            step = row.step
+            old = self.old.blocks[step.old] if step.old is not None else None
+            new = self.new.blocks[step.new] if step.new is not None else None
+            if step.away:
+                result.append([])
+            elif i in batch_of and new is not None:
+                result.append([(self._footnote(new, batch_of[i]), "", False)])
+            elif row.merge is not None and old is not None and new is not None:
+                result.append(
+                    [
+                        (self._slice(self.old, old), "del", True),
+                        (self._slice(self.new, new), "ins", False),
+                    ]
+                )
+            elif step.kind is ChangeKind.DELETED and old is not None:
+                result.append([(self._slice(self.old, old), "del", True)])
+            elif new is not None:
+                whole = "ins" if step.kind is ChangeKind.INSERTED else None
+                result.append([(self._slice(self.new, new), whole, False)])
+        return result
+
+    def _slice(self, version: Version, block: Block) -> str:
+        return self._footnote(block, _slice_html(version, block))
+
+    @staticmethod
+    def _footnote(block: Block, html: str) -> str:
+        if block.kind is not BlockKind.FOOTNOTE:
+            return html
+        label = escape(block.prefix.strip().rstrip(":"))
+        return (
+            f'<div class="footnote"><span class="rl-fn-label">{label}</span>'
+            f"{html}</div>"
+        )
+
+    def render(self, no_changes: bool) -> str:
+        """The redline's HTML: rows wrapped, unchanged stretches folded."""
+        raw = self.pieces()
+        flat = [piece for pieces in raw for piece in pieces]
+        clean = iter(_sanitise_all([html for html, _, _ in flat]))
+        rows_html: list[str] = []
+        for row, pieces in zip(self.rows, raw, strict=True):
+            body = []
+            for _, whole, old_ids in pieces:
+                html = next(clean)
+                if whole is not None:
+                    html = _mark(html, whole or None, old_ids)
+                body.append(html)
+            rows_html.append(self._wrap(row, "".join(body)))
+        folded = self._fold(rows_html)
+        notice = ""
+        if no_changes:
+            notice = '<p class="rl-nochange">No changes between these versions.</p>'
+        return f'<div class="redline">{notice}{folded}</div>'
+
+    def _wrap(self, row: Row, body: str) -> str:
+        step = row.step
+        if step.away:
+            return self._stub(row)
+        classes = ["rl-block", _CLASS[step.kind]]
+        if step.kind not in _FOLDABLE:
+            classes.append("rl-change")
+        label = self._label(row)
+        if row.merge is not None and row.merge.shown is Shown.REWRITE:
+            classes.append("rl-rewritten")
+        attrs = f' class="{" ".join(classes)}" data-change="{step.kind}"'
+        if row.change_id:
+            attrs += f' id="{row.change_id}"'
+        if step.old is not None:
+            old = self.old.blocks[step.old]
+            attrs += f' data-old-lines="{old.line_start}-{old.line_end}"'
+        return f"<div{attrs}>{label}{body}</div>\n"
+
+    def _label(self, row: Row) -> str:
+        step, parts = row.step, []
+        old = self.old.blocks[step.old] if step.old is not None else None
+        if step.kind in (ChangeKind.MOVED, ChangeKind.MOVED_EDITED) and old:
+            where = _where(old.line_start, self.old_context[old.index])
+            edited = ", and edited" if step.kind is ChangeKind.MOVED_EDITED else ""
+            parts.append(
+                f'Moved from <a href="#{row.change_id}-from">{where}</a>{edited}'
+            )
+        elif step.kind is ChangeKind.RENUMBERED and old and step.new is not None:
+            new_number = self.new.blocks[step.new].number or "none"
+            parts.append(
+                f"Renumbered: {escape(old.number or 'none')} → {escape(new_number)}"
+            )
+        if row.merge is not None and row.merge.shown is Shown.REWRITE:
+            parts.append("Rewritten: the old text is struck, the new one inserted")
+        if row.merge is not None and row.merge.note:
+            parts.append(escape(row.merge.note))
+        if not parts:
+            return ""
+        return f'<p class="rl-label">{" · ".join(parts)}</p>'
+
+    def _stub(self, row: Row) -> str:
+        new = self.new.blocks[row.step.new or 0]
+        where = _where(new.line_start, self.new_context[new.index])
+        return (
+            f'<div class="rl-stub" id="{row.change_id}-from">'
+            f'<a href="#{row.change_id}">Moved to {where}</a></div>\n'
+        )
+
+    def _fold(self, rows_html: list[str]) -> str:
+        out: list[str] = []
+        run: list[int] = []
+        for index in range(len(self.rows) + 1):
+            row = self.rows[index] if index < len(self.rows) else None
+            if row is not None and not row.step.away and row.step.kind in _FOLDABLE:
+                run.append(index)
+                continue
+            out.append(self._fold_run(run, rows_html, index == len(self.rows)))
+            run = []
+            if row is not None:
+                out.append(rows_html[index])
+        return "".join(out)
+
+    def _fold_run(self, run: list[int], rows_html: list[str], at_end: bool) -> str:
+        if len(run) <= FOLD_AFTER:
+            return "".join(rows_html[i] for i in run)
+        head = run[:1] if run[0] > 0 else []
+        tail = run[-1:] if not at_end else []
+        middle = run[len(head) : len(run) - len(tail)]
+        blocks = [self.new.blocks[self.rows[i].step.new or 0] for i in middle]
+        headings = [b for b in blocks if b.kind is BlockKind.HEADING]
+        text = (
+            f"{len(middle)} unchanged paragraph{'s' if len(middle) != 1 else ''} "
+            f"(lines {blocks[0].line_start}–{blocks[-1].line_end})"
+        )
+        if headings:
+            first = " ".join(headings[0].content.split())
+            text += f" · § {first[:60]}" + (" …" if len(headings) > 1 else "")
+        return (
+            "".join(rows_html[i] for i in head)
+            + f'<details class="rl-fold"><summary>{escape(text)}</summary>'
+            + "".join(rows_html[i] for i in middle)
+            + "</details>\n"
+            + "".join(rows_html[i] for i in tail)
+        )
+
+
+def render_redline(
+    old: Version, new: Version, rows: Sequence[Row], *, no_changes: bool
+) -> str:
+    """Sanitised redline HTML for aligned rows of two split versions."""
+    return _Builder(old, new, rows).render(no_changes)
