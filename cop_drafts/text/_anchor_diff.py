@@ -8,11 +8,12 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
-from diff_match_patch import diff_match_patch
+from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
 
 # Words, whitespace runs and single punctuation marks: joined again they give
 # back the text, so token offsets are exact character offsets.
 TOKEN_RE = re.compile(r"\w+|\s+|[^\w\s]")
+WORD_RE = re.compile(r"\w+")
 
 # Gaps whose sizes multiply to at most this are aligned exactly with
 # diff-match-patch; larger gaps are split on tokens unique to both sides
@@ -35,9 +36,7 @@ class Segment:
     equal: bool
 
 
-def _encode(
-    text: str, table: dict[str, int]
-) -> tuple[list[int], list[int]]:
+def encode(text: str, table: dict[str, int]) -> tuple[list[int], list[int]]:
     """Token ids and token start offsets of `text` (plus the end offset)."""
     ids: list[int] = []
     starts: list[int] = []
@@ -81,12 +80,15 @@ def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return chain
 
 
-class _TokenDiff:
+class TokenDiff:
     """Patience-style diff of two token id lists into equal/changed runs."""
 
-    def __init__(self, a: list[int], b: list[int]) -> None:
+    def __init__(
+        self, a: list[int], b: list[int], weak: set[int] | None = None
+    ) -> None:
         self.a = a
         self.b = b
+        self.weak = weak or set()
         self.dmp = diff_match_patch()
         self.dmp.Diff_Timeout = 0.0  # bounded by gap size, not by the clock
         self.runs: list[tuple[int, int, int, int, bool]] = []
@@ -127,7 +129,11 @@ class _TokenDiff:
         alo += head
         blo += head
         tail = 0
-        while ahi - tail > alo and bhi - tail > blo and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        while (
+            ahi - tail > alo
+            and bhi - tail > blo
+            and a[ahi - tail - 1] == b[bhi - tail - 1]
+        ):
             tail += 1
         ahi -= tail
         bhi -= tail
@@ -155,13 +161,15 @@ class _TokenDiff:
         return tasks
 
     def _anchors(self, alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
-        """Tokens occurring once on each side, longest order-preserving chain."""
+        """Tokens occurring once on each side, longest order-preserving chain.
+        Short tokens ("a", "2", "(") are too weak to anchor an alignment."""
         count_a = Counter(self.a[alo:ahi])
         count_b = Counter(self.b[blo:bhi])
+        weak = self.weak
         where_b = {
             tok: blo + i
             for i, tok in enumerate(self.b[blo:bhi])
-            if count_b[tok] == 1 and count_a.get(tok) == 1
+            if count_b[tok] == 1 and count_a.get(tok) == 1 and tok not in weak
         }
         pairs = [
             (alo + i, where_b[tok])
@@ -189,25 +197,39 @@ class _TokenDiff:
                 ib += n
 
 
+def _inside(seg: Segment, pos: int) -> int:
+    """Map `pos` within `seg`: exact when equal, proportional when replaced."""
+    if seg.equal:
+        return seg.new_start + (pos - seg.old_start)
+    if pos <= seg.old_start:
+        return seg.new_start
+    if pos >= seg.old_end:
+        return seg.new_end
+    frac = (pos - seg.old_start) / (seg.old_end - seg.old_start)
+    return seg.new_start + round(frac * (seg.new_end - seg.new_start))
+
+
 class Alignment:
     """Alignment of `old` with `new`, mapping old offsets to new offsets."""
 
-    __slots__ = ("old", "new", "segments", "_old_starts", "_old_ends")
+    __slots__ = ("old", "new", "segments", "_old_starts", "_old_ends", "_new_starts")
 
     def __init__(self, old: str, new: str) -> None:
         self.old = old
         self.new = new
         table: dict[str, int] = {}
-        a, a_pos = _encode(old, table)
-        b, b_pos = _encode(new, table)
+        a, a_pos = encode(old, table)
+        b, b_pos = encode(new, table)
+        weak = {ident for token, ident in table.items() if len(token) < 3}
         self.segments: list[Segment] = [
             Segment(a_pos[alo], a_pos[ahi], b_pos[blo], b_pos[bhi], equal)
-            for alo, ahi, blo, bhi, equal in _TokenDiff(a, b).run()
+            for alo, ahi, blo, bhi, equal in TokenDiff(a, b, weak).run()
         ]
         if not self.segments:
             self.segments = [Segment(0, len(old), 0, len(new), old == new)]
         self._old_starts = [s.old_start for s in self.segments]
         self._old_ends = [s.old_end for s in self.segments]
+        self._new_starts = [s.new_start for s in self.segments]
 
     def segment_at(self, pos: int) -> int:
         """Index of the last segment whose old range starts at or before `pos`."""
@@ -234,14 +256,30 @@ class Alignment:
             return seg
         return None
 
+    def equal_chars(self, start: int, end: int) -> int:
+        """Characters of old [start, end) that the diff keeps unchanged."""
+        total = 0
+        i = self.segment_at(start)
+        while i < len(self.segments) and self.segments[i].old_start < end:
+            seg = self.segments[i]
+            if seg.equal:
+                total += max(0, min(end, seg.old_end) - max(start, seg.old_start))
+            i += 1
+        return total
 
-def _inside(seg: Segment, pos: int) -> int:
-    """Map `pos` within `seg`: exact when equal, proportional when replaced."""
-    if seg.equal:
-        return seg.new_start + (pos - seg.old_start)
-    if pos <= seg.old_start:
-        return seg.new_start
-    if pos >= seg.old_end:
-        return seg.new_end
-    frac = (pos - seg.old_start) / (seg.old_end - seg.old_start)
-    return seg.new_start + round(frac * (seg.new_end - seg.new_start))
+    def kept_elsewhere(self, new_start: int, new_end: int, start: int, end: int) -> int:
+        """Characters of new [new_start, new_end) that the diff aligns with old
+        text outside old [start, end): text that has another predecessor."""
+        total = 0
+        i = max(0, bisect_right(self._new_starts, new_start) - 1)
+        while i < len(self.segments) and self.segments[i].new_start < new_end:
+            seg = self.segments[i]
+            if seg.equal:
+                lo = max(new_start, seg.new_start)
+                hi = min(new_end, seg.new_end)
+                if hi > lo:
+                    old_lo = seg.old_start + lo - seg.new_start
+                    old_hi = seg.old_start + hi - seg.new_start
+                    total += (hi - lo) - max(0, min(old_hi, end) - max(old_lo, start))
+            i += 1
+        return total

@@ -1,0 +1,179 @@
+"""Accuracy of comment re-anchoring on cases built by construction.
+
+Run: python bench/anchor_accuracy.py [--seed N] [--per-kind N] [--show-wrong N]
+
+Base texts are the real regulatory Markdown in ../shared/corpus (Code of
+Practice drafts 2 and 3 and the final chapter, the AI Act, NYDFS 500), cut
+into sections of 4-40 KB (one case in ten uses a whole 50-200 KB file). For
+each kind of edit a seeded RNG applies one random edit and picks anchors:
+spans of 4-20 words, whole sentences, whole lines, or small 1-3 word spans.
+The new text is built from pieces of the old one, so the expected new span
+of each anchor is known by construction (boundaries move with the text;
+a boundary inside replaced words widens to the whole replacement; text
+inserted exactly at a boundary stays outside the span).
+
+What is right (decided by construction, before running anything):
+- SPAN: the anchor is attached and its span has Jaccard >= 0.8 (over
+  character positions) with the expected span.
+- ORPHAN: the passage was deleted or replaced (kinds delete and
+  replace_section): right only if orphaned.
+- EITHER: right if orphaned or attached to the expected span; used when
+  (a) the expected new text keeps less than 60% of the quote (difflib ratio:
+  not identifiable any more, e.g. most of heavy_reword), (b) the quote
+  occurs word for word elsewhere in the new text with context (32 chars each
+  side) agreeing at least as well as at the expected place (e.g. the copies
+  of the duplicate kind, a 1-word quote whose context was edited away), or
+  (c) a deleted quote of 40+ characters still occurs word for word elsewhere
+  (that is, by definition, `moved`).
+Anything attached elsewhere is wrong; a wrong attachment is the worst error.
+
+Kinds: insert_before, insert_inside, typo_fix (the old text has 1-3 typos
+the new text fixes), reword (1-3 words replaced), heavy_reword (60-95% of the
+paragraph's words replaced), renumber (a family of identifiers bumped
+everywhere: 'II.3.1' -> 'II.3.2', '(b)' -> '(c)', 'Article 5' -> 'Article 6'),
+move (a paragraph moved 2+ paragraphs away), move_reword, split (a paragraph
+split at a sentence boundary), merge (two paragraphs joined), delete (a
+paragraph or sentence), replace_section (1-4 paragraphs replaced by other
+text), duplicate (a paragraph copied elsewhere, original untouched). Each
+case also carries 2 control anchors away from the edit (reported apart).
+
+Metrics: per kind n, accuracy, attached-wrong count, orphan count; overall
+accuracy over the targeted anchors (controls apart); orphan precision = share
+of our orphans whose class allows orphan (ORPHAN or EITHER); orphan recall =
+share of ORPHAN-class anchors we orphaned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from anchor_cases import EITHER, KINDS, ORPHAN, SPAN, generate  # noqa: E402
+
+from cop_drafts.text.anchor import Anchor, AnchorStatus, relocate_many  # noqa: E402
+
+TARGET_ACCURACY = 0.98
+TARGET_ORPHAN_PRECISION = 0.97
+
+
+def jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Jaccard index of two character ranges (empty ranges: equal or not)."""
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    if union == 0:
+        return 1.0 if a == b else 0.0
+    return inter / union
+
+
+def judge(
+    klass: str, expected: tuple[int, int] | None, found: tuple[int, int] | None
+) -> str:
+    """'right', 'wrong' (attached to the wrong place) or 'missed' (orphaned)."""
+    if found is None:
+        return "right" if klass in (ORPHAN, EITHER) else "missed"
+    if klass == ORPHAN or expected is None:
+        return "wrong"
+    return "right" if jaccard(expected, found) >= 0.8 else "wrong"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--per-kind", type=int, default=60)
+    parser.add_argument("--kind", action="append", help="only these kinds")
+    parser.add_argument("--show-wrong", type=int, default=0, help="print N failures")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    cases = generate(args.seed, args.per_kind, args.kind)
+    if not cases:
+        print("corpus not found at ../shared/corpus: nothing to measure")
+        return 0
+    t_gen = time.perf_counter() - t0
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    statuses: Counter[str] = Counter()
+    failures = []
+    t_reloc = 0.0
+    for case in cases:
+        anchors = [Anchor.from_span(case.old, x.start, x.end) for x in case.anchors]
+        t1 = time.perf_counter()
+        results = relocate_many(anchors, case.old, case.new)
+        t_reloc += time.perf_counter() - t1
+        for exp, res in zip(case.anchors, results, strict=True):
+            found = (
+                None if res.status is AnchorStatus.ORPHANED else (res.start, res.end)
+            )
+            verdict = judge(exp.klass, exp.expected, found)  # type: ignore[arg-type]
+            key = case.kind if exp.targeted else "(controls)"
+            row = rows[key]
+            row["n"] += 1
+            row[verdict] += 1
+            row["class_" + exp.klass] += 1
+            row["orphaned"] += found is None
+            row["orphan_ok"] += found is None and exp.klass in (ORPHAN, EITHER)
+            row["must_orphan_hit"] += found is None and exp.klass == ORPHAN
+            if exp.targeted:
+                statuses[str(res.status)] += 1
+            if verdict != "right":
+                failures.append((case, exp, res, verdict))
+
+    print(
+        f"{len(cases)} cases, generated in {t_gen:.1f} s, relocated in {t_reloc:.1f} s"
+    )
+    header = (
+        f"{'kind':<16}{'n':>6}{'accuracy':>10}{'wrong':>7}{'missed':>8}"
+        f"{'orphaned':>10}  classes (span/orphan/either)"
+    )
+    print(header)
+    print("-" * len(header))
+    total: Counter[str] = Counter()
+    for kind in [*KINDS, "(controls)"]:
+        row = rows.get(kind)
+        if not row:
+            continue
+        if kind != "(controls)":
+            total.update(row)
+        print(
+            f"{kind:<16}{row['n']:>6}{row['right'] / row['n']:>10.3f}{row['wrong']:>7}"
+            f"{row['missed']:>8}{row['orphaned']:>10}  "
+            f"{row['class_' + SPAN]}/{row['class_' + ORPHAN]}/{row['class_' + EITHER]}"
+        )
+    print("-" * len(header))
+    acc = total["right"] / max(1, total["n"])
+    prec = total["orphan_ok"] / max(1, total["orphaned"])
+    rec = total["must_orphan_hit"] / max(1, total["class_" + ORPHAN])
+    print(
+        f"{'overall':<16}{total['n']:>6}{acc:>10.3f}{total['wrong']:>7}{total['missed']:>8}{total['orphaned']:>10}"
+    )
+    print(
+        f"orphan precision {prec:.3f}  orphan recall {rec:.3f}  "
+        f"wrong attachments {total['wrong']} of {total['n']}"
+    )
+    print("statuses (targeted):", dict(sorted(statuses.items())))
+    print(
+        f"targets: accuracy >= {TARGET_ACCURACY} "
+        f"{'MET' if acc >= TARGET_ACCURACY else 'NOT MET'}, "
+        f"orphan precision >= {TARGET_ORPHAN_PRECISION} "
+        f"{'MET' if prec >= TARGET_ORPHAN_PRECISION else 'NOT MET'}"
+    )
+    for case, exp, res, verdict in failures[: args.show_wrong]:
+        q = case.old[exp.start : exp.end]
+        print(f"\n--- {verdict} {case.kind} {exp.shape} class={exp.klass}")
+        print(f"source   {case.source}")
+        print(f"quote    {q[:200]!r}")
+        if exp.expected:
+            want = case.new[exp.expected[0] : exp.expected[1]]
+            print(f"expected {want[:200]!r} at {exp.expected}")
+        got = str(res.quote)[:200]
+        print(f"found    {res.status} {res.start},{res.end} {got!r} score={res.score}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

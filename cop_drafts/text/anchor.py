@@ -1,0 +1,244 @@
+"""Comment anchors: a quoted span of one version of a section, and its
+relocation in a later version (exact, moved, fuzzy or orphaned)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from cop_drafts.text._anchor_match import Locator
+
+__all__ = [
+    "CONTEXT_CHARS",
+    "Anchor",
+    "AnchorStatus",
+    "Relocation",
+    "relocate",
+    "relocate_many",
+]
+
+# Characters of context stored on each side of the quote.
+CONTEXT_CHARS = 32
+
+
+class AnchorStatus(StrEnum):
+    """How an anchor was found again in a new version of the text."""
+
+    EXACT = "exact"
+    MOVED = "moved"
+    FUZZY = "fuzzy"
+    ORPHANED = "orphaned"
+
+
+def _check_span(text: str, start: int, end: int) -> None:
+    """Raise ValueError unless 0 <= start <= end <= len(text)."""
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"{name} must be an int, got {value!r}")
+    if start > end:
+        raise ValueError(f"span start {start} is after its end {end}")
+    if start < 0 or end > len(text):
+        raise ValueError(
+            f"span [{start}, {end}) is outside the text (0..{len(text)} characters)"
+        )
+
+
+def _line_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """1-based inclusive lines covered by text[start:end] (an empty span: its line)."""
+    line_start = text.count("\n", 0, start) + 1
+    last = end - 1 if end > start else start
+    return line_start, line_start + text.count("\n", start, max(start, last))
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A span of one version of a text: the quote, its context, offsets, lines.
+
+    Offsets are 0-based and end-exclusive; lines are 1-based and inclusive.
+    """
+
+    quote: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+
+    @classmethod
+    def from_span(cls, text: str, start: int, end: int) -> Anchor:
+        """Anchor for text[start:end]. Raises ValueError if the span is not
+        inside the text or start > end."""
+        _check_span(text, start, end)
+        line_start, line_end = _line_range(text, start, end)
+        return cls(
+            quote=text[start:end],
+            prefix=text[max(0, start - CONTEXT_CHARS) : start],
+            suffix=text[end : end + CONTEXT_CHARS],
+            start=start,
+            end=end,
+            line_start=line_start,
+            line_end=line_end,
+        )
+
+    @classmethod
+    def from_lines(cls, text: str, line_start: int, line_end: int) -> Anchor:
+        """Anchor for whole lines line_start..line_end (1-based, inclusive),
+        without the last line's newline. Raises ValueError for lines the
+        text does not have."""
+        lines = text.split("\n")
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()  # a final newline does not open another line
+        if not 1 <= line_start <= line_end <= len(lines):
+            raise ValueError(
+                f"lines {line_start}..{line_end} are outside the text (1..{len(lines)})"
+            )
+        start = sum(len(line) + 1 for line in lines[: line_start - 1])
+        end = (
+            start + sum(len(line) + 1 for line in lines[line_start - 1 : line_end]) - 1
+        )
+        return cls.from_span(text, start, end)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible representation (see `from_dict`)."""
+        return {
+            "quote": self.quote,
+            "prefix": self.prefix,
+            "suffix": self.suffix,
+            "start": self.start,
+            "end": self.end,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Anchor:
+        """Anchor from `to_dict` output. Raises ValueError on missing or
+        mistyped fields or inconsistent offsets."""
+        values = _typed(data, ("quote", "prefix", "suffix"), str)
+        values |= _typed(data, ("start", "end", "line_start", "line_end"), int)
+        anchor = cls(**values)
+        if not 0 <= anchor.start <= anchor.end or anchor.end - anchor.start != len(
+            anchor.quote
+        ):
+            raise ValueError(f"inconsistent anchor offsets in {dict(data)!r}")
+        if not 1 <= anchor.line_start <= anchor.line_end:
+            raise ValueError(f"inconsistent anchor lines in {dict(data)!r}")
+        return anchor
+
+
+def _typed(data: Mapping[str, Any], keys: Iterable[str], kind: type) -> dict[str, Any]:
+    """data[key] for each key, checked to be of `kind` (bool is no int here)."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        if key not in data:
+            raise ValueError(f"anchor field {key!r} is missing")
+        value = data[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ValueError(
+                f"anchor field {key!r} must be {kind.__name__}, got {value!r}"
+            )
+        out[key] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Relocation:
+    """Where an anchor lies in a new text. Offsets, lines and quote are None
+    when orphaned; `score` is the similarity of the new span to the old
+    quote (1.0 for exact and moved, 0.0 for orphaned)."""
+
+    status: AnchorStatus
+    start: int | None
+    end: int | None
+    line_start: int | None
+    line_end: int | None
+    quote: str | None
+    score: float
+
+    @classmethod
+    def orphaned(cls) -> Relocation:
+        """The relocation of a passage that is gone."""
+        return cls(AnchorStatus.ORPHANED, None, None, None, None, None, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible representation (see `from_dict`)."""
+        return {
+            "status": str(self.status),
+            "start": self.start,
+            "end": self.end,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "quote": self.quote,
+            "score": self.score,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Relocation:
+        """Relocation from `to_dict` output. Raises ValueError on bad data."""
+        try:
+            status = AnchorStatus(data["status"])
+            score = float(data["score"])
+            fields = [
+                data[k] for k in ("start", "end", "line_start", "line_end", "quote")
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"invalid relocation {dict(data)!r}") from exc
+        if status is AnchorStatus.ORPHANED:
+            return cls.orphaned()
+        start, end, line_start, line_end, quote = fields
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in fields[:4]):
+            raise ValueError(f"invalid relocation offsets {dict(data)!r}")
+        if not isinstance(quote, str):
+            raise ValueError(f"invalid relocation quote {dict(data)!r}")
+        return cls(status, start, end, line_start, line_end, quote, score)
+
+
+def _check_anchor(anchor: Anchor, old_text: str) -> None:
+    """Raise ValueError unless `anchor` was made on `old_text`."""
+    _check_span(old_text, anchor.start, anchor.end)
+    if old_text[anchor.start : anchor.end] != anchor.quote:
+        raise ValueError(
+            f"anchor quote does not match old_text at [{anchor.start}, {anchor.end}):"
+            " the anchor was made on another version"
+        )
+
+
+def relocate(anchor: Anchor, old_text: str, new_text: str) -> Relocation:
+    """Find `anchor` (made on `old_text`) in `new_text`. Raises ValueError if
+    the anchor's span is outside `old_text` or its quote is not there."""
+    return relocate_many([anchor], old_text, new_text)[0]
+
+
+def relocate_many(
+    anchors: Iterable[Anchor], old_text: str, new_text: str
+) -> list[Relocation]:
+    """`relocate` for many anchors of one text pair, diffing the texts once.
+    Raises ValueError as `relocate` does (before relocating any anchor)."""
+    anchors = list(anchors)
+    for anchor in anchors:
+        _check_anchor(anchor, old_text)
+    if not anchors:
+        return []
+    locator = Locator(old_text, new_text)
+    results = []
+    for anchor in anchors:
+        match = locator.locate(anchor.start, anchor.end)
+        if match is None:
+            results.append(Relocation.orphaned())
+            continue
+        last = match.end - 1 if match.end > match.start else match.start
+        results.append(
+            Relocation(
+                status=AnchorStatus(match.status),
+                start=match.start,
+                end=match.end,
+                line_start=locator.line_of(match.start),
+                line_end=locator.line_of(last),
+                quote=new_text[match.start : match.end],
+                score=round(match.score, 4),
+            )
+        )
+    return results
