@@ -10,6 +10,7 @@ from flask_login import login_required
 from cop_drafts.services import codes as code_service
 from cop_drafts.store.errors import NotFound
 
+from . import pagecache
 from .web import acting_user, cache, db_session, get_store
 
 bp = Blueprint("sections", __name__)
@@ -20,17 +21,18 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
     db, user = db_session(), acting_user()
     code = code_service.get_code(db, code_slug)
     store = get_store(code_slug)
-    rev = request.args.get("rev") or code_service.default_rev(db, code, user)
+    visible = code_service.iterations(db, code, user)
+    rev = request.args.get("rev") or code_service.default_rev(db, code, user, visible)
     if rev is None:
         raise NotFound("no published iteration of this Code is public")
-    version = code_service.resolve_version(db, store, code, user, rev.strip())
+    version = code_service.resolve_version(db, store, code, user, rev.strip(), visible)
     section = store.get_section(version.commit_id, path)
     return {
         "code": code,
         "store": store,
         "version": version,
         "section": section,
-        "iterations": code_service.iterations(db, code, user),
+        "iterations": visible,
         "branches": store.branches() if user is not None else [],
         "sections": store.sections(version.commit_id),
         "path": path,
@@ -39,6 +41,13 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
 
 @bp.get("/c/<code_slug>/s/<path:path>")
 def show(code_slug: str, path: str) -> Any:
+    page_key = None
+    if acting_user() is None:
+        fingerprint = code_service.public_fingerprint(db_session(), code_slug)
+        page_key = pagecache.key(request, fingerprint)
+        cached = pagecache.get(page_key)
+        if cached is not None:
+            return cached
     ctx = _context(code_slug, path)
     if request.args.get("rev", "").strip() != request.args.get("rev", ""):
         return redirect(
@@ -47,7 +56,9 @@ def show(code_slug: str, path: str) -> Any:
             )
         )
     page = code_service.section_page(ctx["store"], cache(), ctx["version"], path)
-    return render_template("sections/show.html", page=page, **ctx)
+    html = render_template("sections/show.html", page=page, **ctx)
+    pagecache.put(page_key, html)
+    return html
 
 
 @bp.get("/c/<code_slug>/history/<path:path>")

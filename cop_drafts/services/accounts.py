@@ -43,6 +43,8 @@ def use_fast_hashing() -> None:
     global _hasher, _DUMMY_HASH
     _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     _DUMMY_HASH = _hasher.hash("not a real password")
+
+
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,63}")
 MIN_PASSWORD = 12
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cop_drafts.cache import FileCache
@@ -120,25 +120,51 @@ def iterations(db: Session, code: Code, user: User | None) -> list[Iteration]:
     return list(db.scalars(query.order_by(Iteration.published_at, Iteration.id)))
 
 
-def default_rev(db: Session, code: Code, user: User | None) -> str | None:
+# Built once: this runs on every public page view, before the page cache.
+_PUBLIC_ITERATIONS = (
+    select(Iteration.tag, Iteration.commit_id)
+    .join(Code, Code.id == Iteration.code_id)
+    .where(Code.slug == bindparam("slug"), Iteration.is_public.is_(True))
+    .order_by(Iteration.id)
+)
+
+
+def public_fingerprint(db: Session, slug: str) -> str:
+    """A string that changes whenever the public iterations of `slug` change."""
+    rows = db.execute(_PUBLIC_ITERATIONS, {"slug": slug})
+    return slug + ":" + ",".join(f"{tag}={commit}" for tag, commit in rows)
+
+
+def default_rev(
+    db: Session, code: Code, user: User | None, visible: list[Iteration] | None = None
+) -> str | None:
     """The newest iteration the reader may see; ``main`` for people logged in."""
-    visible = iterations(db, code, user)
+    if visible is None:
+        visible = iterations(db, code, user)
     if visible:
         return visible[-1].tag
     return MAIN if user is not None else None
 
 
 def resolve_version(
-    db: Session, store: DraftStore, code: Code, user: User | None, rev: str
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    user: User | None,
+    rev: str,
+    visible_iterations: list[Iteration] | None = None,
 ) -> Version:
     """What `rev` names, if the reader may see it.
 
     Anonymous visitors see public iterations only; anything else is NotFound
-    to them, as if it did not exist. Raises InvalidRev, NotFound.
+    to them, as if it did not exist. Pass the reader's `visible_iterations`
+    when already loaded. Raises InvalidRev, NotFound.
     """
     check_rev(rev)
     commit_id = store.resolve(rev)
-    visible = {it.commit_id: it for it in iterations(db, code, user)}
+    if visible_iterations is None:
+        visible_iterations = iterations(db, code, user)
+    visible = {it.commit_id: it for it in visible_iterations}
     by_tag = {it.tag: it for it in visible.values()}
     iteration = by_tag.get(rev) or visible.get(commit_id)
     if user is None and iteration is None:
@@ -197,7 +223,7 @@ def blame(
             BlameLine(n, t, c, a, datetime.fromisoformat(w))
             for n, t, c, a, w in json.loads(raw)
         ]
-    lines = store.blame(version.commit_id, path)
+    lines = store.blame(version.commit_id, path, cache)
     cache.put(
         key,
         json.dumps(
@@ -218,6 +244,7 @@ class Overview:
     version: Version
     iterations: list[Iteration]
     branches: list[BranchInfo]
+    last_work: dict[str, CommitInfo]
 
 
 def overview(
@@ -229,9 +256,32 @@ def overview(
         return None
     version = resolve_version(db, store, code, user, rev)
     branches = store.branches() if user is not None else []
+    manifest = store.manifest(version.commit_id)
     return Overview(
-        store.manifest(version.commit_id), version, iterations(db, code, user), branches
+        manifest,
+        version,
+        iterations(db, code, user),
+        branches,
+        {b.name: _last_work(store, manifest, b) for b in branches},
     )
+
+
+def _last_work(store: DraftStore, manifest: Manifest, branch: BranchInfo) -> CommitInfo:
+    """The newest commit on a Working Group branch that changed its own text.
+
+    A branch tip is often a consolidation brought back from ``main``; what
+    readers want to know is when the Working Group itself last wrote.
+    """
+    if not branch.name.startswith("wg/"):
+        return branch.tip
+    wg = int(branch.name.split("/", 1)[1])
+    found = [
+        c
+        for s in manifest.sections
+        if s.wg == wg
+        for c in store.history(branch.name, s.path, limit=1)
+    ]
+    return max(found, key=lambda c: c.time, default=branch.tip)
 
 
 def history(store: DraftStore, version: Version, path: str) -> list[CommitInfo]:

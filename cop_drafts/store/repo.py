@@ -8,6 +8,7 @@ new commit's parent says: no update is ever lost, across threads or processes.
 from __future__ import annotations
 
 import fcntl
+import heapq
 import os
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from typing import Self
 
 import pygit2
 
+from .blame import StateCache
+from .blame import origins as blame_origins
 from .errors import (
     Conflict,
     ConflictSides,
@@ -146,6 +149,8 @@ class DraftStore:
         if target is None and is_tag_name(rev):
             ref = repo.references.get(f"refs/tags/{rev}")
             target = ref.target if ref is not None else None
+        if target is None and len(rev) == 40 and is_hex_rev(rev):
+            target = rev if rev in repo else None
         if target is None and is_hex_rev(rev):
             try:
                 obj = repo.revparse_single(rev)
@@ -200,7 +205,11 @@ class DraftStore:
 
     def manifest(self, rev: str = MAIN) -> Manifest:
         """The parsed code.toml at `rev`. Raises NotFound, InvalidContent."""
-        return parse_manifest(self.read(rev, MANIFEST).text)
+        commit = self._commit(rev)
+        entry = _entry_id(commit.tree, MANIFEST)
+        if entry is None:
+            raise NotFound(f"no {MANIFEST} in {str(commit.id)[:10]}")
+        return _parsed_manifest(str(entry), self._repo)
 
     def sections(self, rev: str = MAIN) -> tuple[SectionSpec, ...]:
         """Sections in manifest order at `rev`."""
@@ -224,60 +233,64 @@ class DraftStore:
                 break
         return out
 
-    def history(self, rev: str, path: str, limit: int = 500) -> list[CommitInfo]:
+    def _path_commits(
+        self, start: pygit2.Commit, path: str, limit: int
+    ) -> list[pygit2.Commit]:
         """Commits that changed `path`, newest first, git-log simplified.
 
         A merge whose file equals one parent's is skipped and only that
-        parent followed, so the history names who wrote the text.
-        Raises InvalidRev, InvalidPath.
+        parent followed, so the history names who wrote the text. The result
+        is in topological order (a commit before its ancestors), as git shows.
         """
-        check_path(path)
-        start = self._commit(rev)
-        repo = self._repo
         seen = {start.id}
-        queue = [start]
-        out: list[CommitInfo] = []
-        while queue and len(out) < limit:
-            queue.sort(key=lambda c: c.commit_time)
-            commit = queue.pop()
+        queue = [(-start.commit_time, 0, start)]
+        found: dict[pygit2.Oid, pygit2.Commit] = {}
+        edges: dict[pygit2.Oid, list[pygit2.Oid]] = {}
+        counter = 1
+        while queue and len(found) < limit:
+            commit = heapq.heappop(queue)[2]
             entry = _entry_id(commit.tree, path)
             parents = commit.parents
             same = [p for p in parents if _entry_id(p.tree, path) == entry]
-            follow = same[:1] if same else parents
             if not same and entry is not None:
-                out.append(_commit_info(commit))
-            for parent in follow:
+                found[commit.id] = commit
+            followed = same[:1] if same else parents
+            edges[commit.id] = [p.id for p in followed]
+            for parent in followed:
                 if parent.id not in seen:
                     seen.add(parent.id)
-                    queue.append(parent)
-        del repo
-        return out
+                    heapq.heappush(queue, (-parent.commit_time, counter, parent))
+                    counter += 1
+        return [found[oid] for oid in _topological(start.id, edges) if oid in found]
 
-    def blame(self, rev: str, path: str) -> list[BlameLine]:
-        """Who last changed each line of `path` at `rev`. Raises NotFound."""
+    def history(self, rev: str, path: str, limit: int = 500) -> list[CommitInfo]:
+        """Commits that changed `path`, newest first. Raises InvalidRev, InvalidPath."""
+        check_path(path)
+        commits = self._path_commits(self._commit(rev), path, limit)
+        return [_commit_info(c) for c in commits]
+
+    def blame(
+        self, rev: str, path: str, cache: StateCache | None = None
+    ) -> list[BlameLine]:
+        """Who last changed each line of `path` at `rev`. Raises NotFound.
+
+        With `cache`, line origins are kept per version, so later blames
+        replay only the versions added since.
+        """
         commit = self._commit(rev)
-        text, _ = _decode(self._blob(commit, path).data)
-        lines = text.splitlines()
-        blame = self._repo.blame(path, newest_commit=commit.id)
-        authors: dict[str, CommitInfo] = {}
-        out: list[BlameLine] = []
-        for hunk in blame:
-            commit_id = str(hunk.final_commit_id)
-            if commit_id not in authors:
-                authors[commit_id] = _commit_info(self._repo[hunk.final_commit_id])
-            info = authors[commit_id]
-            start = hunk.final_start_line_number
-            for line in range(start, start + hunk.lines_in_hunk):
-                if line <= len(lines):
-                    out.append(
-                        BlameLine(
-                            line,
-                            lines[line - 1],
-                            commit_id,
-                            info.author_name,
-                            info.time,
-                        )
-                    )
+        blob = self._blob(commit, path)
+        text, _ = _decode(blob.data)
+        commits = self._path_commits(commit, path, 1_000_000)
+        origin = blame_origins(self._repo, path, commits, blob.id, cache)
+        infos: dict[str, CommitInfo] = {}
+        out = []
+        for n, (line, commit_id) in enumerate(
+            zip(text.splitlines(), origin, strict=False), start=1
+        ):
+            if commit_id not in infos:
+                infos[commit_id] = _commit_info(self._repo[commit_id])
+            info = infos[commit_id]
+            out.append(BlameLine(n, line, commit_id, info.author_name, info.time))
         return out
 
     # -- branches and tags ---------------------------------------------------
@@ -455,7 +468,7 @@ class DraftStore:
             ):
                 edited = str(base_commit.id)[:10]
                 raise StaleBase(f"the version you edited ({edited}) is not on {branch}")
-            if _entry_data(self._repo, tip.tree, path) == data:
+            if _entry_id(tip.tree, path) == pygit2.hash(data):
                 raise NoChange(f"{path} on {branch} already has this text")
             ours_tree = self._repo[self._tree_with(base_commit.tree, {path: data})]
             merged = tip.id != base_commit.id
@@ -558,6 +571,42 @@ class DraftStore:
                 )
             )
         return index.write_tree(self._repo)
+
+
+def _topological(
+    start: pygit2.Oid, edges: dict[pygit2.Oid, list[pygit2.Oid]]
+) -> list[pygit2.Oid]:
+    """Nodes reachable from `start`, each before all of its ancestors."""
+    post: list[pygit2.Oid] = []
+    done: set[pygit2.Oid] = set()
+    stack: list[tuple[pygit2.Oid, int]] = [(start, 0)]
+    while stack:
+        node, index = stack.pop()
+        children = edges.get(node, [])
+        if index < len(children):
+            stack.append((node, index + 1))
+            child = children[index]
+            if child not in done:
+                done.add(child)
+                stack.append((child, 0))
+        else:
+            post.append(node)
+    return post[::-1]
+
+
+_manifests: dict[str, Manifest] = {}
+
+
+def _parsed_manifest(blob_id: str, repo: pygit2.Repository) -> Manifest:
+    """Manifests parsed once per blob: a blob id names its content forever."""
+    found = _manifests.get(blob_id)
+    if found is None:
+        blob = repo[blob_id]
+        found = parse_manifest(_decode(blob.data)[0])
+        if len(_manifests) > 256:
+            _manifests.clear()
+        _manifests[blob_id] = found
+    return found
 
 
 def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:

@@ -56,8 +56,21 @@ def _attr_matches(node: Node, key: str, value: str) -> bool:
     return node.attrs.get(key.replace("_", "-")) == value
 
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-        "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class _Parser(HTMLParser):

@@ -12,8 +12,15 @@ from flask.testing import FlaskClient
 from tests.conftest import csrf_token
 
 AsUser = Callable[[str | None], FlaskClient]
-ROLES = [None, "ai-office", "coordinator", "wg2-chair", "wg2-vice", "provider",
-         "observer"]
+ROLES = [
+    None,
+    "ai-office",
+    "coordinator",
+    "wg2-chair",
+    "wg2-vice",
+    "provider",
+    "observer",
+]
 S = "risk-assessment.md"
 READ_URLS = {
     "codes.index": "/",
@@ -32,26 +39,60 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
         rows += [
             (role, "codes.index", "GET", READ_URLS["codes.index"], 200),
             (role, "codes.show", "GET", READ_URLS["codes.show"], 200),
-            (role, "sections.show", "GET", READ_URLS["sections.show"],
-             404 if anon else 200),
-            (role, "sections.history", "GET", READ_URLS["sections.history"],
-             302 if anon else 200),
-            (role, "sections.blame", "GET", READ_URLS["sections.blame"],
-             302 if anon else 200),
+            (
+                role,
+                "sections.show",
+                "GET",
+                READ_URLS["sections.show"],
+                404 if anon else 200,
+            ),
+            (
+                role,
+                "sections.history",
+                "GET",
+                READ_URLS["sections.history"],
+                302 if anon else 200,
+            ),
+            (
+                role,
+                "sections.blame",
+                "GET",
+                READ_URLS["sections.blame"],
+                302 if anon else 200,
+            ),
             (role, "auth.login", "GET", "/login", 200),
             (role, "auth.login", "POST", "/login", 400),
             (role, "auth.accept", "POST", "/invite/not-a-token", 404),
             (role, "auth.logout", "POST", "/logout", 302),
             (role, "auth.accept", "GET", "/invite/not-a-token", 404),
-            (role, "admin.index", "GET", "/admin/users",
-             302 if anon else 200 if role == "ai-office" else 403),
-            (role, "admin.create", "POST", "/admin/invitations",
-             302 if anon else 400 if role == "ai-office" else 403),
-            (role, "admin.audit_log", "GET", "/admin/audit",
-             302 if anon else 200 if role == "ai-office" else 403),
-            (role, "codes.visibility", "POST",
-             "/c/gpai-code/iterations/draft-1/visibility",
-             302 if role in (None, "ai-office", "coordinator") else 403),
+            (
+                role,
+                "admin.index",
+                "GET",
+                "/admin/users",
+                302 if anon else 200 if role == "ai-office" else 403,
+            ),
+            (
+                role,
+                "admin.create",
+                "POST",
+                "/admin/invitations",
+                302 if anon else 400 if role == "ai-office" else 403,
+            ),
+            (
+                role,
+                "admin.audit_log",
+                "GET",
+                "/admin/audit",
+                302 if anon else 200 if role == "ai-office" else 403,
+            ),
+            (
+                role,
+                "codes.visibility",
+                "POST",
+                "/c/gpai-code/iterations/draft-1/visibility",
+                302 if role in (None, "ai-office", "coordinator") else 403,
+            ),
         ]
     return rows
 
@@ -60,10 +101,14 @@ ROUTE_MATRIX = _rows()
 EXEMPT = {"static"}
 
 
-@pytest.mark.parametrize(("role", "endpoint", "method", "url", "status"), ROUTE_MATRIX,
-                         ids=[f"{r[0]}-{r[1]}" for r in ROUTE_MATRIX])
-def test_route_permissions(as_user: AsUser, role: str | None, endpoint: str,
-                           method: str, url: str, status: int) -> None:
+@pytest.mark.parametrize(
+    ("role", "endpoint", "method", "url", "status"),
+    ROUTE_MATRIX,
+    ids=[f"{r[0]}-{r[1]}" for r in ROUTE_MATRIX],
+)
+def test_route_permissions(
+    as_user: AsUser, role: str | None, endpoint: str, method: str, url: str, status: int
+) -> None:
     client = as_user(role)
     if method == "GET":
         response = client.get(url)

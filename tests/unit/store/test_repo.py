@@ -280,3 +280,49 @@ def test_racing_saves_lose_nothing(store: DraftStore) -> None:
     final = store.read("wg/1", "a.md").text
     assert len(acknowledged) == 40
     assert all(line in final for line in acknowledged)
+
+
+def test_blame_through_a_merge_keeps_each_author(store: DraftStore) -> None:
+    """Lines merged from a Working Group branch keep their author, not the merge."""
+    base = store.resolve("wg/1")
+    wg = store.save(
+        "wg/1",
+        "a.md",
+        replace_line(TEXT, 3, "Three by Bob."),
+        base=base,
+        author=BOB,
+        message="Bob on wg/1",
+    ).commit_id
+    main = store.save(
+        "main",
+        "a.md",
+        replace_line(TEXT, 17, "Seventeen by Alice."),
+        base=store.resolve("main"),
+        author=ALICE,
+        message="Alice harmonises main",
+    ).commit_id
+    merge = store.merge("wg/1", "main", author=ALICE, message="Consolidate").commit_id
+    assert store.commit_info(merge).parent_ids == (main, wg)
+    blame = {b.line: b.commit_id for b in store.blame("main", "a.md")}
+    assert blame[3] == wg and blame[17] == main and blame[1] == base
+    assert merge not in blame.values()
+
+
+def test_blame_state_cache_gives_the_same_answer(
+    store: DraftStore, tmp_path: Path
+) -> None:
+    from cop_drafts.cache import FileCache
+
+    cache = FileCache(tmp_path / "cache")
+    text = TEXT
+    for n in range(1, 6):
+        text = replace_line(text, n * 3, f"Edit {n}.")
+        store.save(
+            "wg/1",
+            "a.md",
+            text,
+            base=store.resolve("wg/1"),
+            author=BOB,
+            message=f"edit {n}",
+        )
+        assert store.blame("wg/1", "a.md", cache) == store.blame("wg/1", "a.md")
