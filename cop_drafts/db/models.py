@@ -246,3 +246,135 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship()
+
+
+class Visibility(StrEnum):
+    """Who sees the comments of a round besides the Chairs."""
+
+    WORKING_GROUP = "working_group"
+    CHAIRS = "chairs"
+
+
+class CommentKind(StrEnum):
+    """A public comment or an internal note visible only to Chairs."""
+
+    COMMENT = "comment"
+    NOTE = "note"
+
+
+class CommentStatus(StrEnum):
+    """Lifecycle of a comment."""
+
+    OPEN = "open"
+    WITHDRAWN = "withdrawn"
+
+
+class Round(Base):
+    """A drafting round: a published iteration and its comment window."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("code_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
+    commit_id: Mapped[str] = mapped_column(String(40))
+    plenary_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"))
+    observers_may_comment: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    code: Mapped[Code] = relationship()
+
+
+class Comment(Base):
+    """A comment, reply or internal note on a section of one iteration.
+
+    The anchor is the passage as written on that iteration; it is never
+    rewritten. Where it lands on later iterations lives in Relocation.
+    """
+
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("author_id", "client_token"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[CommentKind] = mapped_column(_enum(CommentKind, "comment_kind"))
+    status: Mapped[CommentStatus] = mapped_column(
+        _enum(CommentStatus, "comment_status"), default=CommentStatus.OPEN
+    )
+    path: Mapped[str] = mapped_column(String(512))
+    wg: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    tag: Mapped[str] = mapped_column(String(64))
+    commit_id: Mapped[str] = mapped_column(String(40), index=True)
+    anchor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    line_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    line_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    as_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    round: Mapped[Round | None] = relationship()
+    revisions: Mapped[list[CommentRevision]] = relationship(
+        back_populates="comment",
+        order_by="CommentRevision.id",
+        cascade="all, delete-orphan",
+    )
+
+
+class CommentRevision(Base):
+    """An earlier text of an edited comment: edits keep their history."""
+
+    __tablename__ = "comment_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="revisions")
+
+
+class Relocation(Base):
+    """Where a comment's passage landed on a later iteration (stored once)."""
+
+    __tablename__ = "relocations"
+    __table_args__ = (UniqueConstraint("comment_id", "commit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    tag: Mapped[str] = mapped_column(String(64))
+    commit_id: Mapped[str] = mapped_column(String(40), index=True)
+    path: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))
+    start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    line_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    line_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quote: Mapped[str | None] = mapped_column(Text, nullable=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship()
