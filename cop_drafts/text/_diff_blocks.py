@@ -73,6 +73,8 @@ _ENUMERATOR = re.compile(
 )
 _ITEM = re.compile(r"^(" + _ITEM_WORDS + r")[ \t]+((?:[IVX]+\.)?\d+(?:\.\d+)*)")
 _EMPHASIS = re.compile(r"[*_]{1,3}")
+_ITEM_HINT = re.compile(_ITEM_WORDS)
+_ITEM_KINDS = (BlockKind.HEADING, BlockKind.PARAGRAPH, BlockKind.LIST_ITEM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +147,16 @@ def _spans(tokens: list[Token]) -> list[tuple[BlockKind, int, int, int]]:
     return spans
 
 
+_PREFIXES = {
+    BlockKind.HEADING: _HEADING_PREFIX,
+    BlockKind.LIST_ITEM: _ITEM_PREFIX,
+    BlockKind.FOOTNOTE: _FOOTNOTE_PREFIX,
+}
+
+
 def _split_prefix(kind: BlockKind, source: str) -> tuple[str, str]:
     """Split the block marker from its content."""
-    pattern = {
-        BlockKind.HEADING: _HEADING_PREFIX,
-        BlockKind.LIST_ITEM: _ITEM_PREFIX,
-        BlockKind.FOOTNOTE: _FOOTNOTE_PREFIX,
-    }.get(kind)
+    pattern = _PREFIXES.get(kind)
     match = pattern.match(source) if pattern else None
     if match is None:
         return "", source
@@ -173,9 +178,9 @@ def normalise(kind: BlockKind, content: str) -> tuple[str, str]:
 
 def _item(kind: BlockKind, content: str) -> str:
     """Label of the numbered item a block starts ("Measure 3.2"), or ""."""
-    if kind not in (BlockKind.HEADING, BlockKind.PARAGRAPH, BlockKind.LIST_ITEM):
+    if kind not in _ITEM_KINDS or not _ITEM_HINT.search(content, 0, 40):
         return ""
-    plain = _EMPHASIS.sub("", content).lstrip()
+    plain = _EMPHASIS.sub("", content[:120]).lstrip()  # labels open a block
     match = _ITEM.match(plain)
     if match is None:
         return ""
@@ -226,7 +231,7 @@ def _block(
 def split_version(text: str) -> Version:
     """Parse a cleaned text (see clean_text) and split it into blocks."""
     env: dict[str, Any] = {}
-    tokens = parse_blocks(text, env)
+    tokens = parse_blocks(text, env, inline=False)  # inline: when shown
     lines = text.split("\n")
     blocks: list[Block] = []
     spans = sorted(_spans(tokens), key=lambda s: (tokens[s[1]].map or [0])[0])

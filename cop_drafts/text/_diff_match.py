@@ -21,9 +21,14 @@ from cop_drafts.text._diff_blocks import FAMILY, Block, BlockKind
 #: Word-set similarity needed to pair two blocks in place, and elsewhere.
 PAIR_IN_PLACE = 0.3
 PAIR_MOVED = 0.5
+#: Short blocks (headings, list labels) share half their words by chance.
+PAIR_MOVED_SHORT = 0.7
+_SHORT = 6
 #: Rarest words of a block used to find candidate partners, and how many.
-_PROBE_WORDS = 12
+_PROBE_WORDS = 10
 _CANDIDATES = 4
+#: A word in more blocks than this is no clue to where a block came from.
+_RARE = 24
 _WORDS = re.compile(r"\w+")
 
 
@@ -74,7 +79,7 @@ def _similar_pairs(
     for i in free_old:
         for word in sets[0, i]:
             postings[word].append(i)
-    common = max(8, len(free_old) // 8)
+    common = max(4, min(_RARE, len(free_old) // 8))
     pairs: list[tuple[float, int, int]] = []
     for j in free_new:
         words = sets[1, j]
@@ -94,6 +99,12 @@ def _similar_pairs(
                 if score >= PAIR_IN_PLACE:
                     pairs.append((score, i, j))
     return pairs
+
+
+def _movable(old: frozenset[str], new: frozenset[str]) -> bool:
+    """True when two blocks are alike enough to call one a moved, edited other."""
+    short = min(len(old), len(new)) < _SHORT
+    return _dice(old, new) >= (PAIR_MOVED_SHORT if short else PAIR_MOVED)
 
 
 def _longest_chain(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -154,7 +165,7 @@ def align(old: Sequence[Block], new: Sequence[Block]) -> list[Step]:
     moved = {
         j: i
         for j, i in moved.items()
-        if old[i].key == new[j].key or _dice(sets[0, i], sets[1, j]) >= PAIR_MOVED
+        if old[i].key == new[j].key or _movable(sets[0, i], sets[1, j])
     }
     return _steps(old, new, in_place, moved)
 

@@ -26,6 +26,9 @@ h1.doc-title { font-size: 1.5rem; margin-bottom: 0.2rem; }
 ins { color: #0a6b2d; text-decoration: underline; text-underline-offset: 2px;
   background: #e3f5e8; }
 del { color: #a3141c; text-decoration: line-through; background: #fbe6e7; }
+del + ins { margin-left: 0.2em; }
+.rl-deleted del, .rl-inserted ins, .rl-rewritten del, .rl-rewritten ins {
+  background: none; }
 .rl-block { padding-left: 0.8rem; border-left: 3px solid transparent; }
 .rl-changed { border-left-color: #c9a227; }
 .rl-inserted { border-left-color: #0a6b2d; }

@@ -127,6 +127,10 @@ def _cells(lines: list[tuple[int, str]], html: list[str], k: int, cls: str) -> s
     )
 
 
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
 def source_diff_html(old_text: str, new_text: str, mode: str = "split") -> str:
     """HTML of the source diff; `mode` is "split" or "unified" (ValueError)."""
     if mode not in _MODES:
@@ -135,7 +139,9 @@ def source_diff_html(old_text: str, new_text: str, mode: str = "split") -> str:
     table = _Table(mode)
     vocabulary = Vocabulary()
     out: list[str] = []
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    # Blank lines may extend a match but never start one: with autojunk off
+    # and hundreds of identical blank lines, difflib would take seconds.
+    matcher = SequenceMatcher(_is_blank, old, new, autojunk=False)
     opcodes = matcher.get_opcodes()
     for number, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag != "equal":

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from markdown_it.token import Token
+
 from cop_drafts.text._diff_blocks import Block, BlockKind, Version
 from cop_drafts.text._diff_match import ChangeKind, Step
 from cop_drafts.text._diff_merge import (
@@ -24,7 +26,12 @@ from cop_drafts.text._diff_merge import (
     Merge,
     Shown,
 )
-from cop_drafts.text.render import parse_blocks, render_tokens, sanitise
+from cop_drafts.text.render import (
+    parse_blocks,
+    prepare_tokens,
+    render_tokens,
+    sanitise,
+)
 
 _SEP = "\ue00f"
 _SEP_SOURCE = f"\n\n{_SEP}\n\n"
@@ -57,12 +64,14 @@ class Row:
     merge: Merge | None
 
 
-def _slice_html(version: Version, block: Block) -> str:
-    """Unsanitised HTML of a block rendered from its version's own tokens."""
+def _tokens(version: Version, block: Block) -> list[Token]:
     tokens = version.tokens[block.token_start : block.token_end]
-    if block.kind is BlockKind.FOOTNOTE:
-        tokens = tokens[1:-1]
-    html = render_tokens(tokens, version.env)
+    return tokens[1:-1] if block.kind is BlockKind.FOOTNOTE else tokens
+
+
+def _slice_html(version: Version, block: Block) -> str:
+    """Unsanitised HTML of a block from its version's tokens (prepared first)."""
+    html = render_tokens(_tokens(version, block), version.env)
     return _wrap_list(version, block, html)
 
 
@@ -198,6 +207,7 @@ class _Builder:
             [(src, self.new.blocks[self.rows[i].step.new or 0]) for i, src in merged],
         )
         batch_of = {i: html for (i, _), html in zip(merged, batch, strict=True)}
+        self._prepare()
         result: list[list[tuple[str, str | None, bool]]] = []
         for i, row in enumerate(self.rows):
             step = row.step
@@ -220,6 +230,24 @@ class _Builder:
                 whole = "ins" if step.kind is ChangeKind.INSERTED else None
                 result.append([(self._slice(self.new, new), whole, False)])
         return result
+
+    def _prepare(self) -> None:
+        """Inline-parse, in one pass per version, the blocks shown from tokens."""
+        shown: tuple[list[Token], list[Token]] = ([], [])
+        for row in self.rows:
+            step = row.step
+            if step.away:
+                continue
+            merged = row.merge is not None and row.merge.shown is not Shown.REWRITE
+            if step.old is not None and (
+                step.kind is ChangeKind.DELETED
+                or (row.merge is not None and not merged)
+            ):
+                shown[0].extend(_tokens(self.old, self.old.blocks[step.old]))
+            if step.new is not None and not merged:
+                shown[1].extend(_tokens(self.new, self.new.blocks[step.new]))
+        prepare_tokens(shown[0], self.old.env)
+        prepare_tokens(shown[1], self.new.env)
 
     def _slice(self, version: Version, block: Block) -> str:
         return self._footnote(block, _slice_html(version, block))

@@ -15,6 +15,9 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import inline as _core_inline
+from markdown_it.rules_core import text_join as _core_text_join
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -38,6 +41,9 @@ _ALLOWED_ATTRS = {
 # Only the table alignment that markdown-it itself writes survives in style.
 _ALLOWED_CSS = {"text-align"}
 _URL_SCHEMES = {"http", "https", "mailto"}
+#: Inline content without any character inline rules start at (emphasis,
+#: code, links, escapes, entities, autolinks, footnotes, breaks).
+_PLAIN = re.compile(r"[^*_`\[\]<>!\\&~^\n]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +88,35 @@ def _flow_parser() -> MarkdownIt:
     md = MarkdownIt("js-default", {"html": False, "linkify": False})
     md.use(footnote_plugin)
     md.disable("footnote_tail")
+    # The default, spelled out: markdown-it looks this option up in every
+    # inline parse, and a missing key costs an exception each time.
+    md.options["strikethrough_single_tilde"] = False
     return md
 
 
-def _annotate(tokens: list[Token]) -> list[Heading]:
-    """Give block tokens their 1-based line range and headings unique ids."""
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    # _flow_parser() without the inline pass: parse_inline() does that later
+    # for the blocks that are shown, which is most of the cost saved.
+    md = MarkdownIt("js-default", {"html": False, "linkify": False})
+    md.use(footnote_plugin)
+    md.disable(["footnote_tail", "inline", "text_join"])
+    md.options["strikethrough_single_tilde"] = False
+    return md
+
+
+def _annotate(tokens: list[Token], *, lines: bool = True) -> list[Heading]:
+    """Give block tokens their 1-based line range and headings unique ids.
+
+    With lines=False only the headings are annotated (see _annotate_lines).
+    """
     headings: list[Heading] = []
     seen: dict[str, int] = {}
     for index, token in enumerate(tokens):
         if token.map is None or token.nesting == -1:
             continue
-        token.attrSet("data-line-start", str(token.map[0] + 1))
-        token.attrSet("data-line-end", str(max(token.map[0] + 1, token.map[1])))
+        if lines:
+            _annotate_lines((token,))
         if token.type == "heading_open":
             inline = tokens[index + 1]
             text = inline.content.strip()
@@ -106,6 +129,13 @@ def _annotate(tokens: list[Token]) -> list[Heading]:
             level = int(token.tag[1])
             headings.append(Heading(level, text, slug, token.map[0] + 1))
     return headings
+
+
+def _annotate_lines(tokens: Sequence[Token]) -> None:
+    for token in tokens:
+        if token.map is not None and token.nesting != -1:
+            token.attrSet("data-line-start", str(token.map[0] + 1))
+            token.attrSet("data-line-end", str(max(token.map[0] + 1, token.map[1])))
 
 
 def sanitise(html: str) -> str:
@@ -135,16 +165,37 @@ def render_inline(text: str) -> str:
     return sanitise(_parser().render(text))
 
 
-def parse_blocks(text: str, env: dict[str, Any]) -> list[Token]:
+def parse_blocks(text: str, env: dict[str, Any], *, inline: bool = True) -> list[Token]:
     """Block tokens of `text` with line ranges and heading ids, footnotes in place.
 
     `env` receives the parser's state (footnote numbering); pass the same dict
-    to render_tokens. The tokens' HTML is unsanitised until sanitise().
+    to prepare_tokens and render_tokens. With inline=False only headings are
+    annotated and inline content is left unparsed: call prepare_tokens on the
+    tokens to be rendered first. HTML is unsanitised until sanitise().
     """
-    md = _flow_parser()
+    md = _flow_parser() if inline else _block_parser()
     tokens = md.parse(text, env)
-    _annotate(tokens)
+    _annotate(tokens, lines=inline)
     return tokens
+
+
+def prepare_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> None:
+    """Parse inline content and set line ranges of parse_blocks(inline=False) tokens."""
+    pending = []
+    for token in tokens:
+        if token.type != "inline" or token.children:
+            continue
+        if _PLAIN.fullmatch(token.content):
+            # Nothing inline markup could act on: the parser would return
+            # this one text token, so skip it (most legal prose is plain).
+            token.children = [Token("text", "", 0, content=token.content)]
+        else:
+            pending.append(token)
+    if pending:
+        state = StateCore("", _flow_parser(), env, pending)
+        _core_inline(state)
+        _core_text_join(state)
+    _annotate_lines(tokens)
 
 
 def render_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> str:

@@ -1,0 +1,323 @@
+"""Figures for the diff layer: speed, memory and how the redline reads.
+
+Run: python bench/diff_speed.py  (prints; not a test). Uses the real iterations
+in ../shared/corpus when present, and synthetic 1.5 MB / 2 MB pairs always.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from difflib import SequenceMatcher
+from html.parser import HTMLParser
+from pathlib import Path
+
+from diff_match_patch import diff_match_patch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cop_drafts.text.diff import ChangeKind, DiffResult, diff_texts  # noqa: E402
+
+CORPUS = ROOT / "../shared/corpus"
+PAIRS = [("draft2", "draft3"), ("draft3", "final")]
+RUNS = 7
+_WORD = re.compile(r"\w+")
+
+
+def median_ms(action: Callable[[], object], runs: int = RUNS) -> float:
+    """Median wall time of `action` in milliseconds (one warm-up run first)."""
+    action()
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def git_word_diff(old: Path, new: Path, porcelain: bool = False) -> str:
+    mode = "--word-diff=porcelain" if porcelain else "--word-diff"
+    done = subprocess.run(
+        ["git", "diff", "--no-index", mode, str(old), str(new)],
+        capture_output=True,
+        check=False,
+    )
+    return done.stdout.decode("utf-8", "replace")
+
+
+# ---- how the output reads ---------------------------------------------------
+
+
+class _Runs(HTMLParser):
+    """Walks redline HTML: text in <ins>/<del> is change, the rest unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = {"ins": 0, "del": 0}
+        self.pieces: list[tuple[bool, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.depth:
+            self.depth[tag] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.depth:
+            self.depth[tag] -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.pieces.append((any(self.depth.values()), data))
+
+
+def change_runs(pieces: list[tuple[bool, str]]) -> tuple[int, float]:
+    """(separate changes, median unchanged words between consecutive changes).
+
+    Marked pieces separated by nothing but spaces count as one change.
+    """
+    changes = 0
+    gaps: list[int] = []
+    unchanged = 0
+    in_change = False
+    for marked, text in pieces:
+        if marked:
+            if not in_change:
+                if changes:
+                    gaps.append(unchanged)
+                changes += 1
+                in_change = True
+            unchanged = 0
+            continue
+        words = len(_WORD.findall(text))
+        if words:
+            in_change = False
+            unchanged += words
+    return changes, statistics.median(gaps) if gaps else 0.0
+
+
+def redline_runs(result: DiffResult) -> tuple[int, float]:
+    parser = _Runs()
+    parser.feed(result.redline_html)
+    return change_runs(parser.pieces)
+
+
+def git_runs(porcelain: str) -> tuple[int, float]:
+    pieces: list[tuple[bool, str]] = []
+    for line in porcelain.split("\n"):
+        if line.startswith(("+++", "---", "@@", "diff ", "index ")):
+            continue
+        if line.startswith(("+", "-")):
+            pieces.append((True, line[1:]))
+        elif line.startswith(" "):
+            pieces.append((False, line[1:]))
+    return change_runs(pieces)
+
+
+# ---- synthetic pairs ----------------------------------------------------------
+
+
+def corpus_paragraphs() -> list[str]:
+    texts = sorted(CORPUS.glob("*/*.md")) if CORPUS.is_dir() else []
+    paragraphs = [
+        p.strip()
+        for path in texts
+        for p in path.read_text(encoding="utf-8").split("\n\n")
+        if p.strip()
+    ]
+    if paragraphs:
+        return paragraphs
+    rng = random.Random(7)
+    vocabulary = [f"word{n}" for n in range(3000)]
+    return [
+        " ".join(rng.choices(vocabulary, k=rng.randint(8, 120))) for _ in range(800)
+    ]
+
+
+def _mutate_words(text: str, rng: random.Random, vocabulary: list[str]) -> str:
+    words = text.split(" ")
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randrange(len(words))
+        action = rng.random()
+        if action < 0.4:
+            words[at] = rng.choice(vocabulary)
+        elif action < 0.7:
+            words.insert(at, " ".join(rng.choices(vocabulary, k=rng.randint(1, 4))))
+        elif len(words) > 3:
+            del words[at : at + rng.randint(1, 3)]
+    return " ".join(words)
+
+
+def synthetic_pair(size: int, seed: int = 42) -> tuple[str, str]:
+    """Old/new texts of about `size` characters: edits, moves, ins/del, renumbers."""
+    rng = random.Random(seed)
+    source = corpus_paragraphs()
+    vocabulary = sorted({w for p in source[:400] for w in p.split() if w.isalpha()})
+    old: list[str] = []
+    copy = 0
+    while sum(len(p) + 2 for p in old) < size:
+        copy += 1
+        for paragraph in source:
+            # every copy differs a little, so no paragraph repeats verbatim
+            old.append(_mutate_words(paragraph, rng, vocabulary) + f" ({copy})")
+    new: list[str] = []
+    moved: list[str] = []
+    for paragraph in old:
+        roll = rng.random()
+        if roll < 0.08:
+            new.append(_mutate_words(paragraph, rng, vocabulary))
+        elif roll < 0.10:
+            continue  # deleted
+        elif roll < 0.12:
+            new.append(paragraph)
+            new.append(rng.choice(source))  # inserted
+        elif roll < 0.14:
+            moved.append(paragraph)  # taken out, put back later
+        else:
+            new.append(paragraph)
+        if moved and rng.random() < 0.02:
+            new.append(moved.pop(0))
+    new.extend(moved)
+    return "\n\n".join(old) + "\n", "\n\n".join(new) + "\n"
+
+
+def rewritten_pair(size: int, seed: int = 9) -> tuple[str, str]:
+    """A text and the same text with every paragraph's words shuffled."""
+    old, _ = synthetic_pair(size, seed)
+    rng = random.Random(seed)
+    new = []
+    for paragraph in old.split("\n\n"):
+        words = paragraph.split()
+        rng.shuffle(words)
+        new.append(" ".join(words))
+    return old, "\n\n".join(new)
+
+
+# ---- the report ------------------------------------------------------------------
+
+
+def line_diff_ms(old: str, new: str) -> tuple[float, float]:
+    """(difflib SequenceMatcher, diff-match-patch line mode) on the lines, in ms."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+
+    def difflib_lines() -> object:
+        return SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+
+    def dmp_lines() -> object:
+        engine = diff_match_patch()
+        engine.Diff_Timeout = 5
+        a, b, lines = engine.diff_linesToChars(old, new)
+        diffs = engine.diff_main(a, b, False)
+        engine.diff_charsToLines(diffs, lines)
+        return diffs
+
+    return median_ms(difflib_lines, 3), median_ms(dmp_lines, 3)
+
+
+def real_pairs() -> None:
+    if not CORPUS.is_dir():
+        print("(a) corpus not found at", CORPUS, "- real pairs skipped")
+        return
+    print("(a) real pairs, redline built in-process, uncached; median of", RUNS)
+    for old_name, new_name in PAIRS:
+        old_path = CORPUS / old_name / "safety-security.md"
+        new_path = CORPUS / new_name / "safety-security.md"
+        if not (old_path.is_file() and new_path.is_file()):
+            print("   ", old_name, "->", new_name, ": files missing, skipped")
+            continue
+        old, new = old_path.read_text("utf-8"), new_path.read_text("utf-8")
+        ours = median_ms(lambda: diff_texts(old, new))  # noqa: B023
+        git = median_ms(lambda: git_word_diff(old_path, new_path))  # noqa: B023
+        source = median_ms(lambda: diff_texts(old, new).source_html("split"), 3)  # noqa: B023
+        sm, dmp = line_diff_ms(old, new)
+        verdict = "ok" if ours < 100 else "OVER 100 ms"
+        print(
+            f"    {old_name} -> {new_name}: redline {ours:.1f} ms ({verdict}); "
+            f"git --word-diff {git:.1f} ms; ratio {ours / git:.1f}x "
+            f"({'within' if ours <= 3 * git else 'NOT within'} 3x)"
+        )
+        print(
+            f"      source view (split, incl. diff) {source:.1f} ms; line diff alone: "
+            f"difflib {sm:.1f} ms, diff-match-patch line mode {dmp:.1f} ms"
+        )
+        result = diff_texts(old, new)
+        summary = result.summary
+        moved = sum(
+            1
+            for b in result.blocks
+            if b.kind in (ChangeKind.MOVED, ChangeKind.MOVED_EDITED)
+        )
+        runs, gap = redline_runs(result)
+        git_count, git_gap = git_runs(git_word_diff(old_path, new_path, porcelain=True))
+        print(f"      {result.summary_line()}")
+        print(
+            f"      redline: {runs} marked changes, median {gap:g} unchanged words "
+            f"between them; {summary.changes} block changes; {moved} blocks moved "
+            f"({summary.moved_edited} of them edited)"
+        )
+        print(
+            f"      git --word-diff: {git_count} changes, median {git_gap:g} "
+            "unchanged words between them"
+        )
+
+
+def memory(old: str, new: str) -> None:
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    diff_texts(old, new)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    diff_texts(old, new)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"(d) memory, 1.5 MB redline: tracemalloc peak {peak / 2**20:.1f} MiB; "
+        f"maxrss grew {(after - before) / 1024:.1f} MiB "
+        f"(to {after / 1024:.0f} MiB for the whole process)"
+    )
+
+
+def synthetic() -> None:
+    old, new = synthetic_pair(1_500_000)
+    memory(old, new)
+    ms = median_ms(lambda: diff_texts(old, new), 3)
+    result = diff_texts(old, new)
+    print(
+        f"(b) synthetic {len(old) / 1e6:.2f} MB -> {len(new) / 1e6:.2f} MB: "
+        f"{ms:.0f} ms ({'ok' if ms < 600 else 'OVER 600 ms'}); "
+        f"{result.summary_line()}"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        old_path, new_path = Path(folder, "old.md"), Path(folder, "new.md")
+        old_path.write_text(old, "utf-8")
+        new_path.write_text(new, "utf-8")
+        git = median_ms(lambda: git_word_diff(old_path, new_path), 3)
+    print(f"    git --word-diff on the same pair: {git:.0f} ms")
+    old, new = rewritten_pair(2_000_000)
+    ms = median_ms(lambda: diff_texts(old, new), 1)
+    result = diff_texts(old, new)
+    print(
+        f"(c) 2 MB rewritten completely (every paragraph's words shuffled): "
+        f"{ms / 1000:.2f} s; {result.summary_line()}"
+    )
+    giant_old = " ".join(f"w{n % 5000}" for n in range(60_000))
+    giant_new = " ".join(f"w{n % 5000}" if n % 7 else "x" for n in range(60_000))
+    ms = median_ms(lambda: diff_texts(giant_old, giant_new), 1)
+    notes = [b.note for b in diff_texts(giant_old, giant_new).blocks if b.note]
+    print(
+        f"    one {len(giant_old) / 1e3:.0f} KB paragraph, edited throughout: "
+        f"{ms:.0f} ms; note shown: {notes[0] if notes else 'none'}"
+    )
+
+
+if __name__ == "__main__":
+    real_pairs()
+    synthetic()
