@@ -84,11 +84,18 @@ class TokenDiff:
     """Patience-style diff of two token id lists into equal/changed runs."""
 
     def __init__(
-        self, a: list[int], b: list[int], weak: set[int] | None = None
+        self,
+        a: list[int],
+        b: list[int],
+        weak: set[int] | None = None,
+        exact: bool = True,
     ) -> None:
         self.a = a
         self.b = b
         self.weak = weak or set()
+        # exact=False leaves small gaps unaligned (one changed run): enough
+        # for a similarity score, and much cheaper than diffing them.
+        self.exact = exact
         self.dmp = diff_match_patch()
         self.dmp.Diff_Timeout = 0.0  # bounded by gap size, not by the clock
         self.runs: list[tuple[int, int, int, int, bool]] = []
@@ -142,7 +149,10 @@ class TokenDiff:
         if size == 0:
             self._emit(alo, ahi, blo, bhi, False)
         elif size <= _SMALL_GAP:
-            self._dmp(alo, ahi, blo, bhi)
+            if self.exact:
+                self._dmp(alo, ahi, blo, bhi)
+            else:
+                self._emit(alo, ahi, blo, bhi, False)
         else:
             anchors = self._anchors(alo, ahi, blo, bhi)
             if anchors:
@@ -152,7 +162,7 @@ class TokenDiff:
                     tasks.append((ia, ia + 1, ib, ib + 1, 1))
                     pa, pb = ia + 1, ib + 1
                 tasks.append((pa, ahi, pb, bhi, 0))
-            elif size <= _MEDIUM_GAP:
+            elif size <= _MEDIUM_GAP and self.exact:
                 self._dmp(alo, ahi, blo, bhi)
             else:
                 self._emit(alo, ahi, blo, bhi, False)

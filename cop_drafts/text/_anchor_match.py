@@ -3,12 +3,12 @@ with context, and a bounded fuzzy search (helper of `anchor.py`)."""
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass
-
-from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
 
 from cop_drafts.text._anchor_diff import WORD_RE, Alignment, TokenDiff, encode
 
@@ -35,15 +35,20 @@ VOTING_CONTEXT = 8
 CONTEXT_WORDS = 6
 # A candidate line needs this share of the voting weight.
 MIN_VOTE = 0.3
+# Context score of a side where both spans meet a line break.
+LINE_EDGE = 0.75
+# New lines kept at least this much from other old text are no candidates.
+KEPT_LINE = 0.8
 # Quotes shorter than this (words or characters) are "short": they need
 # more context agreement to be placed anywhere but where the diff maps them.
 SHORT_WORDS = 4
 SHORT_CHARS = 16
 
+# Word offsets and lower-cased words of a stretch of text.
+_Words = tuple[list[tuple[int, int]], list[str]]
+
 _LEAD_RE = re.compile(r"^\W*")
 _TRAIL_RE = re.compile(r"\W*$")
-_DMP = diff_match_patch()
-_DMP.Diff_Timeout = 0.0  # only ever given short strings
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +105,9 @@ def common_suffix(a: str, b: str) -> int:
 
 
 def similarity(a: str, b: str) -> float:
-    """Share of characters `a` and `b` have in common, 0..1: a Dice index over
-    a word-level alignment refined to characters inside replaced words."""
+    """Share of characters `a` and `b` have in common, 0..1: a Dice index
+    over a word-level alignment; inside replaced stretches, shared tokens
+    count, and a replaced word keeps its shared start and end (typos)."""
     if a == b:
         return 1.0
     if not a or not b:
@@ -109,17 +115,49 @@ def similarity(a: str, b: str) -> float:
     table: dict[str, int] = {}
     ids_a, pos_a = encode(a, table)
     ids_b, pos_b = encode(b, table)
+    size = [0] * len(table)
+    for token, ident in table.items():
+        size[ident] = len(token)
     matched = 0
-    for alo, ahi, blo, bhi, equal in TokenDiff(ids_a, ids_b).run():
-        part_a = a[pos_a[alo] : pos_a[ahi]]
+    for alo, ahi, blo, bhi, equal in TokenDiff(ids_a, ids_b, exact=False).run():
         if equal:
-            matched += len(part_a)
+            matched += pos_a[ahi] - pos_a[alo]
             continue
-        part_b = b[pos_b[blo] : pos_b[bhi]]
-        if part_a and part_b and len(part_a) * len(part_b) <= 4096:
-            diffs = _DMP.diff_main(part_a, part_b, False)
-            matched += sum(len(text) for op, text in diffs if op == 0)
+        if alo == ahi or blo == bhi:
+            continue
+        if ahi - alo == bhi - blo:
+            # Word for word (typos, renumbering): compare the tokens in pairs.
+            for i, j in zip(range(alo, ahi), range(blo, bhi), strict=True):
+                ta = a[pos_a[i] : pos_a[i + 1]]
+                tb = b[pos_b[j] : pos_b[j + 1]]
+                head = common_prefix(ta, tb)
+                matched += head + common_suffix(ta[head:], tb[head:])
+            continue
+        shared = Counter(ids_a[alo:ahi]) & Counter(ids_b[blo:bhi])
+        if shared:
+            matched += sum(size[t] * n for t, n in shared.items())
+        else:
+            part_a, part_b = a[pos_a[alo] : pos_a[ahi]], b[pos_b[blo] : pos_b[bhi]]
+            head = common_prefix(part_a, part_b)
+            matched += head + common_suffix(part_a[head:], part_b[head:])
     return 2.0 * matched / (len(a) + len(b))
+
+
+def _word_weights(text: str) -> dict[str, int]:
+    return {w: len(w) for w in WORD_RE.findall(text.lower())}
+
+
+def context_similarity(a: str, b: str) -> float:
+    """Cheap likeness of two short contexts: shared characters at the
+    boundary side or shared words (by length), whichever is larger."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    wa, wb = _word_weights(a), _word_weights(b)
+    total = sum(wa.values()) + sum(wb.values())
+    shared = sum(wa[w] for w in wa.keys() & wb.keys())
+    return 2.0 * shared / total if total else 0.0
 
 
 def _lcs_chain(a: list[str], b: list[str]) -> list[tuple[int, int]]:
@@ -175,8 +213,9 @@ def _best_cluster(
     return max(clusters, key=weight) if clusters else []
 
 
-def _fit(pattern: _Pattern, region: list[str]) -> tuple[int, int] | None:
-    """First and last region word of the quote, by aligning the pattern."""
+def _fit(pattern: _Pattern, region: list[str]) -> tuple[int, int, int] | None:
+    """First and last region word of the quote, by aligning the pattern, and
+    the characters of quote words found there."""
     cluster = _best_cluster(_lcs_chain(pattern.words, region), pattern)
     inside = [p for p in cluster if pattern.lo <= p[0] < pattern.hi]
     before = [p for p in cluster if p[0] < pattern.lo]
@@ -194,7 +233,8 @@ def _fit(pattern: _Pattern, region: list[str]) -> tuple[int, int] | None:
     if after and (after[0][0] == pattern.hi or after[0][1] <= last):
         last = after[0][1] - 1
     first, last = max(first, 0), min(last, len(region) - 1)
-    return (first, last) if first <= last else None
+    found = sum(len(pattern.words[i]) for i, _ in inside)
+    return (first, last, found) if first <= last else None
 
 
 def _shingles(words: list[str]) -> list[str]:
@@ -205,15 +245,18 @@ def _shingles(words: list[str]) -> list[str]:
 class _WordIndex:
     """Which lines of a text contain which lower-cased words and word pairs."""
 
-    __slots__ = ("lines", "count")
+    __slots__ = ("lines", "count", "common")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, skip: set[int]) -> None:
         self.lines: dict[str, list[int]] = {}
         all_lines = text.lower().split("\n")
         for number, line in enumerate(all_lines):
+            if number in skip:
+                continue
             for key in set(_shingles(WORD_RE.findall(line))):
                 self.lines.setdefault(key, []).append(number)
         self.count = len(all_lines)
+        self.common = max(24, self.count // 40)
 
     def vote(self, pattern: _Pattern, limit: int) -> list[int]:
         """Up to `limit` lines sharing the most rare pattern shingles."""
@@ -226,15 +269,21 @@ class _WordIndex:
         ):
             known = sorted((len(self.lines.get(k, ())), k) for k in set(keys))
             for df, key in known[:keep]:
+                if df > self.common:
+                    break  # too common to point at a passage (and slow to count)
                 weight = factor * math.log(1.0 + self.count / max(df, 1))
                 weights[key] = max(weights.get(key, 0.0), weight)
         total = sum(weights.values())
         votes: dict[int, float] = {}
+        get = votes.get
         for key, weight in weights.items():
             for line in self.lines.get(key, ()):
-                votes[line] = votes.get(line, 0.0) + weight
-        best = sorted(votes.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [line for line, vote in best if vote >= MIN_VOTE * total]
+                votes[line] = get(line, 0.0) + weight
+        floor = MIN_VOTE * total
+        best = heapq.nsmallest(
+            limit, ((-v, line) for line, v in votes.items() if v >= floor)
+        )
+        return [line for _, line in best]
 
 
 class Locator:
@@ -246,6 +295,7 @@ class Locator:
         self.alignment = Alignment(old, new)
         self._index: _WordIndex | None = None
         self._line_starts: list[int] | None = None
+        self._regions: dict[tuple[int, int], _Words] = {}
 
     def line_starts(self) -> list[int]:
         """Offsets at which the lines of the new text start."""
@@ -302,16 +352,29 @@ class Locator:
     def _context_similarity(self, start: int, end: int, ns: int, ne: int) -> float:
         """Mean similarity of old and new context on both sides of a span."""
         old, new = self.old, self.new
-        if start == 0 and ns == 0:
+        agree_before, agree_after = self._agree(start, end, ns, ne, CONTEXT)
+        if agree_before >= min(CONTEXT, start):
             before = 1.0
         else:
-            before = similarity(
-                old[max(0, start - CONTEXT) : start], new[max(0, ns - CONTEXT) : ns]
+            before = max(
+                agree_before / CONTEXT,
+                context_similarity(
+                    old[max(0, start - CONTEXT) : start], new[max(0, ns - CONTEXT) : ns]
+                ),
             )
-        if end == len(old) and ne == len(new):
+        if agree_after >= min(CONTEXT, len(old) - end):
             after = 1.0
         else:
-            after = similarity(old[end : end + CONTEXT], new[ne : ne + CONTEXT])
+            after = max(
+                agree_after / CONTEXT,
+                context_similarity(old[end : end + CONTEXT], new[ne : ne + CONTEXT]),
+            )
+        # A passage that starts (ends) a line in both texts agrees on that
+        # side even when its neighbours changed: paragraphs move whole.
+        if old[start - 1 : start] == "\n" and new[ns - 1 : ns] == "\n":
+            before = max(before, LINE_EDGE)
+        if old[end : end + 1] == "\n" and new[ne : ne + 1] == "\n":
+            after = max(after, LINE_EDGE)
         return (before + after) / 2
 
     def _taken(self, start: int, end: int, ns: int, ne: int) -> bool:
@@ -390,8 +453,8 @@ class Locator:
             before, after = self._agree(
                 start, end, place, place + len(quote), WIDE_CONTEXT
             )
-            if len(quote) < SHORT_CHARS and (
-                min(before, after) < 4 or before + after < 24
+            if len(quote) < SHORT_CHARS and not self._short_ok(
+                start, end, place, before, after
             ):
                 continue  # a short quote is placed by its context or not at all
             near = lo <= place + len(quote) and place <= hi
@@ -420,6 +483,19 @@ class Locator:
         status = "exact" if place < me and place + len(quote) > ms else "moved"
         return Match(status, place, place + len(quote), 1.0), False
 
+    def _short_ok(
+        self, start: int, end: int, place: int, before: int, after: int
+    ) -> bool:
+        """Whether a short quote's context agrees enough on both sides (a
+        line boundary in both texts counts as agreement on that side)."""
+        old, new = self.old, self.new
+        place_end = place + end - start
+        if old[start - 1 : start] == "\n" and new[place - 1 : place] == "\n":
+            before = max(before, 8)
+        if old[end : end + 1] == "\n" and new[place_end : place_end + 1] == "\n":
+            after = max(after, 8)
+        return min(before, after) >= 4 and before + after >= 24
+
     def _pattern(self, start: int, end: int) -> _Pattern:
         """The quote's words with up to CONTEXT_WORDS old words each side."""
         old = self.old
@@ -446,8 +522,6 @@ class Locator:
         """A reworded passage: near the mapped place, else in voted lines."""
         quote = self.old[start:end]
         pattern = self._pattern(start, end)
-        if sum(len(w) for w in pattern.words[pattern.lo : pattern.hi]) < 4:
-            return None  # too little text ("2.", "(b)") to recognise reworded
         short = pattern.hi - pattern.lo < SHORT_WORDS or len(quote) < SHORT_CHARS
         lo, hi = self._local_region(start, end, ms, me)
         candidates: list[_Candidate] = []
@@ -458,6 +532,8 @@ class Locator:
             if best is not None:
                 return Match("fuzzy", best.start, best.end, best.score)
             lo, hi = min(lo, mapped.start), max(hi, mapped.end)
+        if sum(len(w) for w in pattern.words[pattern.lo : pattern.hi]) < 4:
+            return None  # too little text ("2.", "(b)") to recognise elsewhere
         else:
             local = self._fit_region(start, end, pattern, lo, hi, local=True)
             if local is not None:
@@ -479,12 +555,18 @@ class Locator:
         self, start: int, end: int, pattern: _Pattern, lo: int, hi: int, local: bool
     ) -> _Candidate | None:
         """The best span for the pattern inside new [lo, hi), as a candidate."""
-        spans = [(m.start(), m.end()) for m in WORD_RE.finditer(self.new, lo, hi)]
-        region = [self.new[a:b].lower() for a, b in spans]
+        spans, region = self._words(lo, hi, cache=not local)
         fitted = _fit(pattern, region)
         if fitted is None:
             return None
-        ns, ne = spans[fitted[0]][0], spans[fitted[1]][1]
+        first, last, found = fitted
+        if pattern.hi - pattern.lo >= SHORT_WORDS:
+            # Too few quote words there to reach the floor: skip the diff.
+            wanted = sum(len(w) for w in pattern.words[pattern.lo : pattern.hi])
+            there = sum(len(w) for w in region[first : last + 1])
+            if 2.0 * found < 0.8 * SCORE_FLOOR * (wanted + there):
+                return None
+        ns, ne = spans[first][0], spans[last][1]
         ns, ne = _keep_edges(self.old[start:end], self.new, ns, ne)
         if not local and self._taken(start, end, ns, ne):
             return None
@@ -492,12 +574,46 @@ class Locator:
         context = self._context_similarity(start, end, ns, ne)
         return _Candidate(ns, ne, score, context, local)
 
+    def _words(self, lo: int, hi: int, cache: bool) -> _Words:
+        """Word offsets and lower-cased words of new [lo, hi) (lines cached:
+        many anchors vote for the same lines)."""
+        found = self._regions.get((lo, hi)) if cache else None
+        if found is None:
+            spans = [m.span() for m in WORD_RE.finditer(self.new, lo, hi)]
+            text = self.new
+            found = (spans, [text[a:b].lower() for a, b in spans])
+            if cache:
+                self._regions[(lo, hi)] = found
+        return found
+
+    def _kept_lines(self) -> set[int]:
+        """New lines (0-based) that the diff keeps mostly unchanged from old
+        lines: their passages have a predecessor, so they are no candidates."""
+        starts = self.line_starts()
+        kept = [0] * len(starts)
+        for seg in self.alignment.segments:
+            if not seg.equal:
+                continue
+            line = bisect_right(starts, seg.new_start) - 1
+            pos = seg.new_start
+            while pos < seg.new_end:
+                stop = starts[line + 1] if line + 1 < len(starts) else len(self.new)
+                kept[line] += min(stop, seg.new_end) - pos
+                pos = stop
+                line += 1
+        ends = [*starts[1:], len(self.new) + 1]
+        return {
+            n
+            for n, (a, b) in enumerate(zip(starts, ends, strict=True))
+            if b - a > 1 and kept[n] >= KEPT_LINE * (b - a)
+        }
+
     def _voted_regions(
         self, quote: str, pattern: _Pattern, lo: int, hi: int
     ) -> list[tuple[int, int]]:
         """New ranges (whole lines) that share the most rare words."""
         if self._index is None:
-            self._index = _WordIndex(self.new)
+            self._index = _WordIndex(self.new, self._kept_lines())
         starts = self.line_starts()
         spread = quote.count("\n")
         regions = []
