@@ -10,7 +10,17 @@ from flask import Flask
 from cop_drafts.config import load_settings
 from cop_drafts.db.session import make_engine, make_sessionmaker
 
-from . import admin, auth, codes, errors, sections, web
+from . import (
+    admin,
+    auth,
+    codes,
+    comments,
+    errors,
+    publishing,
+    rounds,
+    sections,
+    web,
+)
 from .extensions import csrf, login_manager
 
 
@@ -37,6 +47,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     errors.register(app)
-    for bp in (auth.bp, codes.bp, sections.bp, admin.bp):
+    for bp in (
+        auth.bp,
+        codes.bp,
+        sections.bp,
+        comments.bp,
+        rounds.bp,
+        publishing.bp,
+        admin.bp,
+    ):
         app.register_blueprint(bp)
     return app

@@ -7,7 +7,9 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from cop_drafts.db.models import Category
 from cop_drafts.services import codes as code_service
+from cop_drafts.services import margin
 from cop_drafts.store.errors import NotFound
 
 from . import pagecache
@@ -39,6 +41,25 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
     }
 
 
+def _filters() -> margin.Filters:
+    """The margin filters from the query string; unknown values are ignored."""
+    args = request.args
+    wg = args.get("wg", "")
+    try:
+        category = Category(args.get("category", "")) if args.get("category") else None
+    except ValueError:
+        category = None
+    return margin.Filters(
+        scope="round" if args.get("scope") == "round" else "all",
+        status=args.get("status")
+        if args.get("status") in {"withdrawn", "all"}
+        else "open",
+        wg=int(wg) if wg.isdigit() else None,
+        category=category,
+        mine=args.get("mine") == "1",
+    )
+
+
 @bp.get("/c/<code_slug>/s/<path:path>")
 def show(code_slug: str, path: str) -> Any:
     page_key = None
@@ -56,7 +77,21 @@ def show(code_slug: str, path: str) -> Any:
             )
         )
     page = code_service.section_page(ctx["store"], cache(), ctx["version"], path)
-    html = render_template("sections/show.html", page=page, **ctx)
+    panel = None
+    if acting_user() is not None:
+        panel = margin.panel(
+            db_session(),
+            ctx["store"],
+            ctx["code"],
+            acting_user(),
+            path,
+            ctx["version"].commit_id,
+            ctx["section"].wg,
+            _filters(),
+        )
+    html = render_template(
+        "sections/show.html", page=page, panel=panel, filters=_filters(), **ctx
+    )
     pagecache.put(page_key, html)
     return html
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g
 from flask_login import current_user
 from jinja2 import StrictUndefined
+from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from cop_drafts import __version__
@@ -23,6 +24,7 @@ from cop_drafts.db.models import (
 from cop_drafts.services import codes as code_service
 from cop_drafts.services.permissions import Action, can
 from cop_drafts.store.repo import DraftStore
+from cop_drafts.text.render import sanitise
 
 from .extensions import login_manager
 
@@ -80,11 +82,19 @@ def brussels(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
     return value.astimezone(BRUSSELS).strftime(fmt)
 
 
+def safe_comment(html: str) -> Markup:
+    """Stored comment HTML, sanitised again on the way out (defence in depth:
+    it was sanitised when written, but the database is not the browser's
+    friend)."""
+    return Markup(sanitise(html))
+
+
 def configure(app: Flask, config: Settings) -> None:
     """Template settings, filters, globals and request teardown."""
     if config.testing or app.debug:
         app.jinja_env.undefined = StrictUndefined
     app.jinja_env.filters["brussels"] = brussels
+    app.jinja_env.filters["safe_comment"] = safe_comment
     app.jinja_env.globals.update(
         ROLE_LABELS=ROLE_LABELS,
         WG_ROLE_LABELS=WG_ROLE_LABELS,

@@ -21,6 +21,9 @@ class Action(StrEnum):
     CONSOLIDATE = "consolidate"
     PUBLISH = "publish"
     MANAGE_USERS = "manage_users"
+    MANAGE_ROUNDS = "manage_rounds"
+    WRITE_NOTE = "write_note"
+    SEE_ALL_COMMENTS = "see_all_comments"
     VIEW_AUDIT = "view_audit"
 
 
@@ -54,9 +57,24 @@ def can(user: User | None, action: Action, *, wg: int | None = None) -> bool:
             return role is Role.COORDINATOR
         case Action.PUBLISH:
             return role in {Role.AI_OFFICE, Role.COORDINATOR}
-        case Action.MANAGE_USERS | Action.VIEW_AUDIT:
+        case Action.MANAGE_USERS | Action.VIEW_AUDIT | Action.MANAGE_ROUNDS:
             return role is Role.AI_OFFICE
+        case Action.WRITE_NOTE | Action.SEE_ALL_COMMENTS:
+            # Internal notes and every comment with its author: the Chairs
+            # of the owning Working Group, the coordinating Chair, the Office.
+            if role in {Role.AI_OFFICE, Role.COORDINATOR}:
+                return True
+            return wg is not None and is_wg_chair(user, wg)
     return False
+
+
+def is_member(user: User | None, wg: int | None) -> bool:
+    """True when `user` belongs to Working Group `wg` (any WG when None)."""
+    if user is None:
+        return False
+    if wg is None:
+        return bool(user.memberships)
+    return wg_role(user, wg) is not None
 
 
 def require(user: User | None, action: Action, *, wg: int | None = None) -> None:
@@ -73,4 +91,8 @@ _DENIED = {
     Action.PUBLISH: "Only the AI Office and the coordinating Chair publish.",
     Action.MANAGE_USERS: "Only the AI Office manages accounts.",
     Action.VIEW_AUDIT: "Only the AI Office reads the audit log.",
+    Action.MANAGE_ROUNDS: "Only the AI Office opens and extends drafting rounds.",
+    Action.WRITE_NOTE: "Internal notes are for the Chairs of this Working Group, "
+    "the coordinating Chair and the AI Office.",
+    Action.SEE_ALL_COMMENTS: "Only Chairs see every comment of this section.",
 }

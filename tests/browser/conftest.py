@@ -17,9 +17,15 @@ from cop_drafts.services import demo
 
 CHROMIUM = os.environ.get("COP_DRAFTS_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("COP_DRAFTS_SCREENSHOTS")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

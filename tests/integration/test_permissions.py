@@ -1,5 +1,8 @@
 """The permission matrix: every route, every role. A new route fails the
-completeness test until its rows are added here."""
+completeness test until its rows are added: here for the foundation's routes,
+or in a module ``tests/integration/matrix_<feature>.py`` that defines
+``ROWS`` (same shape: role, endpoint, method, url, status), collected below.
+A row's url may contain ``{tag}`` style placeholders filled by SUBSTITUTE."""
 
 from __future__ import annotations
 
@@ -97,7 +100,21 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
     return rows
 
 
-ROUTE_MATRIX = _rows()
+def _feature_rows() -> list[tuple[str | None, str, str, str, int]]:
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    rows = []
+    folder = Path(__file__).parent
+    for info in pkgutil.iter_modules([str(folder)]):
+        if info.name.startswith("matrix_"):
+            module = importlib.import_module(f"tests.integration.{info.name}")
+            rows.extend(module.ROWS)
+    return rows
+
+
+ROUTE_MATRIX = _rows() + _feature_rows()
 EXEMPT = {"static"}
 
 

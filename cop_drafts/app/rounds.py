@@ -1,0 +1,127 @@
+"""The AI Office opens drafting rounds and extends their comment windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Optional
+
+from cop_drafts.db.models import Visibility
+from cop_drafts.services import codes as code_service
+from cop_drafts.services import rounds as round_service
+from cop_drafts.services.errors import ValidationError
+from cop_drafts.services.permissions import Action, require
+
+from .web import BRUSSELS, acting_user, db_session
+
+bp = Blueprint("rounds", __name__)
+
+
+class RoundForm(FlaskForm):
+    tag = SelectField("Published iteration", choices=[], validators=[DataRequired()])
+    plenary_at = DateTimeLocalField(
+        "Plenary meeting (Brussels time)", validators=[DataRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        "Window closes (Brussels time; empty: two weeks after, 18:00)",
+        validators=[Optional()],
+    )
+    visibility = SelectField(
+        "Comments are visible to",
+        choices=[
+            SelectChoice(
+                Visibility.WORKING_GROUP.value, "every participant of the Working Group"
+            ),
+            SelectChoice(Visibility.CHAIRS.value, "the Chairs only"),
+        ],
+    )
+    observers_may_comment = BooleanField("Observers may comment")
+
+
+class ExtendForm(FlaskForm):
+    closes_at = DateTimeLocalField(
+        "New closing time (Brussels time)", validators=[DataRequired()]
+    )
+
+
+def _brussels(value: datetime | None) -> datetime | None:
+    # Browsers send local date-times without a zone: they are Brussels times.
+    return value.replace(tzinfo=BRUSSELS) if value is not None else None
+
+
+def _page(code_slug: str, form: RoundForm | None = None, status: int = 200) -> Any:
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    form = form or RoundForm()
+    form.tag.choices = [
+        SelectChoice(it.tag, it.tag)
+        for it in reversed(code_service.iterations(db, code, acting_user()))
+    ]
+    return render_template(
+        "rounds/index.html",
+        code=code,
+        form=form,
+        extend=ExtendForm(formdata=None),
+        rounds=round_service.list_rounds(db, code),
+        state=round_service.state,
+    ), status
+
+
+@bp.get("/c/<code_slug>/rounds")
+@login_required
+def index(code_slug: str) -> Any:
+    require(acting_user(), Action.MANAGE_ROUNDS)
+    return _page(code_slug)
+
+
+@bp.post("/c/<code_slug>/rounds")
+@login_required
+def create(code_slug: str) -> Any:
+    require(acting_user(), Action.MANAGE_ROUNDS)
+    form = RoundForm()
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    form.tag.choices = [
+        SelectChoice(it.tag, it.tag)
+        for it in code_service.iterations(db, code, acting_user())
+    ]
+    if not form.validate():
+        return _page(code_slug, form, 400)
+    data = round_service.RoundInput(
+        tag=form.tag.data or "",
+        plenary_at=_brussels(form.plenary_at.data),  # type: ignore[arg-type]
+        visibility=Visibility(form.visibility.data),
+        observers_may_comment=bool(form.observers_may_comment.data),
+        closes_at=_brussels(form.closes_at.data),
+    )
+    try:
+        round_service.open_round(db, code, acting_user(), data)
+    except ValidationError as error:
+        for field, message in error.fields.items():
+            getattr(form, field).errors = [message]
+        form.form_errors.append(str(error))
+        return _page(code_slug, form, 400)
+    flash(f"The round on {data.tag} is set up.", "info")
+    return redirect(url_for("rounds.index", code_slug=code_slug))
+
+
+@bp.post("/c/<code_slug>/rounds/<int:round_id>/extend")
+@login_required
+def update(code_slug: str, round_id: int) -> Any:
+    require(acting_user(), Action.MANAGE_ROUNDS)
+    form = ExtendForm()
+    if not form.validate():
+        raise ValidationError("Give the new closing date and time.")
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    round_ = round_service.extend_round(
+        db, code, acting_user(), round_id, _brussels(form.closes_at.data)
+    )  # type: ignore[arg-type]
+    flash(f"The window of {round_.tag} now closes later.", "info")
+    return redirect(url_for("rounds.index", code_slug=code_slug))

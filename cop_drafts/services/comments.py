@@ -1,0 +1,386 @@
+"""Comments: posting, replying, editing, withdrawing, and who may see what.
+
+A comment is anchored to the iteration it was written on; relocations to
+later iterations are stored beside it by services.reanchor, never over it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import (
+    Code,
+    Comment,
+    CommentKind,
+    CommentRevision,
+    CommentStatus,
+    Role,
+    Round,
+    User,
+    Visibility,
+    utcnow,
+)
+from cop_drafts.store.errors import NotFound
+from cop_drafts.store.repo import DraftStore
+from cop_drafts.text.anchor import Anchor
+from cop_drafts.text.render import render_inline
+from cop_drafts.text.selection import locate_quote
+
+from . import audit, rounds
+from .errors import PermissionDenied, ValidationError, WindowClosed
+from .permissions import Action, can, is_member, is_wg_chair
+
+MAX_BODY = 20_000
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class NewComment:
+    """A comment as submitted: where, what, and its idempotency token."""
+
+    path: str
+    rev: str
+    body: str
+    proposed_text: str | None
+    line_start: int | None
+    line_end: int | None
+    quote: str | None
+    kind: CommentKind
+    client_token: str
+
+
+def _clean_body(body: str, field: str = "body") -> str:
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError("Empty comment.", {field: "Write something first."})
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            "Too long.",
+            {field: f"At most {MAX_BODY:,} characters ({len(body):,} given)."},
+        )
+    return body
+
+
+def _clean_proposal(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    return _clean_body(text, "proposed_text")
+
+
+def _check_token(token: str) -> str:
+    if not _TOKEN.fullmatch(token or ""):
+        raise ValidationError("The form is missing its submission id; reload the page.")
+    return token
+
+
+def window_message(round_: Round | None, now: datetime) -> str:
+    """Plain words for why commenting is not possible on this version now."""
+    if round_ is None:
+        return "Comments are taken on published iterations during their round."
+    when = round_.opens_at if rounds.state(round_, now) == "upcoming" else None
+    if when is not None:
+        return (
+            f"The comment window for {round_.tag} opens on "
+            f"{when.astimezone(rounds.BRUSSELS):%d %b %Y at %H:%M} Brussels time."
+        )
+    return (
+        f"The comment window for {round_.tag} closed on "
+        f"{round_.closes_at.astimezone(rounds.BRUSSELS):%d %b %Y at %H:%M} "
+        "Brussels time."
+    )
+
+
+def check_may_comment(
+    user: User | None, round_: Round | None, wg: int | None, now: datetime
+) -> None:
+    """Raise PermissionDenied or WindowClosed unless `user` may comment now."""
+    if user is None or not user.is_active:
+        raise PermissionDenied("Log in to comment.")
+    if round_ is None or rounds.state(round_, now) != rounds.WindowState.OPEN:
+        raise WindowClosed(window_message(round_, now))
+    if user.role in {Role.AI_OFFICE, Role.COORDINATOR}:
+        return
+    if user.role is Role.OBSERVER and not round_.observers_may_comment:
+        raise PermissionDenied("Observers may read this round but not comment on it.")
+    if not is_member(user, wg):
+        raise PermissionDenied(
+            f"Only members of Working Group {wg} comment on this section."
+            if wg
+            else "Only members of a Working Group comment on this section."
+        )
+
+
+def may_comment(
+    user: User | None, round_: Round | None, wg: int | None, now: datetime | None = None
+) -> bool:
+    """True when check_may_comment would pass."""
+    try:
+        check_may_comment(user, round_, wg, now or utcnow())
+    except (PermissionDenied, WindowClosed):
+        return False
+    return True
+
+
+def _anchor(text: str, data: NewComment) -> Anchor:
+    if data.line_start is None or data.line_end is None:
+        raise ValidationError("Choose a passage or lines to comment on.")
+    try:
+        if data.quote and data.quote.strip():
+            span = locate_quote(text, data.line_start, data.line_end, data.quote)
+            if span is not None:
+                return Anchor.from_span(text, *span)
+        return Anchor.from_lines(text, data.line_start, data.line_end)
+    except ValueError as error:
+        raise ValidationError(str(error), {"lines": str(error)}) from error
+
+
+def _existing(db: Session, author: User, token: str) -> Comment | None:
+    query = select(Comment).where(
+        Comment.author_id == author.id, Comment.client_token == token
+    )
+    return db.scalar(query)
+
+
+def _insert(db: Session, comment: Comment, summary: str, actor: User) -> Comment:
+    """Insert once: a retried submission returns the comment already stored."""
+    db.add(comment)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        found = _existing(db, actor, comment.client_token)
+        if found is None:
+            raise
+        return found
+    audit.record(
+        db,
+        actor,
+        f"{comment.kind.value}.create",
+        f"comment:{comment.id}",
+        summary,
+        path=comment.path,
+        tag=comment.tag,
+    )
+    db.commit()
+    return comment
+
+
+def post(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    actor: User | None,
+    data: NewComment,
+    now: datetime | None = None,
+) -> Comment:
+    """Store a comment or internal note on a passage of an iteration.
+
+    Raises PermissionDenied, WindowClosed, ValidationError, NotFound.
+    """
+    now = now or utcnow()
+    if actor is None:
+        raise PermissionDenied("Log in to comment.")
+    token = _check_token(data.client_token)
+    found = _existing(db, actor, token)
+    if found is not None:
+        return found
+    commit_id = store.resolve(data.rev)
+    section = store.get_section(commit_id, data.path)
+    round_ = rounds.find_round(db, code, commit_id)
+    if data.kind is CommentKind.NOTE:
+        if not can(actor, Action.WRITE_NOTE, wg=section.wg):
+            raise PermissionDenied("Internal notes are for the Chairs.")
+    else:
+        check_may_comment(actor, round_, section.wg, now)
+    body = _clean_body(data.body)
+    proposal = _clean_proposal(data.proposed_text)
+    text = store.read(commit_id, data.path).text
+    anchor = _anchor(text, data)
+    tag = round_.tag if round_ else data.rev
+    comment = Comment(
+        code_id=code.id,
+        round_id=round_.id if round_ else None,
+        author_id=actor.id,
+        kind=data.kind,
+        path=data.path,
+        wg=section.wg,
+        tag=tag,
+        commit_id=commit_id,
+        anchor=anchor.to_dict(),
+        line_start=anchor.line_start,
+        line_end=anchor.line_end,
+        body=body,
+        body_html=render_inline(body),
+        proposed_text=proposal,
+        as_chair=can(actor, Action.WRITE_NOTE, wg=section.wg),
+        client_token=token,
+        created_at=now,
+        updated_at=now,
+    )
+    return _insert(
+        db,
+        comment,
+        f"on {data.path} lines {anchor.line_start}-{anchor.line_end} of {tag}",
+        actor,
+    )
+
+
+def get_comment(db: Session, code: Code, comment_id: int) -> Comment:
+    """The comment `comment_id` of this Code. Raises NotFound."""
+    comment = db.get(Comment, comment_id)
+    if comment is None or comment.code_id != code.id:
+        raise NotFound(f"no comment {comment_id}")
+    return comment
+
+
+def get_visible(db: Session, code: Code, user: User | None, comment_id: int) -> Comment:
+    """The comment, if `user` may read it; NotFound otherwise (no hint that
+    a hidden comment exists)."""
+    comment = get_comment(db, code, comment_id)
+    if not can_see(user, comment):
+        raise NotFound(f"no comment {comment_id}")
+    return comment
+
+
+def reply(
+    db: Session,
+    code: Code,
+    actor: User | None,
+    parent_id: int,
+    body: str,
+    client_token: str,
+    now: datetime | None = None,
+) -> Comment:
+    """Reply in a thread. Chairs reply any time; members while the window is
+    open. Raises PermissionDenied, WindowClosed, ValidationError, NotFound."""
+    now = now or utcnow()
+    parent = get_comment(db, code, parent_id)
+    if parent.parent_id is not None:
+        parent = get_comment(db, code, parent.parent_id)
+    if actor is None or not can_see(actor, parent):
+        raise NotFound(f"no comment {parent_id}")
+    token = _check_token(client_token)
+    found = _existing(db, actor, token)
+    if found is not None:
+        return found
+    chair = can(actor, Action.WRITE_NOTE, wg=parent.wg)
+    if parent.kind is CommentKind.NOTE and not chair:
+        raise PermissionDenied("Internal notes are for the Chairs.")
+    if not chair:
+        check_may_comment(actor, parent.round, parent.wg, now)
+    if parent.status is CommentStatus.WITHDRAWN:
+        raise ValidationError("This comment was withdrawn; it takes no replies.")
+    text = _clean_body(body)
+    comment = Comment(
+        code_id=code.id,
+        round_id=parent.round_id,
+        parent_id=parent.id,
+        author_id=actor.id,
+        kind=parent.kind,
+        path=parent.path,
+        wg=parent.wg,
+        tag=parent.tag,
+        commit_id=parent.commit_id,
+        body=text,
+        body_html=render_inline(text),
+        as_chair=chair,
+        client_token=token,
+        created_at=now,
+        updated_at=now,
+    )
+    return _insert(db, comment, f"reply to comment {parent.id}", actor)
+
+
+def _own_and_open(
+    db: Session, code: Code, actor: User | None, comment_id: int, now: datetime
+) -> Comment:
+    comment = get_comment(db, code, comment_id)
+    if actor is None or comment.author_id != actor.id:
+        raise PermissionDenied("Only its author may change a comment.")
+    if comment.status is CommentStatus.WITHDRAWN:
+        raise ValidationError("This comment was withdrawn.")
+    if comment.kind is CommentKind.COMMENT and not comment.as_chair:
+        round_ = comment.round
+        if round_ is None or rounds.state(round_, now) != rounds.WindowState.OPEN:
+            raise WindowClosed(window_message(round_, now))
+    return comment
+
+
+def edit(
+    db: Session,
+    code: Code,
+    actor: User | None,
+    comment_id: int,
+    body: str,
+    proposed_text: str | None,
+    now: datetime | None = None,
+) -> Comment:
+    """Change a comment's text, keeping the earlier text as a revision.
+
+    Raises PermissionDenied, WindowClosed, ValidationError, NotFound.
+    """
+    now = now or utcnow()
+    comment = _own_and_open(db, code, actor, comment_id, now)
+    text = _clean_body(body)
+    proposal = _clean_proposal(proposed_text) if comment.parent_id is None else None
+    if text == comment.body and proposal == comment.proposed_text:
+        return comment
+    db.add(
+        CommentRevision(
+            comment_id=comment.id,
+            body=comment.body,
+            proposed_text=comment.proposed_text,
+            written_at=comment.updated_at,
+            replaced_at=now,
+        )
+    )
+    comment.body, comment.body_html = text, render_inline(text)
+    comment.proposed_text = proposal
+    comment.updated_at = now
+    audit.record(db, actor, "comment.edit", f"comment:{comment.id}", "edited")
+    db.commit()
+    return comment
+
+
+def withdraw(
+    db: Session,
+    code: Code,
+    actor: User | None,
+    comment_id: int,
+    now: datetime | None = None,
+) -> Comment:
+    """Withdraw one's own comment while the window is open. Raises as edit."""
+    now = now or utcnow()
+    comment = _own_and_open(db, code, actor, comment_id, now)
+    comment.status = CommentStatus.WITHDRAWN
+    comment.updated_at = now
+    audit.record(db, actor, "comment.withdraw", f"comment:{comment.id}", "withdrawn")
+    db.commit()
+    return comment
+
+
+def can_see(user: User | None, comment: Comment) -> bool:
+    """True when `user` may read `comment` (notes: Chairs; the rest: per round)."""
+    if user is None:
+        return False
+    if comment.author_id == user.id or can(
+        user, Action.SEE_ALL_COMMENTS, wg=comment.wg
+    ):
+        return True
+    if comment.kind is CommentKind.NOTE:
+        return False
+    round_ = comment.round
+    if round_ is not None and round_.visibility is Visibility.CHAIRS:
+        return False
+    return is_member(user, comment.wg) or user.role is Role.OBSERVER
+
+
+def sees_authors(user: User | None, wg: int | None) -> bool:
+    """Chairs see each comment's author, organisation and category."""
+    return can(user, Action.SEE_ALL_COMMENTS, wg=wg) or is_wg_chair(user, wg or 0)

@@ -1,0 +1,88 @@
+"""Conflicts people resolve in the browser: the three texts of a file, a
+proposed merge with every clashing passage marked, and what a resolution must
+pass before it is committed (no marker left, a message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cop_drafts.store.repo import normalise_text
+from cop_drafts.text.merge3 import Merge3, MergeChunk, marker_lines, merge3
+
+from .errors import ValidationError
+
+MESSAGE_MAX = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictFile:
+    """One file two sides changed differently; `base` None when unknown."""
+
+    path: str
+    title: str
+    base: str | None
+    ours: str
+    theirs: str
+    ours_label: str
+    theirs_label: str
+    merge: Merge3
+    merged: str
+
+    @property
+    def conflicts(self) -> tuple[MergeChunk, ...]:
+        """The clashing passages, numbered from 1."""
+        return self.merge.conflicts
+
+
+def conflict_file(
+    path: str,
+    title: str,
+    *,
+    base: str | None,
+    ours: str,
+    theirs: str,
+    ours_label: str,
+    theirs_label: str,
+) -> ConflictFile:
+    """Lay out a conflict and propose a merge with marked passages."""
+    merge = merge3(base, ours, theirs)
+    merged = merge.merged_text(ours_label, theirs_label)
+    return ConflictFile(
+        path, title, base, ours, theirs, ours_label, theirs_label, merge, merged
+    )
+
+
+def reject_markers(texts: Mapping[str, str]) -> None:
+    """Refuse texts that still hold conflict markers. Raises ValidationError.
+
+    A line starting with seven '<' or '>' is never Markdown a Chair means to
+    publish; refusing it here is what keeps markers out of every branch.
+    """
+    for path, text in texts.items():
+        lines = marker_lines(text)
+        if lines:
+            where = ", ".join(str(n) for n in lines[:8])
+            message = (
+                f"{path} still holds conflict markers (lines starting with "
+                f"<<<<<<< or >>>>>>>) on line{'s' if len(lines) > 1 else ''} "
+                f"{where}. Keep the text you want there and delete the marker lines."
+            )
+            raise ValidationError(message, {"text": message})
+
+
+def check_message(message: str) -> str:
+    """A commit message, stripped. Raises ValidationError when empty or huge."""
+    message = normalise_text(message or "").strip()
+    if not message:
+        raise ValidationError(
+            "Say what you changed.",
+            {"message": "A commit message is required: say what you changed and why."},
+        )
+    if len(message) > MESSAGE_MAX:
+        raise ValidationError(
+            "The message is too long.",
+            {"message": f"Keep the message under {MESSAGE_MAX:,} characters."},
+        )
+    return message

@@ -1,0 +1,72 @@
+"""Publishing an iteration: tag main, then carry every open comment to it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import Code, Iteration, User
+from cop_drafts.store.refs import is_branch_name, is_hex_rev, is_tag_name
+from cop_drafts.store.repo import DraftStore
+from cop_drafts.text.checks import Finding, SectionText, check_code
+
+from . import audit, codes, reanchor
+from .errors import ValidationError
+from .permissions import Action, require
+
+
+def publish(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    actor: User | None,
+    tag: str,
+    message: str,
+) -> tuple[Iteration, Counter[str]]:
+    """Tag ``main`` as iteration `tag` and re-anchor every open comment once.
+
+    Raises PermissionDenied, ValidationError, TagExists.
+    """
+    require(actor, Action.PUBLISH)
+    tag, message = tag.strip(), message.strip()
+    if not is_tag_name(tag) or is_branch_name(tag) or is_hex_rev(tag):
+        raise ValidationError(
+            "Bad name.",
+            {
+                "tag": "Use lower-case letters, digits and dashes, e.g. draft-4 or final."
+            },
+        )
+    if not message:
+        raise ValidationError(
+            "Message missing.", {"message": "Say what this iteration is."}
+        )
+    iteration = codes.publish(db, store, code, actor, tag, message)
+    counts = reanchor.reanchor(db, store, code, iteration.commit_id, tag)
+    audit.record(
+        db,
+        actor,
+        "comments.reanchor",
+        f"code:{code.slug}@{tag}",
+        "carried comments: "
+        + (
+            ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            or "none open"
+        ),
+        **counts,
+    )
+    db.commit()
+    return iteration, counts
+
+
+def findings(store: DraftStore, commit_id: str) -> list[Finding]:
+    """The consistency checks of the whole Code at `commit_id`, for review."""
+    manifest = store.manifest(commit_id)
+    sections = [
+        SectionText(path=s.path, title=s.title, text=store.read(commit_id, s.path).text)
+        for s in manifest.sections
+    ]
+    glossary = next(
+        (s.path for s in manifest.sections if "glossary" in s.path.lower()), None
+    )
+    return check_code(sections, glossary_path=glossary)

@@ -1,0 +1,179 @@
+"""Carrying comments to a new iteration: relocate every open comment once.
+
+Each comment is relocated from where it last landed (its previous
+relocation that was not orphaned, else its original anchor), because
+consecutive iterations differ least; an orphan from a chained position is
+retried from the original anchor before it is given up. Results are stored
+beside the comment, one row per comment and iteration, never over it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import Code, Comment, CommentStatus, Relocation
+from cop_drafts.store.errors import NotFound
+from cop_drafts.store.repo import DraftStore
+from cop_drafts.text.anchor import Anchor, AnchorStatus, relocate_many
+from cop_drafts.text.anchor import Relocation as Landing
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    comment: Comment
+    commit_id: str
+    anchor: Anchor
+    is_original: bool
+
+
+def _text(
+    store: DraftStore,
+    commit_id: str,
+    path: str,
+    memo: dict[tuple[str, str], str | None],
+) -> str | None:
+    key = (commit_id, path)
+    if key not in memo:
+        try:
+            memo[key] = store.read(commit_id, path).text
+        except NotFound:
+            memo[key] = None
+    return memo[key]
+
+
+def pending(db: Session, code: Code, commit_id: str) -> list[Comment]:
+    """Open top-level comments of other versions not yet relocated to `commit_id`."""
+    done = select(Relocation.comment_id).where(Relocation.commit_id == commit_id)
+    query = (
+        select(Comment)
+        .where(
+            Comment.code_id == code.id,
+            Comment.parent_id.is_(None),
+            Comment.status == CommentStatus.OPEN,
+            Comment.commit_id != commit_id,
+            Comment.anchor.is_not(None),
+            Comment.id.not_in(done),
+        )
+        .order_by(Comment.id)
+    )
+    return list(db.scalars(query))
+
+
+def sources(
+    db: Session,
+    store: DraftStore,
+    comments: list[Comment],
+    memo: dict[tuple[str, str], str | None],
+) -> list[_Source]:
+    """Where each comment last landed: its newest relocation that was not
+    orphaned, else its original anchor."""
+    latest: dict[int, Relocation] = {}
+    ids = [c.id for c in comments]
+    for chunk in range(0, len(ids), 500):
+        rows = db.scalars(
+            select(Relocation)
+            .where(
+                Relocation.comment_id.in_(ids[chunk : chunk + 500]),
+                Relocation.status != AnchorStatus.ORPHANED.value,
+            )
+            .order_by(Relocation.id)
+        )
+        for row in rows:
+            latest[row.comment_id] = row
+    out = []
+    for comment in comments:
+        original = Anchor.from_dict(comment.anchor or {})
+        row = latest.get(comment.id)
+        text = _text(store, row.commit_id, row.path, memo) if row else None
+        if (
+            row is not None
+            and text is not None
+            and row.start is not None
+            and row.end is not None
+            and row.end <= len(text)
+        ):
+            anchor = Anchor.from_span(text, row.start, row.end)
+            out.append(_Source(comment, row.commit_id, anchor, False))
+        else:
+            out.append(_Source(comment, comment.commit_id, original, True))
+    return out
+
+
+def relocate_to(
+    store: DraftStore,
+    sources: list[_Source],
+    commit_id: str,
+    memo: dict[tuple[str, str], str | None],
+) -> list[Landing]:
+    """Where each source lands on `commit_id`, diffing each text pair once."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, source in enumerate(sources):
+        groups[(source.commit_id, source.comment.path)].append(index)
+    landings: list[Landing | None] = [None] * len(sources)
+    for (old_commit, path), indexes in groups.items():
+        old = _text(store, old_commit, path, memo)
+        new = _text(store, commit_id, path, memo)
+        if old is None or new is None:
+            for i in indexes:
+                landings[i] = Landing.orphaned()
+            continue
+        found = relocate_many([sources[i].anchor for i in indexes], old, new)
+        for i, landing in zip(indexes, found, strict=True):
+            landings[i] = landing
+    retry = [
+        i
+        for i, (s, landing) in enumerate(zip(sources, landings, strict=True))
+        if landing is not None
+        and landing.status is AnchorStatus.ORPHANED
+        and not s.is_original
+    ]
+    if retry:
+        originals = [
+            _Source(
+                sources[i].comment,
+                sources[i].comment.commit_id,
+                Anchor.from_dict(sources[i].comment.anchor or {}),
+                True,
+            )
+            for i in retry
+        ]
+        for i, landing in zip(
+            retry, relocate_to(store, originals, commit_id, memo), strict=True
+        ):
+            landings[i] = landing
+    return [landing or Landing.orphaned() for landing in landings]
+
+
+def reanchor(
+    db: Session, store: DraftStore, code: Code, commit_id: str, tag: str
+) -> Counter[str]:
+    """Relocate every pending comment to iteration `tag` once; counts by status."""
+    comments = pending(db, code, commit_id)
+    memo: dict[tuple[str, str], str | None] = {}
+    found = sources(db, store, comments, memo)
+    counts: Counter[str] = Counter()
+    for source, landing in zip(
+        found, relocate_to(store, found, commit_id, memo), strict=True
+    ):
+        counts[landing.status.value] += 1
+        db.add(
+            Relocation(
+                comment_id=source.comment.id,
+                tag=tag,
+                commit_id=commit_id,
+                path=source.comment.path,
+                status=landing.status.value,
+                start=landing.start,
+                end=landing.end,
+                line_start=landing.line_start,
+                line_end=landing.line_end,
+                quote=landing.quote,
+                score=landing.score,
+            )
+        )
+    db.commit()
+    return counts
