@@ -267,7 +267,8 @@ def diff_words(
         )
         if found is None or time.perf_counter() - started >= timeout:
             return None  # diff-match-patch gave up and returned a coarse diff
-        engine.diff_cleanupSemantic(found)
+        if len(found) > 3:  # one change in place has nothing to clean up
+            engine.diff_cleanupSemantic(found)
         diffs = found
     runs = _merge_islands(_runs(diffs), old_cores)
     return _to_ops(runs, new_lead, old_cores, old_texts, new_cores, new_texts)
