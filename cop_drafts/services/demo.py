@@ -18,13 +18,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cop_drafts.config import Settings
-from cop_drafts.db.models import Category, Code, Role, User, WgRole
+from cop_drafts.db.models import (
+    Category,
+    Code,
+    CommentKind,
+    Role,
+    User,
+    Visibility,
+    WgRole,
+    utcnow,
+)
 from cop_drafts.store.errors import InvalidContent, NoChange
 from cop_drafts.store.manifest import MANIFEST
 from cop_drafts.store.refs import MAIN, wg_branch
 from cop_drafts.store.repo import DraftStore, Person, import_folder
 
-from . import accounts, codes
+from . import accounts, codes, comments, publishing, rounds
 
 DEMO_SLUG = "gpai-code"
 DEMO_PASSWORD = "demo-password-2026"
@@ -299,7 +308,10 @@ def build_demo(db: Session, settings: Settings, drafts: Path) -> Code | None:
         author=coordinator,
         message="Structure of the Code and first text of every section",
     )
+    seed_accounts(db, drafts)
+    office_user = accounts.find_user(db, f"ai-office@{DOMAIN}")
     office = Person(people.get("ai-office", "AI Office"), f"ai-office@{DOMAIN}")
+    plan = _load_comments(drafts)
     with codes.open_store(settings, DEMO_SLUG) as store:
         builder = _Builder(store, drafts, people)
         previous = first["tag"]
@@ -308,14 +320,90 @@ def build_demo(db: Session, settings: Settings, drafts: Path) -> Code | None:
                 builder.replay(previous, iteration)
                 previous = iteration["tag"]
             tagger = Person(office.name, office.email, _when(iteration["date"]))
-            codes.publish(
+            publishing.publish(
                 db,
                 store,
                 code,
-                None,
+                office_user,
                 iteration["tag"],
                 iteration.get("message", iteration["tag"]),
-                enforce=False,
                 tagger=tagger,
             )
+            _comment_round(db, store, code, office_user, iteration["tag"], plan)
     return code
+
+
+def _load_comments(drafts: Path) -> dict[str, Any]:
+    path = drafts / "comments.toml"
+    if not path.is_file():
+        return {"rounds": [], "comments": []}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _comment_round(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    office: User | None,
+    tag: str,
+    plan: dict[str, Any],
+) -> None:
+    """Open the demo round of `tag` (if planned) and post its comments."""
+    spec = next((r for r in plan["rounds"] if r["tag"] == tag), None)
+    if spec is None:
+        return
+    # "now": the Plenary met this morning, so the window is open for two weeks.
+    plenary = (
+        utcnow() - timedelta(hours=4)
+        if spec["plenary"] == "now"
+        else _when(spec["plenary"])
+    )
+    rounds.open_round(
+        db,
+        code,
+        office,
+        rounds.RoundInput(
+            tag=tag,
+            plenary_at=plenary,
+            visibility=Visibility(spec["visibility"]),
+            observers_may_comment=bool(spec.get("observers_may_comment", False)),
+        ),
+    )
+    at = plenary + timedelta(hours=1)
+    for n, item in enumerate(c for c in plan["comments"] if c["tag"] == tag):
+        text = store.read(tag, item["file"]).text
+        start = text.find(item["quote"])
+        if start < 0:
+            raise InvalidContent(f"demo comment quote not in {item['file']} at {tag}")
+        line = text.count("\n", 0, start) + 1
+        author = accounts.find_user(db, f"{item['author']}@{DOMAIN}")
+        when = at + timedelta(minutes=37 * n)
+        comment = comments.post(
+            db,
+            store,
+            code,
+            author,
+            comments.NewComment(
+                path=item["file"],
+                rev=tag,
+                body=item["body"],
+                proposed_text=item.get("proposed"),
+                line_start=line,
+                line_end=line + item["quote"].count("\n"),
+                quote=item["quote"],
+                kind=CommentKind.COMMENT,
+                client_token=f"demo-{tag}-{n:04d}",
+            ),
+            now=when,
+        )
+        if "reply" in item:
+            replier = accounts.find_user(db, f"{item['reply']['author']}@{DOMAIN}")
+            comments.reply(
+                db,
+                code,
+                replier,
+                comment.id,
+                item["reply"]["body"],
+                f"demo-{tag}-{n:04d}-r",
+                now=when + timedelta(hours=20),
+            )

@@ -19,6 +19,7 @@ class Action(StrEnum):
     READ_DRAFTS = "read_drafts"
     EDIT_SECTION = "edit_section"
     CONSOLIDATE = "consolidate"
+    CONFIGURE_CHECKS = "configure_checks"
     PUBLISH = "publish"
     MANAGE_USERS = "manage_users"
     MANAGE_ROUNDS = "manage_rounds"
@@ -53,7 +54,7 @@ def can(user: User | None, action: Action, *, wg: int | None = None) -> bool:
             if role is Role.COORDINATOR:
                 return True
             return wg is not None and is_wg_chair(user, wg)
-        case Action.CONSOLIDATE:
+        case Action.CONSOLIDATE | Action.CONFIGURE_CHECKS:
             return role is Role.COORDINATOR
         case Action.PUBLISH:
             return role in {Role.AI_OFFICE, Role.COORDINATOR}
@@ -88,6 +89,8 @@ _DENIED = {
     Action.EDIT_SECTION: "Only the Chairs of the Working Group that owns this "
     "section, and the coordinating Chair, may edit it.",
     Action.CONSOLIDATE: "Only the coordinating Chair consolidates the Code.",
+    Action.CONFIGURE_CHECKS: "Only the coordinating Chair decides which checks "
+    "block consolidation.",
     Action.PUBLISH: "Only the AI Office and the coordinating Chair publish.",
     Action.MANAGE_USERS: "Only the AI Office manages accounts.",
     Action.VIEW_AUDIT: "Only the AI Office reads the audit log.",

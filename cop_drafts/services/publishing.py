@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code, Iteration, User
 from cop_drafts.store.refs import is_branch_name, is_hex_rev, is_tag_name
-from cop_drafts.store.repo import DraftStore
+from cop_drafts.store.repo import DraftStore, Person
 from cop_drafts.text.checks import Finding, SectionText, check_code
 
 from . import audit, codes, reanchor
@@ -23,6 +23,8 @@ def publish(
     actor: User | None,
     tag: str,
     message: str,
+    *,
+    tagger: Person | None = None,
 ) -> tuple[Iteration, Counter[str]]:
     """Tag ``main`` as iteration `tag` and re-anchor every open comment once.
 
@@ -34,14 +36,15 @@ def publish(
         raise ValidationError(
             "Bad name.",
             {
-                "tag": "Use lower-case letters, digits and dashes, e.g. draft-4 or final."
+                "tag": "Use lower-case letters, digits and dashes, "
+                "e.g. draft-4 or final."
             },
         )
     if not message:
         raise ValidationError(
             "Message missing.", {"message": "Say what this iteration is."}
         )
-    iteration = codes.publish(db, store, code, actor, tag, message)
+    iteration = codes.publish(db, store, code, actor, tag, message, tagger=tagger)
     counts = reanchor.reanchor(db, store, code, iteration.commit_id, tag)
     audit.record(
         db,

@@ -176,16 +176,16 @@
   function place() {
     if (window.matchMedia("(max-width: 1100px)").matches) return;
     const container = margin.querySelector(".threads");
+    threads.forEach((t) => { t.style.marginTop = "0px"; });
     const base = container.getBoundingClientRect().top + window.scrollY;
     let bottom = 0;
     threads.forEach((t) => {
-      t.style.marginTop = "0px";
       if (!t._block) return;
       const want = t._block.getBoundingClientRect().top + window.scrollY - base;
-      const top = t.offsetTop - container.offsetTop;
-      const gap = Math.max(0, Math.max(want, bottom) - top);
+      // .threads is position: relative, so offsetTop is measured from it.
+      const gap = Math.max(0, Math.max(want, bottom) - t.offsetTop);
       t.style.marginTop = gap + "px";
-      bottom = t.offsetTop - container.offsetTop + t.offsetHeight + 8;
+      bottom = t.offsetTop + t.offsetHeight + 8;
     });
   }
   place();

@@ -1,0 +1,673 @@
+"""The coordinating Chair's work: the consolidation board, merging Working
+Group branches into ``main``, harmonisation flowing back to every branch, and
+the consistency checks with the ones the Chair set to block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop_drafts.cache import FileCache
+from cop_drafts.db.models import CheckSetting, Code, User
+from cop_drafts.store.errors import Conflict, InvalidContent, NoChange, NotFound
+from cop_drafts.store.manifest import MANIFEST, Manifest, SectionSpec, parse_manifest
+from cop_drafts.store.refs import MAIN, is_hex_rev, wg_branch
+from cop_drafts.store.repo import DraftStore
+from cop_drafts.store.values import BranchInfo, CommitInfo, MergePreview, Person
+from cop_drafts.text.checks import CHECKS, SEVERITIES, Finding, SectionText, check_code
+from cop_drafts.text.diff import DIFF_VERSION, diff_texts
+
+from . import audit
+from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
+from .errors import ValidationError
+from .permissions import Action, require
+
+
+class FlowStatus(StrEnum):
+    """What bringing ``main`` into a Working Group branch did."""
+
+    UP_TO_DATE = "up_to_date"
+    FAST_FORWARD = "fast_forward"
+    MERGED = "merged"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowBackResult:
+    """The outcome of bringing ``main`` into one Working Group branch."""
+
+    wg: int
+    branch: str
+    status: FlowStatus
+    commit_id: str = ""
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SectionChange:
+    """One section's redline between ``main`` and main-after-merging."""
+
+    path: str
+    title: str
+    summary: str
+    has_changes: bool
+    redline: Markup
+
+
+@dataclass(frozen=True, slots=True)
+class WgStatus:
+    """One Working Group on the board."""
+
+    wg: int
+    branch: str
+    sections: tuple[SectionSpec, ...]
+    exists: bool
+    ahead: int
+    behind: int
+    commits: tuple[CommitInfo, ...]
+    changes: tuple[SectionChange, ...]
+    conflicts: tuple[str, ...]
+    flow_back_conflicts: tuple[str, ...]
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        """Who wrote the commits ahead of main (flow-back merges left out)."""
+        names = [c.author_name for c in self.commits if len(c.parent_ids) < 2]
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def has_changes(self) -> bool:
+        """True when consolidating would change main's text."""
+        return any(c.has_changes for c in self.changes)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """One check as the board lists it, with its setting and count."""
+
+    check: str
+    title: str
+    description: str
+    severity: str
+    blocking: bool
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Findings on the Code as it would be after merging `included` into main."""
+
+    findings: tuple[Finding, ...]
+    rows: tuple[CheckRow, ...]
+    blocking: tuple[Finding, ...]
+    included: tuple[str, ...]
+    revs: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The consolidation board."""
+
+    main: CommitInfo
+    wgs: tuple[WgStatus, ...]
+    checks: CheckReport
+
+
+@dataclass(frozen=True, slots=True)
+class MergeConflict:
+    """A merge between branches that needs a person: every conflicting file."""
+
+    source: str
+    into: str
+    into_commit_id: str
+    source_commit_id: str
+    files: tuple[ConflictFile, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Consolidation:
+    """What a consolidation did: merges made, the conflict left, flow-back."""
+
+    merged: tuple[tuple[str, str], ...]
+    conflict: MergeConflict | None
+    flow_back: tuple[FlowBackResult, ...]
+
+
+class ChecksBlocked(ValidationError):
+    """Findings of checks the coordinating Chair set to block consolidation."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        titles = sorted({CHECKS[f.check][0] for f in findings})
+        count = len(findings)
+        super().__init__(
+            f"Consolidation blocked: {count} finding{'s' if count != 1 else ''} of "
+            f"{', '.join(titles)}, which you set to block. Fix "
+            f"{'them' if count != 1 else 'it'} on the Working Group branch, or "
+            "stop the check from blocking. Nothing was merged.",
+            {"checks": "blocked"},
+        )
+        self.findings = tuple(findings)
+
+
+# -- flow-back ---------------------------------------------------------------
+def flow_back(
+    db: Session, store: DraftStore, code: Code, actor: User, what: str
+) -> tuple[FlowBackResult, ...]:
+    """Bring ``main`` into every Working Group branch, merged like any change.
+
+    A branch whose merge conflicts is left as it was; the conflict is
+    recorded in the audit log and shown on the board. Never raises Conflict.
+    """
+    author = Person(actor.name, actor.email)
+    out = []
+    for wg in store.manifest(MAIN).wgs():
+        branch = wg_branch(wg)
+        target = f"code:{code.slug}@{branch}"
+        if store.find_commit_id(branch) is None:
+            continue
+        try:
+            result = store.sync(
+                branch,
+                source=MAIN,
+                author=author,
+                message=f"Bring {what} from main into {branch}",
+            )
+        except Conflict as error:
+            paths = tuple(side.path for side in error.sides)
+            audit.record(
+                db,
+                actor,
+                "branch.flow_back_conflict",
+                target,
+                f"main could not be merged into {branch} ({what}): conflicting "
+                f"changes in {', '.join(paths)}; shown on the consolidation board",
+                paths=list(paths),
+            )
+            out.append(FlowBackResult(wg, branch, FlowStatus.CONFLICT, "", paths))
+            continue
+        if result is None:
+            out.append(FlowBackResult(wg, branch, FlowStatus.UP_TO_DATE))
+            continue
+        status = FlowStatus.MERGED if result.merged else FlowStatus.FAST_FORWARD
+        audit.record(
+            db,
+            actor,
+            "branch.flow_back",
+            target,
+            f"brought {what} from main into {branch} ({result.commit_id[:10]})",
+            commit_id=result.commit_id,
+            merged=result.merged,
+        )
+        out.append(FlowBackResult(wg, branch, status, result.commit_id))
+    db.commit()
+    return tuple(out)
+
+
+def retry_flow_back(
+    db: Session, store: DraftStore, code: Code, actor: User | None, wg: int
+) -> FlowBackResult | MergeConflict:
+    """Bring ``main`` into one branch now; its conflict when it does not merge.
+
+    Raises PermissionDenied, NotFound.
+    """
+    require(actor, Action.CONSOLIDATE)
+    assert actor is not None
+    branch = _wg_branch(store, wg)
+    message = f"Bring main into {branch}"
+    try:
+        result = store.sync(
+            branch,
+            source=MAIN,
+            author=Person(actor.name, actor.email),
+            message=message,
+        )
+    except Conflict:
+        conflict = merge_conflict(store, MAIN, branch, message)
+        if conflict is not None:
+            return conflict
+        return retry_flow_back(db, store, code, actor, wg)
+    if result is None:
+        return FlowBackResult(wg, branch, FlowStatus.UP_TO_DATE)
+    audit.record(
+        db,
+        actor,
+        "branch.flow_back",
+        f"code:{code.slug}@{branch}",
+        f"brought main into {branch} ({result.commit_id[:10]})",
+        commit_id=result.commit_id,
+    )
+    db.commit()
+    status = FlowStatus.MERGED if result.merged else FlowStatus.FAST_FORWARD
+    return FlowBackResult(wg, branch, status, result.commit_id)
+
+
+# -- the board ---------------------------------------------------------------
+def board(
+    db: Session, store: DraftStore, cache: FileCache, code: Code, actor: User | None
+) -> Board:
+    """Every Working Group's work not yet in main, and the checks on the
+    Code as it would be after merging all of it. Raises PermissionDenied."""
+    require(actor, Action.CONSOLIDATE)
+    manifest = store.manifest(MAIN)
+    branches = {b.name: b for b in store.branches()}
+    main_files = {s.path: _read(store, MAIN, s.path) for s in manifest.sections}
+    wgs = []
+    for wg in manifest.wgs():
+        info = branches.get(wg_branch(wg))
+        sections = tuple(s for s in manifest.sections if s.wg == wg)
+        wgs.append(_wg_status(store, cache, wg, sections, info, main_files))
+    ready = [w.branch for w in wgs if w.ahead and not w.conflicts]
+    report = check_report(db, store, code, ready)
+    return Board(store.commit_info(MAIN), tuple(wgs), report)
+
+
+def _wg_status(
+    store: DraftStore,
+    cache: FileCache,
+    wg: int,
+    sections: tuple[SectionSpec, ...],
+    info: BranchInfo | None,
+    main_files: Mapping[str, str],
+) -> WgStatus:
+    branch = wg_branch(wg)
+    if info is None:
+        return WgStatus(wg, branch, sections, False, 0, 0, (), (), (), ())
+    ahead, behind = info.ahead, info.behind
+    commits: tuple[CommitInfo, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    after = dict(main_files)
+    if ahead:
+        commits = tuple(store.log_range(branch, MAIN, limit=100))
+        preview = store.preview_merge([branch], MAIN)
+        conflicts = tuple(side.path for side in preview.conflicts)
+        if conflicts:
+            # Does not merge cleanly: show what the branch holds instead.
+            after.update({s.path: _read(store, branch, s.path) for s in sections})
+        else:
+            after.update({s.path: preview.files.get(s.path, "") for s in sections})
+    changes = tuple(
+        _change(cache, s, main_files.get(s.path, ""), after[s.path]) for s in sections
+    )
+    flow_conflicts: tuple[str, ...] = ()
+    if behind:
+        back = store.preview_merge([MAIN], branch)
+        flow_conflicts = tuple(side.path for side in back.conflicts)
+    return WgStatus(
+        wg,
+        branch,
+        sections,
+        True,
+        ahead,
+        behind,
+        commits,
+        changes,
+        conflicts,
+        flow_conflicts,
+    )
+
+
+def _change(
+    cache: FileCache, section: SectionSpec, old: str, new: str
+) -> SectionChange:
+    """The redline of one section, cached by the two texts' digests."""
+    digest = hashlib.sha256(f"{old}\0{new}".encode()).hexdigest()
+    key = f"consolidation-redline/{DIFF_VERSION}/{digest}"
+    raw = cache.get(key)
+    if raw is None:
+        diff = diff_texts(old, new)
+        payload = {
+            "summary": diff.summary_line(),
+            "changes": diff.has_changes or old != new,
+            "html": diff.redline_html,
+        }
+        raw = json.dumps(payload).encode()
+        cache.put(key, raw)
+    data = json.loads(raw)
+    # Sanitised by text.diff before it was cached; the cache is ours alone.
+    return SectionChange(
+        section.path,
+        section.title,
+        data["summary"],
+        data["changes"],
+        Markup(data["html"]),
+    )
+
+
+# -- consistency checks --------------------------------------------------------
+_findings_memo: OrderedDict[tuple[str, ...], list[Finding]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def check_report(
+    db: Session, store: DraftStore, code: Code, branches: Sequence[str] = ()
+) -> CheckReport:
+    """The checks on main after merging `branches` (none: main as it is).
+
+    `revs` maps each path with findings to the commit whose text the line
+    numbers refer to. Never raises for a Code whose manifest parses.
+    """
+    preview = store.preview_merge(list(branches), MAIN)
+    tips = preview.merged_commit_ids
+    findings = _findings((preview.into_commit_id, *tips), preview.files)
+    settings = check_settings(db, code)
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.check] = counts.get(finding.check, 0) + 1
+    rows = tuple(
+        CheckRow(
+            check,
+            title,
+            description,
+            str(SEVERITIES[check]),
+            settings.get(check, False),
+            counts.get(check, 0),
+        )
+        for check, (title, description) in CHECKS.items()
+    )
+    blocking = tuple(f for f in findings if settings.get(f.check, False))
+    revs = _finding_revs(store, preview, {f.path for f in findings}, tips)
+    return CheckReport(tuple(findings), rows, blocking, preview.merged, revs)
+
+
+def sections_of(files: Mapping[str, str]) -> tuple[list[SectionText], str | None]:
+    """The Code's sections in manifest order, and the glossary's path."""
+    try:
+        manifest: Manifest = parse_manifest(files.get(MANIFEST, ""))
+    except InvalidContent:
+        return [], None
+    sections = [
+        SectionText(s.path, s.title, files.get(s.path, "")) for s in manifest.sections
+    ]
+    glossary = next(
+        (
+            s.path
+            for s in manifest.sections
+            if s.wg is None
+            and (s.path.rsplit("/", 1)[-1] == "glossary.md" or s.title == "Glossary")
+        ),
+        None,
+    )
+    return sections, glossary
+
+
+def _findings(key: tuple[str, ...], files: Mapping[str, str]) -> list[Finding]:
+    """check_code on the files, remembered per set of commits (they never change)."""
+    with _memo_lock:
+        found = _findings_memo.get(key)
+        if found is not None:
+            _findings_memo.move_to_end(key)
+            return found
+    sections, glossary = sections_of(files)
+    found = check_code(sections, glossary)
+    with _memo_lock:
+        _findings_memo[key] = found
+        while len(_findings_memo) > 64:
+            _findings_memo.popitem(last=False)
+    return found
+
+
+def _finding_revs(
+    store: DraftStore,
+    preview: MergePreview,
+    paths: Collection[str],
+    tips: tuple[str, ...],
+) -> dict[str, str]:
+    """For each path, a commit whose text is the checked one (line links)."""
+    candidates = [preview.into_commit_id, *tips]
+    out = {}
+    for path in paths:
+        text = preview.files.get(path)
+        out[path] = next(
+            (c for c in candidates if _read(store, c, path) == text),
+            tips[-1] if tips else preview.into_commit_id,
+        )
+    return out
+
+
+def check_settings(db: Session, code: Code) -> dict[str, bool]:
+    """Check id -> whether it blocks consolidation of `code`."""
+    rows = db.scalars(select(CheckSetting).where(CheckSetting.code_id == code.id))
+    return {row.check_id: row.blocking for row in rows if row.check_id in CHECKS}
+
+
+def set_blocking(
+    db: Session, code: Code, actor: User | None, blocking: Collection[str]
+) -> dict[str, bool]:
+    """Make exactly the checks in `blocking` block consolidation of `code`.
+
+    Raises PermissionDenied, ValidationError (unknown check).
+    """
+    require(actor, Action.CONFIGURE_CHECKS)
+    unknown = sorted(set(blocking) - set(CHECKS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown check: {', '.join(unknown)}.", {"block": "Unknown check."}
+        )
+    rows = {
+        row.check_id: row
+        for row in db.scalars(
+            select(CheckSetting).where(CheckSetting.code_id == code.id)
+        )
+    }
+    before = {c for c, row in rows.items() if row.blocking}
+    for check in CHECKS:
+        row = rows.get(check)
+        wanted = check in blocking
+        if row is None and wanted:
+            db.add(CheckSetting(code_id=code.id, check_id=check, blocking=True))
+        elif row is not None:
+            row.blocking = wanted
+    after = set(blocking)
+    audit.record(
+        db,
+        actor,
+        "checks.settings",
+        f"code:{code.slug}",
+        "checks that block consolidation: "
+        + (", ".join(CHECKS[c][0] for c in CHECKS if c in after) or "none"),
+        added=sorted(after - before),
+        removed=sorted(before - after),
+    )
+    db.commit()
+    return check_settings(db, code)
+
+
+# -- consolidating --------------------------------------------------------------
+def consolidate(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    actor: User | None,
+    wgs: Sequence[str],
+    message: str,
+) -> Consolidation:
+    """Merge the chosen Working Groups into main (merge commits), then bring
+    main back into every branch. A Working Group that conflicts is not merged:
+    its conflict comes back for the Chair to resolve; the others go in.
+
+    Raises PermissionDenied, ValidationError, ChecksBlocked, NoChange.
+    """
+    require(actor, Action.CONSOLIDATE)
+    assert actor is not None
+    known = store.manifest(MAIN).wgs()
+    chosen = sorted({int(w) for w in wgs if str(w).isdigit() and int(w) in known})
+    fields = {}
+    if not chosen:
+        fields["wg"] = "Choose at least one Working Group to consolidate."
+    try:
+        message = check_message(message)
+    except ValidationError as error:
+        fields.update(error.fields)
+    if fields:
+        raise ValidationError(" ".join(fields.values()), fields)
+    branches = [wg_branch(n) for n in chosen]
+    preview = store.preview_merge(branches, MAIN)
+    report = check_report(db, store, code, preview.merged)
+    if report.blocking:
+        raise ChecksBlocked(report.blocking)
+    author = Person(actor.name, actor.email)
+    merged: list[tuple[str, str]] = []
+    conflicting = [b for b in branches if b not in preview.merged]
+    for branch in preview.merged:
+        try:
+            result = store.merge(
+                branch,
+                MAIN,
+                author=author,
+                message=f"{message}\n\nConsolidates {branch} into main.",
+            )
+        except NoChange:
+            continue
+        except Conflict:
+            conflicting.append(branch)
+            continue
+        audit.record(
+            db,
+            actor,
+            "consolidation.merge",
+            f"code:{code.slug}@{MAIN}",
+            f"merged {branch} into main ({result.commit_id[:10]}): "
+            f"{message.splitlines()[0][:120]}",
+            branch=branch,
+            commit_id=result.commit_id,
+        )
+        merged.append((branch, result.commit_id))
+    db.commit()
+    conflict = next(
+        (
+            c
+            for c in (merge_conflict(store, b, MAIN, message) for b in conflicting)
+            if c is not None
+        ),
+        None,
+    )
+    if not merged and conflict is None:
+        raise NoChange("main already holds everything on the chosen branches.")
+    flowed = ()
+    if merged:
+        flowed = flow_back(
+            db, store, code, actor, f"consolidation {merged[-1][1][:10]}"
+        )
+    return Consolidation(tuple(merged), conflict, flowed)
+
+
+def merge_conflict(
+    store: DraftStore, source: str, into: str, message: str
+) -> MergeConflict | None:
+    """The conflict of merging `source` into `into` now; None when it merges."""
+    preview = store.preview_merge([source], into)
+    if not preview.conflicts:
+        return None
+    manifest = store.manifest(MAIN)
+    titles = {s.path: s.title for s in manifest.sections}
+    labels = {MAIN: "main (consolidated Code)"}
+    files = tuple(
+        conflict_file(
+            side.path,
+            titles.get(side.path, side.path),
+            base=side.base,
+            ours=side.ours,
+            theirs=side.theirs,
+            ours_label=labels.get(into, into),
+            theirs_label=labels.get(source, source),
+        )
+        for side in preview.conflicts
+    )
+    return MergeConflict(
+        source,
+        into,
+        preview.into_commit_id,
+        preview.conflicts[0].theirs_commit_id,
+        files,
+        message,
+    )
+
+
+def resolve_merge(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    actor: User | None,
+    *,
+    source: str,
+    into: str,
+    expected: tuple[str, str],
+    resolved: Mapping[str, str],
+    message: str,
+) -> Consolidation:
+    """Commit a merge as the Chair resolved it (consolidation or flow-back).
+
+    Raises PermissionDenied, ValidationError, StaleBase (a branch moved since
+    the conflict was shown), Conflict (a file left unresolved), NoChange.
+    """
+    require(actor, Action.CONSOLIDATE)
+    assert actor is not None
+    pair = _merge_pair(store, source, into)
+    message = check_message(message)
+    if not resolved or not all(is_hex_rev(c) and len(c) == 40 for c in expected):
+        raise ValidationError(
+            "The resolution is incomplete: open the conflict again from the board.",
+            {"text": "No resolved text was sent."},
+        )
+    reject_markers(resolved)
+    result = store.merge(
+        source,
+        into,
+        author=Person(actor.name, actor.email),
+        message=message,
+        resolved=resolved,
+        expected=expected,
+    )
+    audit.record(
+        db,
+        actor,
+        "consolidation.merge" if pair == "consolidate" else "branch.flow_back",
+        f"code:{code.slug}@{into}",
+        f"merged {source} into {into} ({result.commit_id[:10]}), resolving "
+        f"{', '.join(resolved)}: {message.splitlines()[0][:120]}",
+        branch=source,
+        commit_id=result.commit_id,
+        resolved=sorted(resolved),
+    )
+    db.commit()
+    flowed: tuple[FlowBackResult, ...] = ()
+    if into == MAIN:
+        flowed = flow_back(db, store, code, actor, f"resolved merge of {source}")
+    return Consolidation(((source, result.commit_id),), None, flowed)
+
+
+def _merge_pair(store: DraftStore, source: str, into: str) -> str:
+    """ "consolidate" (wg/n into main) or "flow_back" (main into wg/n)."""
+    branches = {wg_branch(n) for n in store.manifest(MAIN).wgs()}
+    if source in branches and into == MAIN:
+        return "consolidate"
+    if source == MAIN and into in branches:
+        return "flow_back"
+    raise ValidationError(
+        "Only a Working Group branch and main can be merged here.",
+        {"source": "Not a merge the board offers."},
+    )
+
+
+def _wg_branch(store: DraftStore, wg: int) -> str:
+    if wg not in store.manifest(MAIN).wgs():
+        raise NotFound(f"no Working Group {wg} in this Code")
+    return wg_branch(wg)
+
+
+def _read(store: DraftStore, rev: str, path: str) -> str:
+    try:
+        return store.read(rev, path).text
+    except NotFound:
+        return ""
