@@ -6,16 +6,19 @@ Pairs (from ../shared/corpus): draft3 -> final and draft2 -> draft3 of the
 Safety and Security section (~120-165 KB each; real rewrites: renumbered,
 restructured, most passages reworded, so most comments end fuzzy or
 orphaned), and draft3 -> draft3 with light edits (the common case of a
-revision: a few words changed per paragraph). Anchors are random spans of
-the old text (4-20 words, sentences, whole lines, 1-3 words). Also: 100
-anchors on a 2 MB text (the AI Act four times, edited) to show the work
-stays bounded.
+revision: one word changed in a third of the paragraphs, one paragraph
+moved). Anchors are random spans of the old text (4-20 words, sentences,
+whole lines, 1-3 words). Also: 100 anchors on 2 MB texts to show the work
+stays bounded: distinct text (AI Act and Code drafts, then the same with
+every word reversed), and four identical copies of the AI Act, where no
+word is unique and the diff cannot anchor anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -107,16 +110,28 @@ def main() -> int:
         "draft3 -> light edits", d3, light_edit(rng, d3), random_anchors(rng, d3, n)
     )
     act = read["other/ai-act/regulation-eu-2024-1689.md"]
-    big = "\n\n".join([act] * 4)
+    big = big_text([act, d3, d2, final])
+    anchors = random_anchors(rng, big, 100)
+    measure("2 MB text, light edits", big, light_edit(rng, big), anchors)
+    heavier = light_edit(rng, light_edit(rng, light_edit(rng, big)))
+    measure("2 MB text, three rounds of edits", big, heavier, anchors)
+    copies = "\n\n".join([act] * 4)  # no word is unique: worst case for the diff
     measure(
-        "2 MB text, light edits",
-        big,
-        light_edit(rng, big),
-        random_anchors(rng, big, 100),
+        "2 MB of four identical copies, light edits",
+        copies,
+        light_edit(rng, copies),
+        random_anchors(rng, copies, 100),
     )
-    big_rewrite = light_edit(rng, light_edit(rng, light_edit(rng, big)))
-    measure("2 MB text, heavier edits", big, big_rewrite, random_anchors(rng, big, 100))
     return 0
+
+
+def big_text(texts: list[str], size: int = 2_000_000) -> str:
+    """About `size` characters of distinct text: the texts, then the same
+    texts with every word reversed (new words, same structure)."""
+    parts = list(texts)
+    parts += [re.sub(r"\w+", lambda m: m.group()[::-1], t) for t in texts]
+    out = "\n\n".join(parts)
+    return out[: out.rfind("\n\n", 0, size)] if len(out) > size else out
 
 
 if __name__ == "__main__":

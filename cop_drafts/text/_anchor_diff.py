@@ -52,9 +52,14 @@ def encode(text: str, table: dict[str, int]) -> tuple[list[int], list[int]]:
     return ids, starts
 
 
-def _as_chars(ids: list[int]) -> str:
-    """One character per token id, for diff-match-patch (skipping surrogates)."""
-    return "".join(chr(i + 0x800 if i >= 0xD800 else i) for i in ids)
+def _as_chars(a: list[int], b: list[int]) -> tuple[str, str]:
+    """Both id lists as strings, one character per distinct id, for
+    diff-match-patch (numbered per call, so always far below surrogates)."""
+    chars: dict[int, str] = {}
+    for ident in (*a, *b):
+        if ident not in chars:
+            chars[ident] = chr(32 + len(chars))
+    return "".join(chars[i] for i in a), "".join(chars[i] for i in b)
 
 
 def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -189,9 +194,8 @@ class TokenDiff:
         return _lis(pairs)
 
     def _dmp(self, alo: int, ahi: int, blo: int, bhi: int) -> None:
-        diffs = self.dmp.diff_main(
-            _as_chars(self.a[alo:ahi]), _as_chars(self.b[blo:bhi]), False
-        )
+        text_a, text_b = _as_chars(self.a[alo:ahi], self.b[blo:bhi])
+        diffs = self.dmp.diff_main(text_a, text_b, False)
         ia, ib = alo, blo
         for op, chunk in diffs:
             n = len(chunk)
