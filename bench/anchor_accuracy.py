@@ -146,13 +146,17 @@ def main() -> int:
         )
     print("-" * len(header))
     acc = total["right"] / max(1, total["n"])
-    prec = total["orphan_ok"] / max(1, total["orphaned"])
-    rec = total["must_orphan_hit"] / max(1, total["class_" + ORPHAN])
+    # With no orphans (or no must-orphan cases) the ratios are vacuous.
+    prec = total["orphan_ok"] / total["orphaned"] if total["orphaned"] else 1.0
+    must = total["class_" + ORPHAN]
+    rec = total["must_orphan_hit"] / must if must else 1.0
     print(
-        f"{'overall':<16}{total['n']:>6}{acc:>10.3f}{total['wrong']:>7}{total['missed']:>8}{total['orphaned']:>10}"
+        f"{'overall':<16}{total['n']:>6}{acc:>10.3f}{total['wrong']:>7}"
+        f"{total['missed']:>8}{total['orphaned']:>10}"
     )
     print(
-        f"orphan precision {prec:.3f}  orphan recall {rec:.3f}  "
+        f"orphan precision {prec:.3f} (of {total['orphaned']} orphans)  "
+        f"orphan recall {rec:.3f} (of {must} deleted/replaced)  "
         f"wrong attachments {total['wrong']} of {total['n']}"
     )
     print("statuses (targeted):", dict(sorted(statuses.items())))

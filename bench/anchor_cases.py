@@ -380,7 +380,11 @@ def edit_insert_before(rng, text, pools):
     if anchor is None:
         return None
     a, b, shape = anchor
-    if rng.random() < 0.5:  # a new paragraph before the block
+    choice = rng.random()
+    if choice < 0.25:  # a new paragraph that repeats the quoted words
+        at = s
+        ins = pools.sentence(rng) + " " + text[a:b] + " " + pools.sentence(rng) + "\n\n"
+    elif choice < 0.5:  # a new paragraph before the block
         at, ins = s, pools.sentence(rng) + "\n\n"
     else:  # words or a sentence just before the anchor
         at = a

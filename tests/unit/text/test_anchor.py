@@ -555,3 +555,51 @@ def test_large_text_stays_fast() -> None:
     results = relocate_many(anchors, old, new)
     assert time.perf_counter() - began < 2.5
     assert sum(r.status is not AnchorStatus.ORPHANED for r in results) > 80
+
+
+def test_random_edits_keep_the_invariants() -> None:
+    # Small random texts and edits: never an error, and every attachment is
+    # a real span of the new text; exact and moved ones carry the quote.
+    rng = random.Random(11)
+    pieces = [
+        "the",
+        "risk",
+        "model",
+        "a",
+        "\n",
+        "\n\n",
+        " ",
+        ",",
+        ".",
+        "é",
+        "🙂",
+        "(1)",
+        "2.3",
+        "’",
+        "shall",
+    ]
+
+    def text(n: int) -> str:
+        return "".join(rng.choice(pieces) + " " * rng.randrange(2) for _ in range(n))
+
+    for _ in range(150):
+        old = text(rng.randrange(0, 50))
+        cut = rng.randrange(len(old) + 1)
+        new = old[:cut] + text(rng.randrange(0, 4)) + old[cut + rng.randrange(0, 15) :]
+        anchors = []
+        for _ in range(4):
+            a = rng.randrange(len(old) + 1)
+            anchors.append(
+                Anchor.from_span(old, a, min(len(old), a + rng.randrange(30)))
+            )
+        for anchor, r in zip(anchors, relocate_many(anchors, old, new), strict=True):
+            if r.status is AnchorStatus.ORPHANED:
+                assert r == Relocation.orphaned()
+                continue
+            assert r.start is not None and r.end is not None
+            assert 0 <= r.start <= r.end <= len(new)
+            assert r.quote == new[r.start : r.end]
+            assert 0.0 < r.score <= 1.0
+            assert r.line_start == new.count("\n", 0, r.start) + 1
+            if r.status in (AnchorStatus.EXACT, AnchorStatus.MOVED):
+                assert r.quote == anchor.quote
