@@ -378,3 +378,18 @@ class Relocation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     comment: Mapped[Comment] = relationship()
+
+
+class CheckSetting(Base):
+    """Whether one consistency check blocks consolidation of one Code."""
+
+    __tablename__ = "check_settings"
+    __table_args__ = (UniqueConstraint("code_id", "check_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    check_id: Mapped[str] = mapped_column(String(64))
+    blocking: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )

@@ -10,7 +10,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code, Role, User
-from cop_drafts.store.errors import Conflict, InvalidRev, NotFound, StaleBase
+from cop_drafts.store.errors import (
+    Conflict,
+    ConflictSides,
+    InvalidRev,
+    NotFound,
+    StaleBase,
+)
 from cop_drafts.store.manifest import SectionSpec
 from cop_drafts.store.refs import MAIN, is_hex_rev, wg_branch
 from cop_drafts.store.repo import DraftStore, normalise_text
@@ -87,13 +93,15 @@ class EditConflict(Conflict):
         theirs_commit_id: str,
         newer: tuple[CommitInfo, ...],
         message: str,
-        draft_base: str,
         stale: bool,
     ) -> None:
-        super().__init__(())
+        sides = ConflictSides(
+            file.path, file.base or "", file.theirs, file.ours, theirs_commit_id
+        )
+        super().__init__((sides,))
         self.file, self.draft = file, draft
         self.theirs_commit_id, self.newer = theirs_commit_id, newer
-        self.message, self.draft_base, self.stale = message, draft_base, stale
+        self.message, self.stale = message, stale
 
 
 def edit_branch(user: User | None, section: SectionSpec) -> str:
@@ -337,6 +345,5 @@ def _conflict(
         theirs_commit_id=theirs_id,
         newer=tuple(newer),
         message=sub.message,
-        draft_base=sub.base.strip(),
         stale=stale,
     )

@@ -11,7 +11,7 @@ import fcntl
 import heapq
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -46,6 +46,7 @@ from .values import (
     BranchInfo,
     CommitInfo,
     FileVersion,
+    MergePreview,
     Person,
     SaveResult,
     TagInfo,
@@ -474,6 +475,10 @@ class DraftStore:
             merged = tip.id != base_commit.id
             if merged:
                 tree_id = self._merge_file(base_commit, tip, ours_tree, path)
+                if tree_id == tip.tree_id:
+                    # The edit re-made what the branch already holds (or was
+                    # no edit at all): an empty commit would only add noise.
+                    raise NoChange(f"{path} on {branch} already has this text")
             else:
                 tree_id = ours_tree.id
             oid = self._repo.create_commit(None, sig, sig, message, tree_id, [tip.id])
@@ -481,33 +486,129 @@ class DraftStore:
         return SaveResult(str(oid), merged)
 
     def merge(
-        self, source: str, into: str, *, author: Person, message: str
+        self,
+        source: str,
+        into: str,
+        *,
+        author: Person,
+        message: str,
+        resolved: Mapping[str, str] | None = None,
+        expected: tuple[str, str] | None = None,
     ) -> SaveResult:
         """Merge branch `source` into branch `into` with a merge commit.
 
-        Raises NoChange (nothing to merge), Conflict (every conflicting file
-        with its sides; nothing written), InvalidRev.
+        `resolved` (path -> text) settles conflicting files, as a person
+        resolved them; `expected` = (into tip, source tip) they resolved
+        against: when either branch moved since, StaleBase. Raises NoChange
+        (nothing to merge), Conflict (every unresolved conflicting file with
+        its sides; nothing written), StaleBase, InvalidRev, InvalidPath.
         """
         for name in (source, into):
             if not is_branch_name(name):
                 raise InvalidRev(f"not a branch: {name!r}")
+        blobs = {
+            check_path(p): normalise_text(t).encode("utf-8")
+            for p, t in (resolved or {}).items()
+        }
         sig = _signature(author)
         repo = self._repo
         with self._write_lock():
             theirs, ours = self._branch_tip(source), self._branch_tip(into)
             if theirs is None or ours is None:
                 raise InvalidRev(f"no branch {source if theirs is None else into}")
+            if expected is not None and (str(ours.id), str(theirs.id)) != expected:
+                raise StaleBase(
+                    f"{into} or {source} changed since the conflict was shown"
+                )
             if theirs.id == ours.id or repo.descendant_of(ours.id, theirs.id):
                 raise NoChange(f"{into} already contains everything on {source}")
             index = repo.merge_commits(ours, theirs)
             if index.conflicts is not None:
-                raise Conflict(self._conflict_sides(index, theirs))
+                self._settle(index, blobs, theirs)
             tree = index.write_tree(repo)
             oid = repo.create_commit(
                 None, sig, sig, message, tree, [ours.id, theirs.id]
             )
             self._set_branch(into, oid, f"merge {source}")
         return SaveResult(str(oid), True)
+
+    def _settle(
+        self, index: pygit2.Index, blobs: dict[str, bytes], theirs: pygit2.Commit
+    ) -> None:
+        """Write resolved texts over `index`'s conflicts; Conflict if any is left."""
+        sides = self._conflict_sides(index, theirs)
+        unresolved = tuple(side for side in sides if side.path not in blobs)
+        if unresolved:
+            raise Conflict(unresolved)
+        conflicts = index.conflicts
+        assert conflicts is not None
+        for side in sides:
+            del conflicts[side.path]
+            blob = self._repo.create_blob(blobs[side.path])
+            index.add(pygit2.IndexEntry(side.path, blob, pygit2.enums.FileMode.BLOB))
+
+    def preview_merge(self, sources: Sequence[str], into: str) -> MergePreview:
+        """The files of `into` as they would be after merging `sources` in order.
+
+        Nothing is committed and no branch moves. The first merge is exactly
+        the one merge() would make; a source whose merge does not apply is
+        left out and its conflicts reported. Raises InvalidRev.
+        """
+        repo = self._repo
+        target = self._commit(into)
+        tree, heads = target.tree, [target.id]
+        merged: list[tuple[str, str]] = []
+        conflicts: list[ConflictSides] = []
+        for source in sources:
+            commit = self._commit(source)
+            if any(h == commit.id or repo.descendant_of(h, commit.id) for h in heads):
+                continue
+            if len(heads) == 1:
+                index = repo.merge_commits(target, commit)
+            else:
+                base_id = repo.merge_base_many([*heads, commit.id])
+                base: pygit2.Oid | pygit2.Tree = (
+                    repo[base_id].peel(pygit2.Commit).tree
+                    if base_id
+                    else repo.TreeBuilder().write()
+                )
+                index = repo.merge_trees(base, tree, commit.tree)
+            if index.conflicts is not None:
+                conflicts.extend(self._conflict_sides(index, commit))
+                continue
+            tree = repo[index.write_tree(repo)].peel(pygit2.Tree)
+            heads.append(commit.id)
+            merged.append((source, str(commit.id)))
+        files = {path: _decode(data)[0] for path, data in _blobs(repo, tree, "")}
+        return MergePreview(
+            str(target.id),
+            tuple(name for name, _ in merged),
+            tuple(commit_id for _, commit_id in merged),
+            files,
+            tuple(conflicts),
+        )
+
+    def log_range(
+        self, rev: str, hide: str, *, path: str | None = None, limit: int = 200
+    ) -> list[CommitInfo]:
+        """Commits reachable from `rev` but not from `hide`, newest first.
+
+        With `path`, only those that changed it. Raises InvalidRev, InvalidPath.
+        """
+        if path is not None:
+            check_path(path)
+        walker = self._repo.walk(self._commit(rev).id, pygit2.enums.SortMode.TIME)
+        walker.hide(self._commit(hide).id)
+        out: list[CommitInfo] = []
+        for commit in walker:
+            if path is not None:
+                entry = _entry_id(commit.tree, path)
+                if any(_entry_id(p.tree, path) == entry for p in commit.parents):
+                    continue
+            out.append(_commit_info(commit))
+            if len(out) >= limit:
+                break
+        return out
 
     def sync(
         self, branch: str, *, source: str, author: Person, message: str
@@ -607,6 +708,18 @@ def _parsed_manifest(blob_id: str, repo: pygit2.Repository) -> Manifest:
             _manifests.clear()
         _manifests[blob_id] = found
     return found
+
+
+def _blobs(
+    repo: pygit2.Repository, tree: pygit2.Tree, prefix: str
+) -> Iterator[tuple[str, bytes]]:
+    """(path, content) of every file in `tree`, depth first."""
+    for entry in tree:
+        obj = repo[entry.id]
+        if isinstance(obj, pygit2.Tree):
+            yield from _blobs(repo, obj, f"{prefix}{entry.name}/")
+        elif isinstance(obj, pygit2.Blob):
+            yield f"{prefix}{entry.name}", obj.data
 
 
 def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+from .errors import ConflictSides
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +89,20 @@ class SaveResult:
 
     commit_id: str
     merged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MergePreview:
+    """Files of a branch as they would be after merging others into it.
+
+    `merged` names the sources that merged cleanly (in order) and
+    `merged_commit_ids` the commits they pointed at; `conflicts` holds the
+    sides of every file whose merge did not apply (those sources are not in
+    `files`).
+    """
+
+    into_commit_id: str
+    merged: tuple[str, ...]
+    merged_commit_ids: tuple[str, ...]
+    files: Mapping[str, str]
+    conflicts: tuple[ConflictSides, ...]
