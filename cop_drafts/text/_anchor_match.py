@@ -281,9 +281,11 @@ class Locator(TextPair):
         if len(places) == 1:
             place = places[0] + len(prefix)
             return Match("moved", place, place, 1.0)
-        agreed = min(before, len(prefix)) + min(after, len(suffix))
-        if not places and (before >= 8 or after >= 8):
-            return Match("fuzzy", mapped, mapped, agreed / (len(prefix) + len(suffix)))
+        before, after = min(before, len(prefix)), min(after, len(suffix))
+        if not places and max(before, after) >= 8:
+            # One side of the context is still there: the point is nearby.
+            score = (before + after) / (len(prefix) + len(suffix))
+            return Match("fuzzy", mapped, mapped, score)
         return None
 
 
