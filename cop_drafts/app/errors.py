@@ -68,12 +68,15 @@ EXPLANATIONS = {
 def error_page(status: int, message: str | None = None) -> tuple[str, int]:
     """The plain-words error page for `status`."""
     template = f"errors/{status}.html" if status in (403, 404) else "errors/error.html"
+    # A refused post shows the text that was sent, so that nothing typed is lost.
+    kept = request.form.get("body", "") if request.method == "POST" else ""
     return (
         render_template(
             template,
             status=status,
             title=TITLES.get(status, "Error"),
             message=message or EXPLANATIONS.get(status, ""),
+            kept=kept[:25_000] if status != 413 else "",
         ),
         status,
     )
@@ -84,7 +87,10 @@ def register(app: Flask) -> None:
 
     def domain(error: Exception) -> Any:
         status = next(s for cls, s in STATUS.items() if isinstance(error, cls))
-        return error_page(status, str(error))
+        message = str(error)
+        if isinstance(error, ValidationError) and error.fields:
+            message = " ".join([message, *error.fields.values()])
+        return error_page(status, message)
 
     for cls in STATUS:
         app.register_error_handler(cls, domain)
