@@ -1,0 +1,140 @@
+"""A participant comments on a selected passage and on lines; publishing a new
+iteration carries the comments: one exact, one reworded, one orphaned."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import Code, Visibility, utcnow
+from cop_drafts.services import accounts, demo, rounds
+from cop_drafts.store.repo import DraftStore, Person
+
+from .conftest import log_in, shot
+
+S = "risk-assessment.md"
+KEEP = "Signatories shall record each decision taken under this Measure"
+REWORD = "Signatories shall document the size of each Safety Margin"
+DROP = "Where the Systemic Risks are acceptable, taking the Safety Margins into account"
+
+SELECT = """([quote]) => {
+  const doc = document.querySelector('[data-testid=document]');
+  const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, at = node.data.indexOf(quote);
+    if (at >= 0) {
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + quote.length);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      return true;
+    }
+  }
+  return false;
+}"""
+
+
+def _comment_on_selection(page: Page, quote: str, body: str) -> None:
+    assert page.evaluate(SELECT, [quote])
+    page.locator(".comment-bubble").click()
+    form = page.locator("[data-testid=new-comment]")
+    expect(form).to_be_visible()
+    expect(form.locator("[data-target]")).to_contain_text(quote[:40])
+    form.locator("textarea[name=body]").fill(body)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash")).to_contain_text("Your comment is saved")
+
+
+def test_comment_reload_publish_and_carry(
+    page: Page,
+    browser: Browser,
+    live_server: str,
+    db: Session,
+    seeded: Code,
+    seeded_store: DraftStore,
+) -> None:
+    office = accounts.find_user(db, f"ai-office@{demo.DOMAIN}")
+    rounds.open_round(
+        db,
+        seeded,
+        office,
+        rounds.RoundInput(
+            tag="draft-3",
+            plenary_at=utcnow() - timedelta(hours=2),
+            visibility=Visibility.WORKING_GROUP,
+            observers_may_comment=False,
+        ),
+    )
+
+    log_in(page, live_server, "provider")
+    page.goto(f"{live_server}/c/gpai-code/s/{S}?rev=draft-3")
+    expect(page.locator("[data-testid=window]")).to_contain_text("Comment window open")
+    _comment_on_selection(page, KEEP, "Define which decisions are recorded.")
+    _comment_on_selection(page, REWORD, "Say who documents the margin.")
+
+    # A comment on whole lines: click the line number in the gutter.
+    block = page.locator("[data-testid=document] > p", has_text=DROP)
+    box = block.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] - 30, box["y"] + 8)
+    form = page.locator("[data-testid=new-comment]")
+    expect(form).to_be_visible()
+    line = block.get_attribute("data-line-start")
+    expect(form.locator("input[name=line_start]")).to_have_value(line or "")
+    form.locator("textarea[name=body]").fill("This paragraph should stay.")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash")).to_contain_text("Your comment is saved")
+
+    page.reload()
+    threads = page.locator("[data-testid=threads] > [data-testid=thread]")
+    expect(threads).to_have_count(3)
+    expect(
+        page.locator("mark.anchor-mark", has_text="record each decision")
+    ).to_be_visible()
+    expect(block.locator("mark.anchor-mark")).to_contain_text(DROP)
+    shot(page, "comments-draft-3")
+
+    # The Chairs rework main; the AI Office publishes draft-4.
+    text = seeded_store.read("main", S).text
+    line_drop = next(x for x in text.splitlines() if DROP in x)
+    text = text.replace(
+        REWORD, "Signatories shall record the size of every Safety Margin"
+    )
+    text = text.replace(line_drop + "\n", "")
+    seeded_store.save(
+        "main",
+        S,
+        text,
+        base=seeded_store.resolve("main"),
+        author=Person("Coordinator", "c@example.org"),
+        message="Rework",
+    )
+    office_context = browser.new_context()
+    office_page = office_context.new_page()
+    log_in(office_page, live_server, "ai-office")
+    office_page.goto(f"{live_server}/c/gpai-code/publish")
+    office_page.fill("input[name=tag]", "draft-4")
+    office_page.fill("textarea[name=message]", "Fourth draft")
+    office_page.locator("[data-testid=publish-form] button[type=submit]").click()
+    expect(office_page.locator(".flash")).to_contain_text("1 exact")
+    expect(office_page.locator(".flash")).to_contain_text("1 fuzzy")
+    expect(office_page.locator(".flash")).to_contain_text("1 orphaned")
+    office_context.close()
+
+    page.goto(f"{live_server}/c/gpai-code/s/{S}?rev=draft-4")
+    placed = page.locator("[data-testid=threads] > [data-testid=thread]")
+    expect(placed).to_have_count(2)
+    expect(page.locator("[data-landing=exact]")).to_contain_text("carried from draft-3")
+    fuzzy = page.locator("[data-testid=threads] [data-landing=fuzzy]")
+    expect(fuzzy.locator("[data-testid=old-quote]")).to_contain_text(REWORD)
+    removed = page.locator("[data-testid=removed]")
+    expect(removed).to_contain_text("Comments on removed text")
+    expect(removed.locator("[data-testid=old-quote]")).to_contain_text(DROP)
+    expect(
+        page.locator("mark.anchor-mark", has_text="every Safety Margin")
+    ).to_be_visible()
+    shot(page, "comments-draft-4")
