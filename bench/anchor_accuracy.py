@@ -19,7 +19,9 @@ What is right (decided by construction, before running anything):
   replace_section): right only if orphaned.
 - EITHER: right if orphaned or attached to the expected span; used when
   (a) the expected new text keeps less than 60% of the quote (difflib ratio:
-  not identifiable any more, e.g. most of heavy_reword), (b) the quote
+  not identifiable any more, e.g. most of heavy_reword), or the quote is
+  short (1-3 words) and its context (32 chars each side) keeps less than
+  60% (a short quote is identified by its context alone), (b) the quote
   occurs word for word elsewhere in the new text with context (32 chars each
   side) agreeing at least as well as at the expected place (e.g. the copies
   of the duplicate kind, a 1-word quote whose context was edited away), or

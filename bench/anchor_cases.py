@@ -38,6 +38,8 @@ IDENTIFIABLE = 0.6
 # new text may be reported as moved (that is what `moved` means).
 LONG_QUOTE = 40
 CONTEXT = 32
+# Quotes with fewer words than this are short: their context identifies them.
+SHORT_WORDS = 4
 
 SPAN = "span"  # right = found span with Jaccard >= 0.8 against the expected
 ORPHAN = "orphan"  # right = orphaned
@@ -301,9 +303,16 @@ def classify(old: str, new: str, s: int, e: int, span: tuple[int, int] | None) -
         ratio = difflib.SequenceMatcher(None, quote, found, autojunk=False).ratio()
         if ratio < IDENTIFIABLE:
             return EITHER
+    pre, post = old[max(0, s - CONTEXT) : s], old[e : e + CONTEXT]
+    # A short quote (1-3 words) is known by its context: if that was
+    # rewritten, the quote alone does not identify the place.
+    if len(WORD.findall(quote)) < SHORT_WORDS:
+        got = new[max(0, ns - CONTEXT) : ns] + "|" + new[ne : ne + CONTEXT]
+        kept = difflib.SequenceMatcher(None, pre + "|" + post, got, autojunk=False)
+        if kept.ratio() < IDENTIFIABLE:
+            return EITHER
     # Ambiguous if a verbatim copy elsewhere has context at least as close
     # as the expected place (renumbered 4.5/4.6 headings, copied paragraphs).
-    pre, post = old[max(0, s - CONTEXT) : s], old[e : e + CONTEXT]
 
     def agreement(q: int) -> int:
         return _fuzzy_agreement(pre, post, new, q, q + len(quote))

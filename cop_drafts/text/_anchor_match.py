@@ -15,6 +15,7 @@ from cop_drafts.text._anchor_text import (
     keep_edges,
     occurrences,
     similarity,
+    word_similarity,
 )
 
 # The old text is the true predecessor, so verbatim candidates may compare
@@ -33,6 +34,9 @@ SCORE_FLOOR = 0.5
 # at once (before looking for the verbatim quote elsewhere).
 MAPPED_SURE = 0.75
 MAPPED_SURE_CONTEXT = 0.5
+# A short quote found away from its mapped place needs its paragraph to
+# share this much (words) with the old one: stock phrases recur.
+SAME_PARAGRAPH = 0.5
 # Quotes shorter than this (words or characters) are "short": they need
 # more context agreement to be placed anywhere but where the diff maps them.
 SHORT_WORDS = 4
@@ -161,6 +165,9 @@ class Locator(TextPair):
         if len(scored) > 1 and _tie(best, scored[1]):
             return None, True
         place = best[2]
+        near = lo <= place + len(quote) and place <= hi
+        if len(quote) < 40 and not near and not self._same_paragraph(start, place):
+            return None, False  # a stock phrase in another passage
         status = "exact" if place < me and place + len(quote) > ms else "moved"
         return Match(status, place, place + len(quote), 1.0), False
 
@@ -191,6 +198,14 @@ class Locator(TextPair):
             places.update(occurrences(new, quote + old[end : end + 8], 0, len(new)))
         return places
 
+    def _same_paragraph(self, start: int, place: int) -> bool:
+        """Whether the old line holding `start` and the new line holding
+        `place` share enough words to be versions of one paragraph."""
+        old, new = self.old, self.new
+        old_line = old[old.rfind("\n", 0, start) + 1 : _line_end(old, start)]
+        new_line = new[new.rfind("\n", 0, place) + 1 : _line_end(new, place)]
+        return word_similarity(old_line, new_line) >= SAME_PARAGRAPH
+
     def _short_ok(
         self, start: int, end: int, place: int, before: int, after: int
     ) -> bool:
@@ -216,16 +231,20 @@ class Locator(TextPair):
         short = pattern.hi - pattern.lo < SHORT_WORDS or len(quote) < SHORT_CHARS
         lo, hi = self.local_region(start, end, ms, me)
         candidates: list[_Candidate] = []
+        search_near = True
         if mapped is not None:
-            # Both ends map exactly: the mapped span is the local answer, and
-            # a part of it is no better when the whole is too different.
+            # Both ends map exactly: the mapped span is the local answer. A
+            # part of it is no better when the whole is too different, unless
+            # it spans other paragraphs too (the passage moved close by).
             best = _pick([mapped], short)
             if best is not None:
                 return Match("fuzzy", best.start, best.end, best.score)
             lo, hi = min(lo, mapped.start), max(hi, mapped.end)
+            lines = self.new.count("\n", mapped.start, mapped.end)
+            search_near = lines > quote.count("\n")
         if sum(len(w) for w in pattern.quote_words()) < 4:
             return None  # too little text ("2.", "(b)") to recognise elsewhere
-        if mapped is None:
+        if search_near:
             local = self._fit_region(start, end, pattern, lo, hi, local=True)
             if local is not None:
                 candidates.append(local)
@@ -287,6 +306,12 @@ class Locator(TextPair):
             score = (before + after) / (len(prefix) + len(suffix))
             return Match("fuzzy", mapped, mapped, score)
         return None
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Offset of the end of the line holding `pos` (before its newline)."""
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
 
 
 def _tie(best: tuple[int, int, int], second: tuple[int, int, int]) -> bool:
