@@ -87,7 +87,7 @@ def judge(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--per-kind", type=int, default=60)
+    parser.add_argument("--per-kind", type=int, default=100)
     parser.add_argument("--kind", action="append", help="only these kinds")
     parser.add_argument("--show-wrong", type=int, default=0, help="print N failures")
     args = parser.parse_args()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cop_drafts.text._anchor_match import Locator
+from cop_drafts.text._anchor_match import Locator, Match
 
 __all__ = [
     "CONTEXT_CHARS",
@@ -24,7 +24,14 @@ CONTEXT_CHARS = 32
 
 
 class AnchorStatus(StrEnum):
-    """How an anchor was found again in a new version of the text."""
+    """How an anchor was found again in a new version of the text.
+
+    EXACT: the old-to-new diff maps the span onto identical text. MOVED: the
+    same text found elsewhere and told apart from other copies by its
+    context. FUZZY: reworded but identifiable (similar enough, at the mapped
+    place or with agreeing context). ORPHANED: gone, or not distinguishable
+    from another copy (a wrong attachment is worse than an orphan).
+    """
 
     EXACT = "exact"
     MOVED = "moved"
@@ -217,28 +224,31 @@ def relocate_many(
 ) -> list[Relocation]:
     """`relocate` for many anchors of one text pair, diffing the texts once.
     Raises ValueError as `relocate` does (before relocating any anchor)."""
-    anchors = list(anchors)
+    spans = []
     for anchor in anchors:
         _check_anchor(anchor, old_text)
-    if not anchors:
+        spans.append((anchor.start, anchor.end))
+    if not spans:
         return []
     locator = Locator(old_text, new_text)
-    results = []
-    for anchor in anchors:
-        match = locator.locate(anchor.start, anchor.end)
-        if match is None:
-            results.append(Relocation.orphaned())
-            continue
-        last = match.end - 1 if match.end > match.start else match.start
-        results.append(
-            Relocation(
-                status=AnchorStatus(match.status),
-                start=match.start,
-                end=match.end,
-                line_start=locator.line_of(match.start),
-                line_end=locator.line_of(last),
-                quote=new_text[match.start : match.end],
-                score=round(match.score, 4),
-            )
-        )
-    return results
+    done: dict[tuple[int, int], Relocation] = {}  # many comments, one passage
+    for span in spans:
+        if span not in done:
+            done[span] = _relocation(locator, locator.locate(*span))
+    return [done[span] for span in spans]
+
+
+def _relocation(locator: Locator, match: Match | None) -> Relocation:
+    """The Relocation for a match of `locator` (None: orphaned)."""
+    if match is None:
+        return Relocation.orphaned()
+    last = match.end - 1 if match.end > match.start else match.start
+    return Relocation(
+        status=AnchorStatus(match.status),
+        start=match.start,
+        end=match.end,
+        line_start=locator.line_of(match.start),
+        line_end=locator.line_of(last),
+        quote=locator.new[match.start : match.end],
+        score=round(match.score, 4),
+    )
