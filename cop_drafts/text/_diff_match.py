@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -74,27 +74,29 @@ def _similar_pairs(
     free_new: list[int],
     sets: dict[tuple[int, int], frozenset[str]],
 ) -> list[tuple[float, int, int]]:
-    """Candidate (similarity, old, new) pairs found through shared rare words."""
+    """Candidate (similarity, old, new) pairs found through shared rare words.
+
+    Ties are broken by the words themselves, never by set iteration order
+    (which follows string hashes and so changes from process to process).
+    """
     postings: dict[str, list[int]] = defaultdict(list)
     for i in free_old:
         for word in sets[0, i]:
             postings[word].append(i)
     common = max(4, min(_RARE, len(free_old) // 8))
+    rare = {w: p for w, p in postings.items() if len(p) <= common}
+    families = {i: FAMILY[old[i].kind] for i in free_old}
     pairs: list[tuple[float, int, int]] = []
     for j in free_new:
         words = sets[1, j]
-        found = [
-            (len(p), p) for w in words if 0 < len(p := postings.get(w, ())) <= common
-        ]
-        found.sort(key=lambda item: item[0])
-        hits: dict[int, int] = defaultdict(int)
-        for _, posting in found[:_PROBE_WORDS]:
-            for i in posting:
-                hits[i] += 1
-        best = sorted(hits, key=hits.__getitem__, reverse=True)[:_CANDIDATES]
+        found = sorted((len(rare[w]), w) for w in words & rare.keys())
+        hits: Counter[int] = Counter()
+        for _, word in found[:_PROBE_WORDS]:
+            hits.update(rare[word])
+        best = [i for i, _ in hits.most_common(_CANDIDATES)]  # ties: first seen
         family = FAMILY[new[j].kind]
         for i in best:
-            if FAMILY[old[i].kind] == family:
+            if families[i] == family:
                 score = _dice(words, sets[0, i])
                 if score >= PAIR_IN_PLACE:
                     pairs.append((score, i, j))

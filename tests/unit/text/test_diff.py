@@ -538,3 +538,41 @@ def test_standalone_document_has_summary_legend_and_no_script() -> None:
 
 def test_diff_version_includes_render_version() -> None:
     assert RENDER_VERSION in DIFF_VERSION
+
+
+_SEED_SCRIPT = """
+import hashlib, pathlib, sys
+from cop_drafts.text.diff import diff_texts
+drafts = pathlib.Path(sys.argv[1])
+digest = hashlib.sha1()
+for name in ("risk-assessment.md", "risk-mitigation.md", "governance.md"):
+    for old, new in (("draft-1", "draft-2"), ("draft-2", "draft-3")):
+        result = diff_texts(
+            (drafts / old / name).read_text("utf-8"),
+            (drafts / new / name).read_text("utf-8"),
+        )
+        digest.update(result.redline_html.encode())
+print(digest.hexdigest())
+"""
+
+
+def test_same_result_whatever_the_hash_seed() -> None:
+    # Cached diffs are shared between worker processes, each with its own
+    # string-hash seed: block pairing must not follow set iteration order.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    drafts = Path(__file__).resolve().parents[3] / "drafts"
+    digests = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", _SEED_SCRIPT, str(drafts)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
