@@ -117,14 +117,25 @@ class Locator(TextPair):
             return None
         if not (last.equal or last.old_end == end) or me <= ms:
             return None
-        if (end - start) + (me - ms) > 4000:
+        size = (end - start) + (me - ms)
+        if 2.0 * min(end - start, me - ms) < SCORE_FLOOR * size:
+            score = 2.0 * min(end - start, me - ms) / size  # bound: cannot pass
+        elif size > 4000:
             # Long spans: count what the diff kept rather than re-diffing.
-            kept = self.alignment.equal_chars(start, end)
-            score = 2.0 * kept / ((end - start) + (me - ms))
+            score = 2.0 * self.alignment.equal_chars(start, end) / size
         else:
             score = similarity(self.old[start:end], self.new[ms:me])
-        context = self.context_similarity(start, end, ms, me)
-        return _Candidate(ms, me, score, context, True)
+        return self._candidate(start, end, ms, me, score, local=True)
+
+    def _candidate(
+        self, start: int, end: int, ns: int, ne: int, score: float, local: bool
+    ) -> _Candidate:
+        """A candidate, with its context measured only when it could pass."""
+        if score < SCORE_FLOOR:
+            return _Candidate(ns, ne, score, 0.0, local)
+        return _Candidate(
+            ns, ne, score, self.context_similarity(start, end, ns, ne), local
+        )
 
     # -- the verbatim quote ----------------------------------------------------
 
@@ -279,9 +290,9 @@ class Locator(TextPair):
         ns, ne = keep_edges(quote, self.new, spans[first][0], spans[last][1])
         if not local and self.taken(start, end, ns, ne):
             return None
-        score = similarity(quote, self.new[ns:ne])
-        context = self.context_similarity(start, end, ns, ne)
-        return _Candidate(ns, ne, score, context, local)
+        return self._candidate(
+            start, end, ns, ne, similarity(quote, self.new[ns:ne]), local
+        )
 
     # -- empty spans ---------------------------------------------------------------
 

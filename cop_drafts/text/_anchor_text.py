@@ -233,7 +233,7 @@ def _shingles(words: list[str]) -> list[str]:
 class WordIndex:
     """Which lines of a text contain which lower-cased words and word pairs."""
 
-    __slots__ = ("lines", "count", "common")
+    __slots__ = ("lines", "count", "common", "_idfs")
 
     def __init__(self, text: str, skip: set[int]) -> None:
         self.lines: dict[str, list[int]] = {}
@@ -245,23 +245,35 @@ class WordIndex:
         self.count = len(all_lines)
         # Keys in more lines than this are too common to point at a passage.
         self.common = max(24, self.count // 40)
+        self._idfs: dict[int, float] = {}
 
     def _weights(self, pattern: Pattern) -> dict[str, float]:
-        """Inverse-frequency weights of the rarest quote and context keys."""
-        quote = _shingles(pattern.quote_words())
-        context = set(_shingles(pattern.words)) - set(quote)
+        """Inverse-frequency weights of the rarest quote and context keys
+        (keys absent from the text count too: they make a line less likely)."""
+        quote = set(_shingles(pattern.quote_words()))
+        context = set(_shingles(pattern.words)) - quote
         weights: dict[str, float] = {}
         for keys, keep, factor in (
             (quote, VOTING_WORDS, 1.0),
             (context, VOTING_CONTEXT, 0.5),
         ):
-            known = sorted((len(self.lines.get(k, ())), k) for k in set(keys))
-            for df, key in known[:keep]:
+            for key in heapq.nsmallest(keep, keys, key=self._df):
+                df = self._df(key)
                 if df > self.common:
                     break
-                weight = factor * math.log(1.0 + self.count / max(df, 1))
-                weights[key] = max(weights.get(key, 0.0), weight)
+                weights[key] = factor * self._idf(df)
         return weights
+
+    def _df(self, key: str) -> int:
+        """Number of lines holding `key`."""
+        return len(self.lines.get(key, ()))
+
+    def _idf(self, df: int) -> float:
+        """Weight of a key found in `df` lines (rarer: heavier)."""
+        weight = self._idfs.get(df)
+        if weight is None:
+            weight = self._idfs[df] = math.log(1.0 + self.count / max(df, 1))
+        return weight
 
     def vote(self, pattern: Pattern, limit: int) -> list[int]:
         """Up to `limit` lines (0-based) holding at least MIN_VOTE of the
