@@ -23,6 +23,8 @@ _SMALL_GAP = 16 * 16
 # A gap without unique tokens is still diffed exactly up to this size;
 # above it, it stays one changed block (the fuzzy search takes over there).
 _MEDIUM_GAP = 32 * 32
+# The search for unique tokens may look at each token this many times.
+_BUDGET = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,10 @@ class TokenDiff:
         self.dmp = diff_match_patch()
         self.dmp.Diff_Timeout = 0.0  # bounded by gap size, not by the clock
         self.runs: list[tuple[int, int, int, int, bool]] = []
+        # Tokens the anchor search may still look at: recursion depth times
+        # gap size stays linear in the texts whatever they hold (and the
+        # result depends on the texts only, never on the machine's speed).
+        self.budget = _BUDGET * (len(a) + len(b)) + 10_000
 
     def run(self) -> list[tuple[int, int, int, int, bool]]:
         """Equal and changed runs in token indices, in order, merged."""
@@ -178,6 +184,9 @@ class TokenDiff:
     def _anchors(self, alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
         """Tokens occurring once on each side, longest order-preserving chain.
         Short tokens ("a", "2", "(") are too weak to anchor an alignment."""
+        self.budget -= (ahi - alo) + (bhi - blo)
+        if self.budget < 0:
+            return []
         count_a = Counter(self.a[alo:ahi])
         count_b = Counter(self.b[blo:bhi])
         weak = self.weak
@@ -262,13 +271,6 @@ class Alignment:
         if i >= len(self.segments):
             return len(self.new)
         return _inside(self.segments[i], pos)
-
-    def equal_run(self, start: int, end: int) -> Segment | None:
-        """The equal segment holding old [start, end), if there is one."""
-        seg = self.segments[self.segment_at(start)]
-        if seg.equal and seg.old_start <= start and end <= seg.old_end:
-            return seg
-        return None
 
     def equal_chars(self, start: int, end: int) -> int:
         """Characters of old [start, end) that the diff keeps unchanged."""
