@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from cop_drafts.db.models import (
     Category,
@@ -105,6 +105,8 @@ def _candidates(
     elif on_iteration:
         moved = select(Relocation.comment_id).where(Relocation.commit_id == commit_id)
         query = query.where(or_(Comment.commit_id == commit_id, Comment.id.in_(moved)))
+    # Revisions are shown on every card: load them in one query, not one each.
+    query = query.options(selectinload(Comment.revisions))
     return list(db.scalars(query.order_by(Comment.id)))
 
 

@@ -10,21 +10,40 @@ beside the comment, one row per comment and iteration, never over it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Comment, CommentStatus, Relocation
+from cop_drafts.db.models import Code, Comment, CommentStatus, Relocation, utcnow
 from cop_drafts.store.errors import NotFound
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import Anchor, AnchorStatus, relocate_many
 from cop_drafts.text.anchor import Relocation as Landing
 
 
+class Anchored(Protocol):
+    """What relocation needs of a comment (a Comment, or a light row)."""
+
+    id: int
+    path: str
+    commit_id: str
+    anchor: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: int
+    path: str
+    commit_id: str
+    anchor: dict[str, Any] | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Source:
-    comment: Comment
+    comment: Anchored
     commit_id: str
     anchor: Anchor
     is_original: bool
@@ -45,11 +64,11 @@ def _text(
     return memo[key]
 
 
-def pending(db: Session, code: Code, commit_id: str) -> list[Comment]:
+def pending(db: Session, code: Code, commit_id: str) -> list[Anchored]:
     """Open top-level comments of other versions not yet relocated to `commit_id`."""
     done = select(Relocation.comment_id).where(Relocation.commit_id == commit_id)
     query = (
-        select(Comment)
+        select(Comment.id, Comment.path, Comment.commit_id, Comment.anchor)
         .where(
             Comment.code_id == code.id,
             Comment.parent_id.is_(None),
@@ -60,13 +79,13 @@ def pending(db: Session, code: Code, commit_id: str) -> list[Comment]:
         )
         .order_by(Comment.id)
     )
-    return list(db.scalars(query))
+    return [_Row(*row) for row in db.execute(query)]
 
 
 def sources(
     db: Session,
     store: DraftStore,
-    comments: list[Comment],
+    comments: Sequence[Anchored],
     memo: dict[tuple[str, str], str | None],
 ) -> list[_Source]:
     """Where each comment last landed: its newest relocation that was not
@@ -156,24 +175,28 @@ def reanchor(
     memo: dict[tuple[str, str], str | None] = {}
     found = sources(db, store, comments, memo)
     counts: Counter[str] = Counter()
-    for source, landing in zip(
-        found, relocate_to(store, found, commit_id, memo), strict=True
-    ):
+    rows = []
+    landings = relocate_to(store, found, commit_id, memo)
+    for source, landing in zip(found, landings, strict=True):
         counts[landing.status.value] += 1
-        db.add(
-            Relocation(
-                comment_id=source.comment.id,
-                tag=tag,
-                commit_id=commit_id,
-                path=source.comment.path,
-                status=landing.status.value,
-                start=landing.start,
-                end=landing.end,
-                line_start=landing.line_start,
-                line_end=landing.line_end,
-                quote=landing.quote,
-                score=landing.score,
-            )
+        rows.append(
+            {
+                "comment_id": source.comment.id,
+                "tag": tag,
+                "commit_id": commit_id,
+                "path": source.comment.path,
+                "status": landing.status.value,
+                "start": landing.start,
+                "end": landing.end,
+                "line_start": landing.line_start,
+                "line_end": landing.line_end,
+                "quote": landing.quote,
+                "score": landing.score,
+                "created_at": utcnow(),
+            }
         )
+    if rows:
+        # One executemany, not 10,000 ORM objects: publishing stays fast.
+        db.execute(insert(Relocation), rows)
     db.commit()
     return counts

@@ -423,7 +423,7 @@ def test_publishing_carries_comments_exact_fuzzy_orphaned(
     landing = {t.attrs["data-landing"]: t for t in placed}
     assert set(landing) == {"exact", "fuzzy"}
     assert landing["fuzzy"].find(data_testid="old-quote").text.startswith(reword)
-    removed = margin.find("section", data_testid="removed")
+    removed = margin.find("details", data_testid="removed")
     [orphan] = removed.find_all("article", data_testid="thread")
     assert drop in orphan.find(data_testid="old-quote").text
     links = [a.attrs.get("href", "") for a in orphan.find_all("a")]

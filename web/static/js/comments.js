@@ -13,7 +13,7 @@
     return Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
   }
   document.querySelectorAll("[data-client-token]").forEach((input) => { input.value = token(); });
-  document.querySelectorAll("form").forEach((f) => {
+  function guard(f) {
     f.addEventListener("submit", (event) => {
       const question = f.getAttribute("data-confirm");
       if (question && !window.confirm(question)) { event.preventDefault(); return; }
@@ -21,7 +21,8 @@
       f.dataset.sent = "1";
       f.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
     });
-  });
+  }
+  document.querySelectorAll("form").forEach(guard);
 
   // -- blocks and lines ------------------------------------------------------
   function blockOf(node) {
@@ -208,6 +209,26 @@
     if (t) focusThread(t.id);
   });
   if (location.hash.startsWith("#c")) focusThread(location.hash.slice(1));
+
+  // -- replies: one form, copied under the thread on demand -----------------
+  const replyTemplate = document.getElementById("reply-template");
+  const base = form ? form.getAttribute("action") : null;
+  margin.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-reply]");
+    if (button && replyTemplate) {
+      const thread = button.closest("[data-testid=thread]");
+      if (thread.querySelector(".reply-form")) return;
+      const copy = replyTemplate.content.firstElementChild.cloneNode(true);
+      copy.action = (base || location.pathname.replace(/\/s\/.*$/, "/comments")) + "/" + button.dataset.reply + "/replies";
+      copy.querySelector("[data-client-token]").value = token();
+      guard(copy);
+      copy.querySelector("[data-cancel-reply]").addEventListener("click", () => { copy.remove(); button.hidden = false; place(); });
+      button.hidden = true;
+      button.after(copy);
+      copy.querySelector("textarea").focus();
+      place();
+    }
+  });
 
   // -- countdown --------------------------------------------------------------
   const banner = document.querySelector("[data-closes]");
