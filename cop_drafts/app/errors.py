@@ -58,7 +58,10 @@ EXPLANATIONS = {
     404: "There is no such page, version, section or file.",
     405: "This address does not accept that kind of request.",
     409: "Someone else changed this in the meantime, or it already exists.",
-    413: "The file or text sent is larger than we accept (2 MB).",
+    413: "The file or text sent is larger than the 2 MB we accept, so nothing "
+    "was saved. If you were editing a section, your text is still kept in this "
+    "browser: go back to the editor and it is restored. Split a larger text or "
+    "upload a smaller file.",
     429: "Wait a little and try again.",
     500: "The error has been logged. Nothing you submitted before this "
     "page appeared has been lost.",
@@ -69,7 +72,9 @@ def error_page(status: int, message: str | None = None) -> tuple[str, int]:
     """The plain-words error page for `status`."""
     template = f"errors/{status}.html" if status in (403, 404) else "errors/error.html"
     # A refused post shows the text that was sent, so that nothing typed is lost.
-    kept = request.form.get("body", "") if request.method == "POST" else ""
+    # A body over the limit cannot be read (werkzeug raises 413 again).
+    readable = request.method == "POST" and status != 413
+    kept = request.form.get("body", "") if readable else ""
     return (
         render_template(
             template,

@@ -27,6 +27,8 @@ class ConflictFile:
     theirs: str
     ours_label: str
     theirs_label: str
+    ours_name: str
+    theirs_name: str
     merge: Merge3
     merged: str
 
@@ -45,12 +47,28 @@ def conflict_file(
     theirs: str,
     ours_label: str,
     theirs_label: str,
+    ours_name: str,
+    theirs_name: str,
 ) -> ConflictFile:
-    """Lay out a conflict and propose a merge with marked passages."""
+    """Lay out a conflict and propose a merge with marked passages.
+
+    Labels describe each side in full ("wg/2 now (by Ana Ruiz)"); names are
+    the short words on buttons ("theirs", "wg/2").
+    """
     merge = merge3(base, ours, theirs)
-    merged = merge.merged_text(ours_label, theirs_label)
+    merged = merge.merged_text(ours_name, theirs_name)
     return ConflictFile(
-        path, title, base, ours, theirs, ours_label, theirs_label, merge, merged
+        path,
+        title,
+        base,
+        ours,
+        theirs,
+        ours_label,
+        theirs_label,
+        ours_name,
+        theirs_name,
+        merge,
+        merged,
     )
 
 

@@ -565,7 +565,11 @@ def consolidate(
 def merge_conflict(
     store: DraftStore, source: str, into: str, message: str
 ) -> MergeConflict | None:
-    """The conflict of merging `source` into `into` now; None when it merges."""
+    """The conflict of merging `source` into `into` now; None when it merges.
+
+    Raises ValidationError unless it is a merge the board offers.
+    """
+    _merge_pair(store, source, into)
     preview = store.preview_merge([source], into)
     if not preview.conflicts:
         return None
@@ -581,6 +585,8 @@ def merge_conflict(
             theirs=side.theirs,
             ours_label=labels.get(into, into),
             theirs_label=labels.get(source, source),
+            ours_name=into,
+            theirs_name=source,
         )
         for side in preview.conflicts
     )

@@ -338,6 +338,8 @@ def _conflict(
         theirs=theirs_text,
         ours_label="your text",
         theirs_label=f"{draft.branch} now (by {', '.join(names)})",
+        ours_name="yours",
+        theirs_name="theirs",
     )
     return EditConflict(
         file,

@@ -1,0 +1,438 @@
+"""The section editor through the test client: saving, merging, conflicts and
+their resolution, uploads, review, preview, harmonisation flowing back, and
+every edge with a clear message and nothing lost."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import AuditEvent
+from cop_drafts.store.repo import DraftStore, Person
+
+from ..conftest import csrf_token
+from .html import Node, parse
+
+AsUser = Callable[[str | None], FlaskClient]
+S = "risk-assessment.md"
+EDIT = f"/c/gpai-code/edit/{S}"
+
+
+def page(response: Any) -> Node:
+    return parse(response.get_data(as_text=True))
+
+
+def raw(node: Node | None) -> str:
+    """The text of a textarea as the browser submits it (no leading newline)."""
+    assert node is not None
+    text = "".join(p for p in node.parts if isinstance(p, str))
+    return text[1:] if text.startswith("\n") else text
+
+
+def opened(client: FlaskClient, url: str = EDIT) -> dict[str, str]:
+    """The editor's form values as a browser would send them back."""
+    doc = page(client.get(url))
+    form = doc.find("form", data_testid="editor-form")
+    assert form is not None
+    values = {
+        node.attrs["name"]: node.attrs.get("value", "")
+        for node in form.find_all("input")
+        if node.attrs.get("type") == "hidden"
+    }
+    values["text"] = raw(form.find("textarea", name="text"))
+    values["message"] = ""
+    return values
+
+
+def replace_paragraph(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip() and not p.startswith("#")]
+
+
+def save(client: FlaskClient, values: dict[str, str], **changes: Any) -> Any:
+    data = {**values, **changes}
+    return client.post(EDIT, data=data, content_type="multipart/form-data")
+
+
+def audit_actions(db: Session) -> list[str]:
+    return list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+# -- opening and saving ----------------------------------------------------------
+def test_editor_opens_the_branch_text_with_its_base(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    assert values["base"] == seeded_store.resolve("wg/2")
+    assert values["text"] == seeded_store.read("wg/2", S).text
+    doc = page(client.get(EDIT))
+    assert doc.find(data_testid="branch").text == "wg/2"
+    assert doc.find("article", data_testid="preview") is not None
+    assert doc.find("textarea", name="message") is not None
+
+
+def test_edit_tab_only_for_those_who_may_edit(as_user: AsUser) -> None:
+    url = f"/c/gpai-code/s/{S}?rev=main"
+    for key, shown in [("wg2-vice", True), ("coordinator", True), ("wg1-chair", False),
+                       ("provider", False)]:  # fmt: skip
+        tab = page(as_user(key).get(url)).find("a", data_testid="edit-tab")
+        assert (tab is not None) is shown, key
+    assert as_user("wg1-chair").get(EDIT).status_code == 403
+
+
+def test_save_commits_on_the_wg_branch_as_its_author(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    first = paragraphs(values["text"])[0]
+    text = replace_paragraph(values["text"], first, first + " Added by the Chair.")
+    response = save(client, values, text=text, message="Clarify the opening")
+    assert response.status_code == 302
+    assert "saved=" in response.headers["Location"]
+    tip = seeded_store.commit_info("wg/2")
+    assert tip.message.strip() == "Clarify the opening"
+    assert tip.author_email == "wg2-chair@demo.cop-drafts.eu"
+    assert tip.parent_ids == (values["base"],)
+    assert "Added by the Chair." in seeded_store.read("wg/2", S).text
+    assert "Added by the Chair." not in seeded_store.read("main", S).text
+    assert "section.save" in audit_actions(db)
+    history = page(client.get(f"/c/gpai-code/history/{S}?rev=wg/2"))
+    assert "Clarify the opening" in history.find(data_testid="history").text
+    landed = page(client.get(response.headers["Location"]))
+    assert landed.find(data_testid="saved") is not None
+
+
+def test_save_without_a_message_keeps_the_text(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-vice")
+    values = opened(client)
+    before = seeded_store.resolve("wg/2")
+    text = values["text"] + "\nA new closing paragraph.\n"
+    response = save(client, values, text=text, message="   ")
+    assert response.status_code == 400
+    doc = page(response)
+    assert "message is required" in doc.find(class_="message-field").text
+    assert "A new closing paragraph." in raw(doc.find("textarea", name="text"))
+    assert seeded_store.resolve("wg/2") == before
+
+
+def test_crlf_is_normalised(as_user: AsUser, seeded_store: DraftStore) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    text = values["text"].replace("\n", "\r\n") + "\r\nWindows line.\r\n"
+    assert save(client, values, text=text, message="From Windows").status_code == 302
+    stored = seeded_store.read("wg/2", S).text
+    assert "\r" not in stored and stored.endswith("Windows line.\n")
+
+
+def test_saving_the_same_text_changes_nothing(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    before = seeded_store.resolve("wg/2")
+    response = save(client, values, message="No edit")
+    assert response.status_code == 409
+    assert "Nothing to save" in page(response).find(data_testid="notice").text
+    assert seeded_store.resolve("wg/2") == before
+
+
+# -- two Chairs at once ---------------------------------------------------------
+def test_two_chairs_editing_different_parts_are_merged(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    chair, vice = as_user("wg2-chair"), as_user("wg2-vice")
+    a, b = opened(chair), opened(vice)
+    first, last = paragraphs(a["text"])[0], paragraphs(a["text"])[-1]
+    text_a = replace_paragraph(a["text"], first, first + " (Chair)")
+    text_b = replace_paragraph(b["text"], last, last + " (Vice-Chair)")
+    assert save(chair, a, text=text_a, message="Chair's edit").status_code == 302
+    response = save(vice, b, text=text_b, message="Vice-Chair's edit")
+    assert response.status_code == 302
+    final = seeded_store.read("wg/2", S).text
+    assert "(Chair)" in final and "(Vice-Chair)" in final
+    messages = [c.message.strip() for c in seeded_store.log("wg/2", limit=3)]
+    assert messages[:2] == ["Vice-Chair's edit", "Chair's edit"]
+    flashes = page(vice.get(response.headers["Location"])).find(class_="flashes")
+    assert "merged" in flashes.text
+
+
+def test_same_lines_give_a_conflict_resolved_in_the_browser(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    chair, vice = as_user("wg2-chair"), as_user("wg2-vice")
+    a, b = opened(chair), opened(vice)
+    target = paragraphs(a["text"])[2]
+    text_a = replace_paragraph(a["text"], target, "The Chair's wording.")
+    text_b = replace_paragraph(b["text"], target, "The Vice-Chair's wording.")
+    assert save(chair, a, text=text_a, message="Chair rewrites").status_code == 302
+    chair_commit = seeded_store.resolve("wg/2")
+
+    response = save(vice, b, text=text_b, message="Vice-Chair rewrites")
+    assert response.status_code == 409
+    doc = page(response)
+    assert len(doc.find_all(data_testid="clash")) == 1
+    clash = doc.find(data_testid="clash")
+    assert "The Vice-Chair's wording." in clash.find(class_="side-ours").text
+    assert "The Chair's wording." in clash.find(class_="side-theirs").text
+    assert target.splitlines()[0][:40] in clash.find(class_="side-base").text
+    form = doc.find("form", data_testid="resolve-form")
+    hidden = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    assert hidden["base"] == chair_commit
+    assert hidden["draft"] == b["base"]
+    merged = raw(form.find("textarea", name="text"))
+    assert "<<<<<<< #1 yours" in merged and ">>>>>>> #1 theirs" in merged
+    assert "Chair rewrites" in doc.find(data_testid="newer").text
+    assert seeded_store.resolve("wg/2") == chair_commit  # nothing written
+
+    still = vice.post(EDIT, data={**hidden, "text": merged, "message": "Resolve"})
+    assert still.status_code == 400
+    assert "conflict markers" in page(still).find(data_testid="edit-error").text
+
+    resolved = merged.split("<<<<<<< #1 yours\n")[0] + (
+        "The Vice-Chair's wording, agreed with the Chair.\n"
+        + merged.split(">>>>>>> #1 theirs\n")[1]
+    )
+    done = vice.post(EDIT, data={**hidden, "text": resolved, "message": "Resolve"})
+    assert done.status_code == 302
+    assert f"draft={b['base']}" in done.headers["Location"]
+    final = seeded_store.read("wg/2", S).text
+    assert "agreed with the Chair" in final and "<<<<<<<" not in final
+    log = seeded_store.log("wg/2", limit=2)
+    assert [c.message.strip() for c in log] == ["Resolve", "Chair rewrites"]
+    assert log[0].parent_ids == (chair_commit,)
+
+
+@pytest.mark.parametrize("base", ["f" * 40, "not-a-commit", "1234567"])
+def test_unknown_base_opens_the_conflict_view_with_the_text_kept(
+    as_user: AsUser, seeded_store: DraftStore, base: str
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    text = values["text"] + "\nMy paragraph.\n"
+    response = save(client, values, text=text, base=base, message="Stale")
+    assert response.status_code == 409
+    doc = page(response)
+    assert "not on" in doc.find(class_="warning-card").text
+    assert "My paragraph." in raw(doc.find("textarea", name="text"))
+    assert "My paragraph." in raw(doc.find("textarea", data_testid="whole-ours"))
+    hidden = {n.attrs["name"]: n.attrs.get("value", "") for n in doc.find_all("input")}
+    assert hidden["base"] == seeded_store.resolve("wg/2")
+
+
+def test_a_base_from_another_branch_is_stale(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    author = Person("Coordinator", "c@example.org")
+    seeded_store.commit_files("main", {"preamble.md": "Only on main.\n"}, author, "M")
+    main = seeded_store.resolve("main")
+    text = values["text"] + "\nX.\n"
+    response = save(client, values, text=text, base=main, message="Wrong base")
+    assert response.status_code == 409
+    assert "not on" in page(response).find(class_="warning-card").text
+
+
+def test_missing_base_is_refused_with_the_text_kept(as_user: AsUser) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    response = save(client, values, text="Kept text.\n", base="", message="No base")
+    assert response.status_code == 400
+    assert "Kept text." in raw(page(response).find("textarea", name="text"))
+
+
+# -- uploads -----------------------------------------------------------------------
+def upload(client: FlaskClient, values: dict[str, str], data: bytes, name: str) -> Any:
+    form = {**values, "message": "Upload", "upload": (io.BytesIO(data), name)}
+    response = client.post(EDIT, data=form, content_type="multipart/form-data")
+    # The test client spools a large body to a temporary file it never closes.
+    response.request.environ["wsgi.input"].close()
+    return response
+
+
+def test_upload_a_markdown_file_as_the_new_text(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    new = values["text"] + "\nUploaded paragraph é.\n"
+    data = b"\xef\xbb\xbf" + new.replace("\n", "\r\n").encode("utf-8")
+    response = upload(client, values, data, "risk-assessment.md")
+    assert response.status_code == 302
+    assert seeded_store.read("wg/2", S).text == new
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "words"),
+    [
+        ("Caf\xe9 au lait\n".encode("latin-1"), "s.md", "not UTF-8 text"),
+        (b"PK\x03\x04\x00\x00binary", "s.md", "binary file"),
+        ("x\n".encode("utf-16"), "s.md", "UTF-16"),
+        (b"# Title\n", "section.docx", "not a Markdown file"),
+        (b"", "empty.md", "is empty"),
+        (b"a" * (2 * 1024 * 1024 + 10), "big.md", "at most 2 MB"),
+    ],
+    ids=["latin-1", "binary", "utf-16", "docx", "empty", "over-2mb"],
+)
+def test_bad_uploads_are_refused_in_plain_words(
+    as_user: AsUser, seeded_store: DraftStore, data: bytes, name: str, words: str
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    before = seeded_store.resolve("wg/2")
+    response = upload(client, values, data, name)
+    assert response.status_code == 400
+    doc = page(response)
+    assert words in doc.find(data_testid="upload-error").text
+    assert raw(doc.find("textarea", name="text")).strip()  # editor text kept
+    assert seeded_store.resolve("wg/2") == before
+
+
+def test_a_request_over_the_limit_gets_a_clear_413(as_user: AsUser) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    response = upload(client, values, b"a" * (3 * 1024 * 1024), "huge.md")
+    assert response.status_code == 413
+    assert "2 MB" in page(response).find(class_="error-page").text
+
+
+# -- review and preview ----------------------------------------------------------
+def test_review_shows_the_redline_of_pending_changes(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    first = paragraphs(values["text"])[0]
+    text = replace_paragraph(values["text"], first, first + " Reviewed addition.")
+    response = client.post(
+        f"/c/gpai-code/review/{S}", data={**values, "text": text, "message": "R"}
+    )
+    assert response.status_code == 200
+    doc = page(response)
+    redline = doc.find(data_testid="redline")
+    assert "Reviewed addition." in " ".join(i.text for i in redline.find_all("ins"))
+    assert "1 changed" in doc.find(data_testid="diff-summary").text
+    form = doc.find("form", data_testid="review-form")
+    assert "Reviewed addition." in raw(form.find("textarea", name="text"))
+    assert form.attrs["action"].endswith(f"/edit/{S}")
+    assert seeded_store.read("wg/2", S).text == values["text"]
+
+
+def test_review_of_an_upload_and_its_newer_changes(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    chair, vice = as_user("wg2-chair"), as_user("wg2-vice")
+    values = opened(chair)
+    last = paragraphs(values["text"])[-1]
+    moved = replace_paragraph(values["text"], last, last + " (vice)")
+    assert save(vice, opened(vice), text=moved, message="Vice edit").status_code == 302
+    data = (values["text"] + "\nFrom the file.\n").encode()
+    response = chair.post(
+        f"/c/gpai-code/review/{S}",
+        data={**values, "upload": (io.BytesIO(data), "new.md")},
+        content_type="multipart/form-data",
+    )
+    doc = page(response)
+    assert "Vice edit" in doc.find(data_testid="newer").text
+    assert "From the file." in doc.find(data_testid="redline").text
+
+
+def test_preview_is_sanitised_html_with_line_ranges(as_user: AsUser) -> None:
+    client = as_user("wg2-chair")
+    token = csrf_token(client, EDIT)
+    text = "# Title\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n"
+    response = client.post(
+        f"/c/gpai-code/preview/{S}", data={"text": text, "csrf_token": token}
+    )
+    assert response.status_code == 200
+    html = response.get_json()["html"]
+    doc = parse(html)
+    assert doc.find("h1").attrs["data-line-start"] == "1"
+    assert not doc.find_all("script")
+    assert all("javascript" not in a.attrs.get("href", "") for a in doc.find_all("a"))
+    other = as_user("provider")
+    denied = other.post(
+        f"/c/gpai-code/preview/{S}",
+        data={"text": "x", "csrf_token": csrf_token(other, "/")},
+    )
+    assert denied.status_code == 403
+
+
+# -- harmonisation by the coordinating Chair -------------------------------------
+def test_harmonisation_commits_on_main_and_flows_back(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    client = as_user("coordinator")
+    values = opened(client)
+    assert values["base"] == seeded_store.resolve("main")
+    first = paragraphs(values["text"])[0]
+    text = replace_paragraph(values["text"], first, first + " Harmonised term.")
+    response = save(client, values, text=text, message="Harmonise a term")
+    assert response.status_code == 302
+    assert "Harmonised term." in seeded_store.read("main", S).text
+    for wg in (1, 2, 3, 4):
+        assert "Harmonised term." in seeded_store.read(f"wg/{wg}", S).text
+    assert audit_actions(db).count("branch.flow_back") == 4
+
+
+def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    chair, coordinator = as_user("wg2-chair"), as_user("coordinator")
+    mine, harm = opened(chair), opened(coordinator)
+    target = paragraphs(mine["text"])[1]
+    wg_text = replace_paragraph(mine["text"], target, "Working Group wording.")
+    main_text = replace_paragraph(harm["text"], target, "Harmonised wording.")
+    assert save(chair, mine, text=wg_text, message="WG wording").status_code == 302
+    wg_tip = seeded_store.resolve("wg/2")
+    response = save(coordinator, harm, text=main_text, message="Harmonise")
+    assert response.status_code == 302
+    assert seeded_store.resolve("wg/2") == wg_tip  # left as it was: nothing lost
+    assert "Harmonised wording." in seeded_store.read("wg/3", S).text
+    assert "branch.flow_back_conflict" in audit_actions(db)
+    flashes = page(coordinator.get(response.headers["Location"])).find(class_="flashes")
+    assert "wg/2" in flashes.text
+
+    board = page(coordinator.get("/c/gpai-code/consolidation"))
+    assert "Flow-back blocked" in board.find(data_testid="flow-back-2").text
+    token = csrf_token(coordinator, "/c/gpai-code/consolidation")
+    conflict = coordinator.post(
+        "/c/gpai-code/consolidation/flow-back/2", data={"csrf_token": token}
+    )
+    assert conflict.status_code == 409
+    doc = page(conflict)
+    form = doc.find("form", data_testid="resolve-form")
+    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    assert (fields["source"], fields["into"]) == ("main", "wg/2")
+    merged = raw(form.find("textarea", name="text-0"))
+    resolved = (
+        merged.split("<<<<<<< ")[0]
+        + "Agreed wording.\n"
+        + merged.split(">>>>>>> #1 main\n")[1]
+    )
+    done = coordinator.post(
+        "/c/gpai-code/consolidation/resolution",
+        data={**fields, "text-0": resolved, "message": "Bring harmonisation in"},
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    text = seeded_store.read("wg/2", S).text
+    assert "Agreed wording." in text and "<<<<<<<" not in text
+    tip = seeded_store.commit_info("wg/2")
+    assert tip.parent_ids == (wg_tip, seeded_store.resolve("main"))
+    assert "Harmonised wording." in seeded_store.read("main", S).text
+    board = page(coordinator.get("/c/gpai-code/consolidation"))
+    assert board.find(data_testid="flow-back-2") is None
