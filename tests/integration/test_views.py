@@ -217,3 +217,26 @@ def test_markdown_raw_html_and_scripts_render_inert(
         not a.attrs.get("href", "").startswith("javascript") for a in doc.find_all("a")
     )
     assert "<script>alert(1)</script>" in doc.text
+
+
+def test_oversized_request_gets_a_clear_413(as_user: AsUser) -> None:
+    response = as_user("provider").post(
+        "/login", data={"email": "x" * (3 * 1024 * 1024)}
+    )
+    assert response.status_code == 413
+    page = parse(response.get_data(as_text=True))
+    assert "2 MB" in page.find(data_testid="error-message").text
+
+
+def test_wrong_method_gets_405_page(as_user: AsUser) -> None:
+    response = as_user("provider").post("/c/gpai-code")
+    assert response.status_code == 405
+    assert parse(response.get_data(as_text=True)).find(data_status="405") is not None
+
+
+def test_security_headers(as_user: AsUser) -> None:
+    response = as_user(None).get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
