@@ -8,6 +8,7 @@ sanitised HTML, as a source diff and as a summary. Pure functions on strings.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from cop_drafts.text._diff_blocks import Block, BlockKind, Version, clean_text
 from cop_drafts.text._diff_blocks import split_version as _split
 from cop_drafts.text._diff_match import ChangeKind, Step, align
 from cop_drafts.text._diff_merge import Budget, Merge, Shown, merge_blocks
-from cop_drafts.text._diff_page import PAGE_CSS, page_html
+from cop_drafts.text._diff_page import PAGE_CSS, PagePart, document_html, page_html
 from cop_drafts.text._diff_source import source_diff_html
 from cop_drafts.text._diff_summary import (
     DiffSummary,
@@ -28,7 +29,7 @@ from cop_drafts.text.redline import Row, render_redline
 from cop_drafts.text.render import RENDER_VERSION
 
 #: Bump whenever diff output changes; it keys cached diffs with both commit ids.
-DIFF_VERSION = f"1+render{RENDER_VERSION}"
+DIFF_VERSION = f"2+render{RENDER_VERSION}"
 
 __all__ = [
     "DIFF_VERSION",
@@ -41,8 +42,12 @@ __all__ = [
     "DiffSummary",
     "ItemChange",
     "ItemChangeKind",
+    "PagePart",
     "Shown",
     "diff_texts",
+    "document_html",
+    "prefix_ids",
+    "source_html",
     "standalone_html",
     "summary_line",
 ]
@@ -185,3 +190,25 @@ def standalone_html(
     return page_html(
         result, title=title, old_label=old_label, new_label=new_label, css=css
     )
+
+
+def source_html(old_text: str, new_text: str, mode: str = "split") -> str:
+    """Source diff HTML of two texts alone, as DiffResult.source_html gives it.
+
+    Raises ValueError for a mode other than "split" or "unified".
+    """
+    return source_diff_html(clean_text(old_text), clean_text(new_text), mode)
+
+
+_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_ID_ATTR = re.compile(r'( id="| href="#)')
+
+
+def prefix_ids(html: str, prefix: str) -> str:
+    """Prefix every id and in-page link of diff HTML, so that several diffs
+    can share one page. Only for HTML made here (sanitised, attribute values
+    double quoted, so no value holds a raw quote). Never raises.
+    """
+    if not prefix:
+        return html
+    return _TAG.sub(lambda tag: _ID_ATTR.sub(r"\g<1>" + prefix, tag.group(0)), html)

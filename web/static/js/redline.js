@@ -42,7 +42,13 @@
   function updatePosition(total) {
     var label = document.querySelector(".js-change-position");
     if (label) {
-      label.textContent = total ? (current + 1) + " / " + total : "0 / 0";
+      if (!total) {
+        label.textContent = "no changes";
+      } else if (current < 0) {
+        label.textContent = total + (total === 1 ? " change" : " changes");
+      } else {
+        label.textContent = "change " + (current + 1) + " of " + total;
+      }
     }
   }
 
@@ -70,6 +76,7 @@
   }
 
   function openFragment() {
+    updatePosition(changes().length);
     var id = decodeURIComponent(window.location.hash.slice(1));
     if (!id) {
       return;

@@ -1,0 +1,99 @@
+"""What changed between two versions: of the whole Code or of one section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from cop_drafts.services import codes as code_service
+from cop_drafts.services import diffs as diff_service
+from cop_drafts.services.errors import ValidationError
+
+from .web import acting_user, cache, db_session, get_store
+
+bp = Blueprint("diffs", __name__)
+
+
+def _rev(side: str) -> str | None:
+    """A side's rev from the query: a typed commit id wins over the list."""
+    value = request.args.get(f"{side}_commit", "").strip()
+    return value or request.args.get(side, "").strip() or None
+
+
+def diff_url(
+    code_slug: str,
+    path: str | None,
+    old_rev: str | None,
+    new_rev: str | None,
+    view: str = "redline",
+    endpoint: str | None = None,
+) -> str:
+    """The address of a comparison (or, with endpoint, of its download)."""
+    args: dict[str, Any] = {"code_slug": code_slug}
+    if old_rev:
+        args["from"] = old_rev
+    if new_rev:
+        args["to"] = new_rev
+    if view != "redline":
+        args["view"] = view
+    if endpoint is None:
+        endpoint = "diffs.index" if path is None else "diffs.show"
+    if path is not None:
+        args["path"] = path
+    return url_for(endpoint, **args)
+
+
+def _page(code_slug: str, path: str | None) -> str:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    view = diff_service.check_view(request.args.get("view"))
+    old, new = diff_service.choose(db, store, code, user, _rev("from"), _rev("to"))
+    comparison = None
+    if old is not None:
+        comparison = diff_service.compare(
+            store, cache(), old, new, path=path, view=view
+        )
+    elif path is not None:
+        store.get_section(new.commit_id, path)
+    return render_template(
+        "diffs/show.html",
+        code=code,
+        path=path,
+        view=view,
+        old=old,
+        new=new,
+        comparison=comparison,
+        shortcuts=diff_service.shortcuts(db, code, user, new),
+        iterations=code_service.iterations(db, code, user),
+        branches=store.branches() if user is not None else [],
+        sections=store.sections(new.commit_id),
+        diff_url=diff_url,
+    )
+
+
+@bp.get("/c/<code_slug>/changes")
+def index(code_slug: str) -> Any:
+    return _page(code_slug, None)
+
+
+@bp.get("/c/<code_slug>/changes/<path:path>")
+def show(code_slug: str, path: str) -> Any:
+    return _page(code_slug, path)
+
+
+@bp.get("/c/<code_slug>/redline", defaults={"path": None})
+@bp.get("/c/<code_slug>/redline/<path:path>")
+def download(code_slug: str, path: str | None) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    old_rev, new_rev = _rev("from"), _rev("to")
+    if old_rev is None or new_rev is None:
+        raise ValidationError("Name two published iterations: ?from=…&to=…")
+    old, new = diff_service.resolve_pair(db, store, code, user, old_rev, new_rev)
+    name, html = diff_service.download(store, cache(), code, old, new, path=path)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
