@@ -17,6 +17,7 @@ from cop_drafts.config import CHECKOUT, SECRET_FILE, Settings, load_settings
 from cop_drafts.db.models import CATEGORY_LABELS, ROLE_LABELS, Category, Role, WgRole
 from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
 from cop_drafts.services import accounts, codes, demo
+from cop_drafts.services import diffs as diff_service
 from cop_drafts.services.errors import ServiceError, ValidationError
 from cop_drafts.store.errors import StoreError
 from cop_drafts.store.repo import Person
@@ -155,6 +156,53 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
     click.echo(f"Serving on http://{host}:{port}  (Ctrl-C to stop)")
     _Server().run()
+
+
+def _read_markdown(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot read {path}: {error.strerror or error}"
+        ) from error
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"{path} is not UTF-8 text (byte 0x{data[error.start]:02x} at "
+            f"offset {error.start}); convert it to UTF-8 first"
+        ) from error
+
+
+@main.command("redline")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The HTML file to write; - for standard output.",
+)
+def redline(old: Path, new: Path, output: Path) -> None:
+    """Write the redline of OLD.md to NEW.md as a standalone, printable HTML file.
+
+    A summary line of the changes goes to standard error.
+    """
+    old_text, new_text = _read_markdown(old), _read_markdown(new)
+    html, line = diff_service.file_redline(
+        old_text, new_text, old_label=old.name, new_label=new.name
+    )
+    if str(output) == "-":
+        click.echo(html, nl=False)
+    else:
+        try:
+            output.write_text(html, encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot write {output}: {error.strerror or error}"
+            ) from error
+    click.echo(line, err=True)
 
 
 @main.group("users")

@@ -451,3 +451,23 @@ def _part_line(section: SectionDiff) -> str:
     if section.status is SectionStatus.REMOVED:
         return "Section removed. " + section.summary_line
     return section.summary_line
+
+
+def file_redline(
+    old_text: str, new_text: str, *, old_label: str, new_label: str
+) -> tuple[str, str]:
+    """(standalone HTML, summary line) of the redline of two Markdown texts.
+
+    For files from outside the store (the command line). Never raises.
+    """
+    result = diff_texts(old_text, new_text)
+    part = PagePart(
+        "", "", result.summary_line(), result.summary.items, result.redline_html
+    )
+    html = document_html(
+        [part],
+        title=f"Changes from {old_label} to {new_label}",
+        old_label=old_label,
+        new_label=new_label,
+    )
+    return html, result.summary_line()
