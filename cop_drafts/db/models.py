@@ -323,6 +323,8 @@ class Comment(Base):
     line_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
     line_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     body: Mapped[str] = mapped_column(Text)
+    # Sanitised HTML of the body, rendered once when written (text.render).
+    body_html: Mapped[str] = mapped_column(Text, default="")
     proposed_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     as_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     client_token: Mapped[str] = mapped_column(String(64))

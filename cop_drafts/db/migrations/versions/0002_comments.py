@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("line_start", sa.Integer(), nullable=True),
         sa.Column("line_end", sa.Integer(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
         sa.Column("proposed_text", sa.Text(), nullable=True),
         sa.Column("as_chair", sa.Boolean(), nullable=False),
         sa.Column("client_token", sa.String(length=64), nullable=False),
