@@ -109,10 +109,16 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         demo.build_demo(session, settings, DRAFTS)
         code = session.scalar(select(Code))
         assert code is not None
-        rows = [(it.tag, it.commit_id, it.published_at) for it in session.scalars(
-            select(Iteration).order_by(Iteration.id))]
-        template = {"repo": root / "codes" / f"{code.slug}.git", "slug": code.slug,
-                    "title": code.title, "iterations": rows}
+        rows = [
+            (it.tag, it.commit_id, it.published_at)
+            for it in session.scalars(select(Iteration).order_by(Iteration.id))
+        ]
+        template = {
+            "repo": root / "codes" / f"{code.slug}.git",
+            "slug": code.slug,
+            "title": code.title,
+            "iterations": rows,
+        }
     engine.dispose()
     return template
 
@@ -127,14 +133,18 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def seeded(db: Session, data_dir: Path, _demo_template: dict[str, Any]) -> Code:
     """The demo Code (store copied from the session's build) and its accounts."""
-    shutil.copytree(_demo_template["repo"],
-                    data_dir / "codes" / f"{_demo_template['slug']}.git")
+    shutil.copytree(
+        _demo_template["repo"], data_dir / "codes" / f"{_demo_template['slug']}.git"
+    )
     code = Code(slug=_demo_template["slug"], title=_demo_template["title"])
     db.add(code)
     db.flush()
     for tag, commit_id, published_at in _demo_template["iterations"]:
-        db.add(Iteration(code_id=code.id, tag=tag, commit_id=commit_id,
-                         published_at=published_at))
+        db.add(
+            Iteration(
+                code_id=code.id, tag=tag, commit_id=commit_id, published_at=published_at
+            )
+        )
     db.commit()
     demo.seed_accounts(db, DRAFTS)
     return code
@@ -149,8 +159,9 @@ def seeded_store(seeded: Code, data_dir: Path) -> Iterator[DraftStore]:
 # -- app and clients -------------------------------------------------------------
 @pytest.fixture
 def app(db_url: str, data_dir: Path) -> Iterator[Flask]:
-    application = create_app({"data_dir": data_dir, "database_url": db_url,
-                              "testing": True})
+    application = create_app(
+        {"data_dir": data_dir, "database_url": db_url, "testing": True}
+    )
     yield application
     application.extensions["cop_drafts.engine"].dispose()
 
@@ -160,8 +171,10 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                   r'name="csrf_token" value="([^"]+)"')
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:
@@ -174,9 +187,14 @@ def csrf_token(client: FlaskClient, url: str = "/login") -> str:
 
 def login(client: FlaskClient, key: str) -> None:
     """Log `client` in as the demo account `key` (e.g. ``wg2-chair``)."""
-    response = client.post("/login", data={
-        "email": f"{key}@{demo.DOMAIN}", "password": demo.DEMO_PASSWORD,
-        "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login",
+        data={
+            "email": f"{key}@{demo.DOMAIN}",
+            "password": demo.DEMO_PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 

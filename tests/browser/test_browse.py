@@ -11,7 +11,8 @@ def test_login_read_switch_version_history(page: Page, live_server: str) -> None
     log_in(page, live_server, "wg2-chair")
     page.goto(f"{live_server}/c/gpai-code")
     expect(page.locator("[data-testid=iterations] strong")).to_have_text(
-        ["draft-3", "draft-2", "draft-1"])
+        ["draft-3", "draft-2", "draft-1"]
+    )
     shot(page, "code-overview")
 
     page.locator("[data-testid=sections] a", has_text="Risk identification").click()

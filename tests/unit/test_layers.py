@@ -9,13 +9,35 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "cop_drafts"
 FORBIDDEN = {
-    "store": {"flask", "flask_login", "flask_wtf", "sqlalchemy", "cop_drafts.app",
-              "cop_drafts.services", "cop_drafts.db", "cop_drafts.text"},
-    "text": {"flask", "flask_login", "flask_wtf", "sqlalchemy", "pygit2",
-             "cop_drafts.app", "cop_drafts.services", "cop_drafts.db",
-             "cop_drafts.store"},
-    "db": {"flask", "flask_login", "flask_wtf", "pygit2", "cop_drafts.app",
-           "cop_drafts.services"},
+    "store": {
+        "flask",
+        "flask_login",
+        "flask_wtf",
+        "sqlalchemy",
+        "cop_drafts.app",
+        "cop_drafts.services",
+        "cop_drafts.db",
+        "cop_drafts.text",
+    },
+    "text": {
+        "flask",
+        "flask_login",
+        "flask_wtf",
+        "sqlalchemy",
+        "pygit2",
+        "cop_drafts.app",
+        "cop_drafts.services",
+        "cop_drafts.db",
+        "cop_drafts.store",
+    },
+    "db": {
+        "flask",
+        "flask_login",
+        "flask_wtf",
+        "pygit2",
+        "cop_drafts.app",
+        "cop_drafts.services",
+    },
     "services": {"flask", "flask_login", "flask_wtf", "cop_drafts.app"},
 }
 
@@ -43,8 +65,16 @@ def test_no_upward_imports(layer: str) -> None:
 def test_importing_the_package_touches_nothing(tmp_path: Path) -> None:
     import subprocess
     import sys
-    code = ("import cop_drafts, cop_drafts.app, cop_drafts.cli, cop_drafts.services.demo;"
-            "import os; print(sorted(os.listdir('.')))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=True)
+
+    code = (
+        "import cop_drafts, cop_drafts.app, cop_drafts.cli, cop_drafts.services.demo;"
+        "import os; print(sorted(os.listdir('.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "[]"
