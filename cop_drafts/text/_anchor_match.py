@@ -30,6 +30,10 @@ UNIQUE_BONUS = 16  # the quote occurs once in the new text
 VERBATIM_MARGIN = 12
 # Fuzzy candidates below this similarity to the quote are rejected.
 SCORE_FLOOR = 0.5
+# The span the diff maps exactly, with this much of its context, is
+# accepted down to a lower similarity (it is the same place, reworded).
+MAPPED_FLOOR = 0.35
+MAPPED_CONTEXT = 0.75
 # A mapped span at least this similar, with this much context, is taken
 # at once (before looking for the verbatim quote elsewhere).
 MAPPED_SURE = 0.75
@@ -63,6 +67,7 @@ class _Candidate:
     score: float
     context: float
     local: bool
+    mapped: bool = False
 
 
 class Locator(TextPair):
@@ -86,6 +91,7 @@ class Locator(TextPair):
         mapped = self._mapped(start, end, ms, me)
         if (
             mapped is not None
+            and self._tight(mapped, start, end)
             and mapped.score >= MAPPED_SURE
             and mapped.context >= MAPPED_SURE_CONTEXT
         ):
@@ -118,14 +124,17 @@ class Locator(TextPair):
         if not (last.equal or last.old_end == end) or me <= ms:
             return None
         size = (end - start) + (me - ms)
-        if 2.0 * min(end - start, me - ms) < SCORE_FLOOR * size:
+        if 2.0 * min(end - start, me - ms) < MAPPED_FLOOR * size:
             score = 2.0 * min(end - start, me - ms) / size  # bound: cannot pass
         elif size > 4000:
             # Long spans: count what the diff kept rather than re-diffing.
             score = 2.0 * self.alignment.equal_chars(start, end) / size
         else:
             score = similarity(self.old[start:end], self.new[ms:me])
-        return self._candidate(start, end, ms, me, score, local=True)
+        if score < MAPPED_FLOOR:
+            return _Candidate(ms, me, score, 0.0, True, mapped=True)
+        context = self.context_similarity(start, end, ms, me)
+        return _Candidate(ms, me, score, context, True, mapped=True)
 
     def _candidate(
         self, start: int, end: int, ns: int, ne: int, score: float, local: bool
@@ -244,15 +253,16 @@ class Locator(TextPair):
         candidates: list[_Candidate] = []
         search_near = True
         if mapped is not None:
-            # Both ends map exactly: the mapped span is the local answer. A
-            # part of it is no better when the whole is too different, unless
-            # it spans other paragraphs too (the passage moved close by).
-            best = _pick([mapped], short)
-            if best is not None:
-                return Match("fuzzy", best.start, best.end, best.score)
             lo, hi = min(lo, mapped.start), max(hi, mapped.end)
-            lines = self.new.count("\n", mapped.start, mapped.end)
-            search_near = lines > quote.count("\n")
+            if self._tight(mapped, start, end):
+                # Both ends map exactly: the mapped span is the local answer,
+                # and a part of it is no better when the whole is too different.
+                best = _pick([mapped], short)
+                if best is not None:
+                    return Match("fuzzy", best.start, best.end, best.score)
+                search_near = False
+            else:
+                candidates.append(mapped)  # grown by paragraphs: compare fits
         if sum(len(w) for w in pattern.quote_words()) < 4:
             return None  # too little text ("2.", "(b)") to recognise elsewhere
         if search_near:
@@ -270,6 +280,15 @@ class Locator(TextPair):
         if best is None:
             return None
         return Match("fuzzy", best.start, best.end, best.score)
+
+    def _tight(self, mapped: _Candidate, start: int, end: int) -> bool:
+        """Whether the mapped span is about the quote's size or holds no more
+        line breaks: else other paragraphs moved into it, and the quote may
+        be a part of it (a split paragraph only adds breaks)."""
+        if mapped.end - mapped.start <= 1.25 * (end - start) + 8:
+            return True
+        lines = self.new.count("\n", mapped.start, mapped.end)
+        return lines <= self.old.count("\n", start, end)
 
     def _fit_region(
         self, start: int, end: int, pattern: Pattern, lo: int, hi: int, local: bool
@@ -338,6 +357,8 @@ def _acceptable(c: _Candidate, short: bool) -> bool:
     """Whether a fuzzy candidate is similar enough, with enough context.
     Away from the mapped place the bar is higher: a wrong attachment is
     worse than an orphan."""
+    if c.mapped and c.score >= MAPPED_FLOOR and c.context >= MAPPED_CONTEXT:
+        return True  # the very span the diff maps, in its old surroundings
     if c.score < SCORE_FLOOR:
         return False
     if c.local:

@@ -214,8 +214,9 @@ def _check_anchor(anchor: Anchor, old_text: str) -> None:
 
 
 def relocate(anchor: Anchor, old_text: str, new_text: str) -> Relocation:
-    """Find `anchor` (made on `old_text`) in `new_text`. Raises ValueError if
-    the anchor's span is outside `old_text` or its quote is not there."""
+    """Find `anchor` (made on `old_text`) in `new_text`; each call diffs the
+    texts, so use `relocate_many` for many anchors. Raises ValueError if the
+    anchor's span is outside `old_text` or its quote is not there."""
     return relocate_many([anchor], old_text, new_text)[0]
 
 
