@@ -147,16 +147,23 @@ class Consolidation:
 class ChecksBlocked(ValidationError):
     """Findings of checks the coordinating Chair set to block consolidation."""
 
-    def __init__(self, findings: Sequence[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding], on_main: int = 0) -> None:
         titles = sorted({CHECKS[f.check][0] for f in findings})
         count = len(findings)
-        super().__init__(
+        message = (
             f"Consolidation blocked: {count} finding{'s' if count != 1 else ''} of "
-            f"{', '.join(titles)}, which you set to block. Fix "
-            f"{'them' if count != 1 else 'it'} on the Working Group branch, or "
-            "stop the check from blocking. Nothing was merged.",
-            {"checks": "blocked"},
+            f"{', '.join(titles)}, which you set to block. Nothing was merged. "
         )
+        if on_main:
+            message += (
+                f"{on_main} of them {'is' if on_main == 1 else 'are'} already on "
+                "main: fix it there with an edit of the section. "
+            )
+        if count > on_main:
+            rest = "the others" if on_main else "them"
+            message += f"Fix {rest} on the Working Group branch. "
+        message += "Or stop the check from blocking."
+        super().__init__(message, {"checks": "blocked"})
         self.findings = tuple(findings)
 
 
@@ -515,7 +522,12 @@ def consolidate(
     preview = store.preview_merge(branches, MAIN)
     report = check_report(db, store, code, preview.merged)
     if report.blocking:
-        raise ChecksBlocked(report.blocking)
+        on_main = check_report(db, store, code, ()).blocking
+        seen = {(f.check, f.path, f.message) for f in on_main}
+        already = sum(
+            1 for f in report.blocking if (f.check, f.path, f.message) in seen
+        )
+        raise ChecksBlocked(report.blocking, already)
     author = Person(actor.name, actor.email)
     merged: list[tuple[str, str]] = []
     conflicting = [b for b in branches if b not in preview.merged]
@@ -575,7 +587,10 @@ def merge_conflict(
         return None
     manifest = store.manifest(MAIN)
     titles = {s.path: s.title for s in manifest.sections}
-    labels = {MAIN: "main (consolidated Code)"}
+    labels = {MAIN: "On main (the consolidated Code)"}
+    labels.update(
+        {wg_branch(n): f"On wg/{n} (Working Group {n})" for n in manifest.wgs()}
+    )
     files = tuple(
         conflict_file(
             side.path,

@@ -336,8 +336,8 @@ def _conflict(
         base=base,
         ours=text,
         theirs=theirs_text,
-        ours_label="your text",
-        theirs_label=f"{draft.branch} now (by {', '.join(names)})",
+        ours_label="Your text",
+        theirs_label=f"Now on {draft.branch}, saved by {', '.join(names)}",
         ours_name="yours",
         theirs_name="theirs",
     )

@@ -84,8 +84,12 @@ def test_editor_opens_the_branch_text_with_its_base(
 
 def test_edit_tab_only_for_those_who_may_edit(as_user: AsUser) -> None:
     url = f"/c/gpai-code/s/{S}?rev=main"
-    for key, shown in [("wg2-vice", True), ("coordinator", True), ("wg1-chair", False),
-                       ("provider", False)]:  # fmt: skip
+    for key, shown in [
+        ("wg2-vice", True),
+        ("coordinator", True),
+        ("wg1-chair", False),
+        ("provider", False),
+    ]:
         tab = page(as_user(key).get(url)).find("a", data_testid="edit-tab")
         assert (tab is not None) is shown, key
     assert as_user("wg1-chair").get(EDIT).status_code == 403

@@ -228,7 +228,7 @@
         if (start <= pos.line) { match = blocks[i]; } else { break; }
       }
       preview.querySelectorAll(".preview-current").forEach(function (el) { el.classList.remove("preview-current"); });
-      if (match) {
+      if (match && document.activeElement === textarea) {
         match.classList.add("preview-current");
         var top = match.offsetTop - preview.offsetTop;
         if (top < preview.scrollTop || top > preview.scrollTop + preview.clientHeight - 40) {

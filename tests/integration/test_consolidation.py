@@ -1,0 +1,321 @@
+"""The consolidation board through the test client: Working Groups ahead of
+main with their commits and redlines, merging chosen ones, conflicts resolved
+without markers reaching main, flow-back, checks and the ones set to block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import AuditEvent
+from cop_drafts.store.repo import DraftStore, Person
+
+from ..conftest import T0, csrf_token
+from .html import Node, parse
+
+AsUser = Callable[[str | None], FlaskClient]
+BOARD = "/c/gpai-code/consolidation"
+SECTIONS = {
+    1: "transparency-copyright.md",
+    2: "risk-assessment.md",
+    3: "risk-mitigation.md",
+    4: "governance.md",
+}
+CHAIR = Person("Ana Ruiz", "wg2-chair@demo.cop-drafts.eu", T0)
+
+
+def page(response: Any) -> Node:
+    return parse(response.get_data(as_text=True))
+
+
+def raw(node: Node | None) -> str:
+    assert node is not None
+    text = "".join(p for p in node.parts if isinstance(p, str))
+    return text[1:] if text.startswith("\n") else text
+
+
+def first_paragraph(text: str) -> str:
+    return next(p for p in text.split("\n\n") if p.strip() and not p.startswith("#"))
+
+
+def chair_edit(store: DraftStore, wg: int, addition: str, who: Person = CHAIR) -> str:
+    """A save on wg/<n> as its Chair would make it; returns the new commit id."""
+    path, branch = SECTIONS[wg], f"wg/{wg}"
+    text = store.read(branch, path).text
+    first = first_paragraph(text)
+    new = text.replace(first, f"{first} {addition}", 1)
+    base = store.resolve(branch)
+    return store.save(
+        branch, path, new, base=base, author=who, message=addition
+    ).commit_id
+
+
+def post(client: FlaskClient, url: str, **data: Any) -> Any:
+    return client.post(url, data={"csrf_token": csrf_token(client, BOARD), **data})
+
+
+def test_board_shows_each_working_group_ahead_with_commits_and_redline(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    chair_edit(seeded_store, 2, "Board sentence two.")
+    chair_edit(
+        seeded_store,
+        3,
+        "Board sentence three.",
+        Person("Wei Chen", "wg3-chair@demo.cop-drafts.eu", T0),
+    )
+    response = as_user("coordinator").get(BOARD)
+    assert response.status_code == 200
+    doc = page(response)
+    wg2 = doc.find(data_testid="wg-2")
+    assert "1 commit ahead of main" in wg2.find(data_testid="wg-status").text
+    assert "Ana Ruiz" in wg2.find(data_testid="wg-status").text
+    assert "Board sentence two." in wg2.find(data_testid="commits-2").text
+    redline = wg2.find(data_testid="redline-2")
+    assert "Board sentence two." in " ".join(i.text for i in redline.find_all("ins"))
+    assert wg2.find("input", data_testid="choose-wg-2").attrs.get("checked") is not None
+    wg1 = doc.find(data_testid="wg-1")
+    assert "everything is in main" in wg1.text
+    assert (
+        wg1.find("input", data_testid="choose-wg-1").attrs.get("disabled") is not None
+    )
+    scope = doc.find(data_testid="checks-scope").text
+    assert "wg/2, wg/3" in scope
+    rows = doc.find("form", data_testid="check-settings").find_all("tr")
+    assert len(rows) > 10
+
+
+def test_consolidating_two_working_groups_makes_merge_commits(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    wg2 = chair_edit(seeded_store, 2, "Merged two.")
+    wg3 = chair_edit(seeded_store, 3, "Merged three.")
+    before = seeded_store.resolve("main")
+    client = as_user("coordinator")
+    response = post(client, BOARD, wg=["2", "3"], message="Consolidate WG2 and WG3")
+    assert response.status_code == 302
+    log = seeded_store.log("main", limit=2)
+    assert [c.parent_ids for c in log] == [(log[1].commit_id, wg3), (before, wg2)]
+    assert log[0].author_email == "coordinator@demo.cop-drafts.eu"
+    assert log[0].message.startswith("Consolidate WG2 and WG3")
+    assert "Merged two." in seeded_store.read("main", SECTIONS[2]).text
+    assert "Merged three." in seeded_store.read("main", SECTIONS[3]).text
+    # main flows back: every branch now holds both.
+    for wg in (1, 2, 3, 4):
+        assert "Merged two." in seeded_store.read(f"wg/{wg}", SECTIONS[2]).text
+    actions = list(db.scalars(select(AuditEvent.action)))
+    assert actions.count("consolidation.merge") == 2
+    board = page(client.get(BOARD))
+    for wg in (2, 3):
+        assert "everything is in main" in board.find(data_testid=f"wg-{wg}").text
+    main_page = page(client.get("/c/gpai-code?rev=main"))
+    assert main_page.find("a", data_testid="board-link") is not None
+
+
+def test_only_the_coordinating_chair_sees_the_board_link(as_user: AsUser) -> None:
+    doc = page(as_user("wg2-chair").get("/c/gpai-code?rev=main"))
+    assert doc.find("a", data_testid="board-link") is None
+
+
+def test_message_and_choice_are_required(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    chair_edit(seeded_store, 2, "Pending.")
+    before = seeded_store.resolve("main")
+    client = as_user("coordinator")
+    response = post(client, BOARD, wg=["2"], message=" ")
+    assert response.status_code == 400
+    assert "message is required" in page(response).find(data_testid="board-error").text
+    response = post(client, BOARD, message="Nothing chosen")
+    assert response.status_code == 400
+    doc = page(response)
+    assert "at least one Working Group" in doc.find(data_testid="board-error").text
+    assert raw(doc.find("textarea", data_testid="message")) == "Nothing chosen"
+    assert seeded_store.resolve("main") == before
+
+
+def test_nothing_to_consolidate_says_so(as_user: AsUser) -> None:
+    client = as_user("coordinator")
+    response = post(client, BOARD, wg=["1"], message="Nothing")
+    assert response.status_code == 302
+    assert "already holds" in page(client.get(BOARD)).find(class_="flashes").text
+
+
+def test_a_consolidation_conflict_is_resolved_and_main_gets_no_markers(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    path = SECTIONS[2]
+    text = seeded_store.read("main", path).text
+    first = first_paragraph(text)
+    seeded_store.save(
+        "wg/2",
+        path,
+        text.replace(first, "WG wording."),
+        base=seeded_store.resolve("wg/2"),
+        author=CHAIR,
+        message="WG",
+    )
+    seeded_store.save(
+        "main",
+        path,
+        text.replace(first, "Harmonised wording."),
+        base=seeded_store.resolve("main"),
+        author=CHAIR,
+        message="H",
+    )
+    wg3 = chair_edit(seeded_store, 3, "Clean three.")
+    client = as_user("coordinator")
+    board = page(client.get(BOARD))
+    assert "conflicts with main" in board.find(data_testid="wg-2").text
+
+    response = post(client, BOARD, wg=["2", "3"], message="Consolidate")
+    assert response.status_code == 409
+    doc = page(response)
+    assert "wg/3" in doc.find(class_="success").text  # the clean one went in
+    assert seeded_store.commit_info("main").parent_ids[1] == wg3
+    form = doc.find("form", data_testid="resolve-form")
+    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    assert (fields["source"], fields["into"], fields["path"]) == ("wg/2", "main", path)
+    merged = raw(form.find("textarea", name="text-0"))
+    assert "<<<<<<< #1 main" in merged and ">>>>>>> #1 wg/2" in merged
+
+    main_before = seeded_store.resolve("main")
+    still = client.post(
+        BOARD + "/resolution", data={**fields, "text-0": merged, "message": "Resolve"}
+    )
+    assert still.status_code == 409
+    assert "conflict markers" in page(still).find(data_testid="resolve-error").text
+    assert seeded_store.resolve("main") == main_before
+
+    resolved = (
+        merged.split("<<<<<<< ")[0]
+        + "Agreed wording.\n"
+        + merged.split(">>>>>>> #1 wg/2\n")[1]
+    )
+    done = client.post(
+        BOARD + "/resolution",
+        data={**fields, "text-0": resolved, "message": "Resolve WG2"},
+    )
+    assert done.status_code == 302
+    main = seeded_store.commit_info("main")
+    assert main.parent_ids == (main_before, fields["source_commit"])
+    final = seeded_store.read("main", path).text
+    assert "Agreed wording." in final
+    assert "<<<<<<<" not in final and ">>>>>>>" not in final
+    assert "Agreed wording." in seeded_store.read("wg/2", path).text  # flowed back
+
+
+def test_a_resolution_against_moved_branches_is_refused(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    path = SECTIONS[2]
+    text = seeded_store.read("main", path).text
+    first = first_paragraph(text)
+    seeded_store.save(
+        "wg/2",
+        path,
+        text.replace(first, "WG."),
+        base=seeded_store.resolve("wg/2"),
+        author=CHAIR,
+        message="WG",
+    )
+    seeded_store.save(
+        "main",
+        path,
+        text.replace(first, "Main."),
+        base=seeded_store.resolve("main"),
+        author=CHAIR,
+        message="M",
+    )
+    client = as_user("coordinator")
+    doc = page(post(client, BOARD, wg=["2"], message="Consolidate"))
+    form = doc.find("form", data_testid="resolve-form")
+    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    chair_edit(seeded_store, 2, "Later.")  # wg/2 moves on meanwhile
+    main_before = seeded_store.resolve("main")
+    done = client.post(
+        BOARD + "/resolution", data={**fields, "text-0": "Whatever.\n", "message": "R"}
+    )
+    assert done.status_code == 302
+    assert (
+        "changed while you resolved"
+        in page(client.get(BOARD)).find(class_="flashes").text
+    )
+    assert seeded_store.resolve("main") == main_before
+
+
+def test_blocking_check_stops_consolidation_with_a_clear_message(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    client = as_user("coordinator")
+    board = page(client.get(BOARD))
+    found = board.find(data_testid="findings")
+    assert found is not None
+    links = [
+        f
+        for f in found.find_all(data_testid="finding")
+        if f.attrs.get("data-check") == "markdown-link"
+    ]
+    assert not links
+    response = post(client, BOARD + "/checks", block=["markdown-link"])
+    assert response.status_code == 302
+    board = page(client.get(BOARD))
+    box = board.find("input", data_testid="block-markdown-link")
+    assert box.attrs.get("checked") is not None
+    assert "checks.settings" in list(db.scalars(select(AuditEvent.action)))
+
+    chair_edit(seeded_store, 2, "See [the annex]().")
+    before = seeded_store.resolve("main")
+    response = post(client, BOARD, wg=["2"], message="Consolidate")
+    assert response.status_code == 400
+    error = page(response).find(data_testid="board-error")
+    assert "Consolidation blocked" in error.text and "Empty links" in error.text
+    assert "already on main" not in error.text
+    link = error.find(data_testid="finding").find("a")
+    assert link.attrs["href"].startswith(f"/c/gpai-code/s/{SECTIONS[2]}?rev=")
+    assert "#line-" in link.attrs["href"]
+    assert seeded_store.resolve("main") == before
+
+    post(client, BOARD + "/checks", block=["leftover-marker"])  # main has a TODO
+    response = post(client, BOARD, wg=["2"], message="Consolidate")
+    assert response.status_code == 400
+    assert "already on main" in page(response).find(data_testid="board-error").text
+    post(client, BOARD + "/checks")  # nothing blocks any more
+    assert post(client, BOARD, wg=["2"], message="Consolidate").status_code == 302
+    assert seeded_store.resolve("main") != before
+
+
+def test_findings_link_to_the_line_of_the_text_they_were_found_in(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    chair_edit(seeded_store, 3, "See Measure 9.9 for details.")
+    doc = page(as_user("coordinator").get(BOARD))
+    findings = doc.find(data_testid="findings").find_all(data_testid="finding")
+    broken = [f for f in findings if "9.9" in f.text]
+    assert broken, [f.text for f in findings]
+    href = broken[0].find("a").attrs["href"]
+    path, _, rest = href.partition("?rev=")
+    rev, _, line = rest.partition("#line-")
+    assert path.endswith(SECTIONS[3]) and rev == seeded_store.resolve("wg/3")
+    text = seeded_store.read(rev, SECTIONS[3]).text.splitlines()
+    assert "9.9" in text[int(line) - 1]
+
+
+def test_flow_back_button_brings_main_into_a_branch(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    seeded_store.commit_files(
+        "main", {"preamble.md": "A harmonised preamble.\n"}, CHAIR, "Preamble"
+    )  # moved main without flowing back, as an older version of the app might
+    client = as_user("coordinator")
+    board = page(client.get(BOARD))
+    assert "not yet in wg/4" in board.find(data_testid="flow-back-4").text
+    response = post(client, BOARD + "/flow-back/4")
+    assert response.status_code == 302
+    assert seeded_store.read("wg/4", "preamble.md").text == "A harmonised preamble.\n"
+    assert page(client.get(BOARD)).find(data_testid="flow-back-4") is None
+    assert post(client, BOARD + "/flow-back/9").status_code == 404
