@@ -99,7 +99,15 @@ class Locator(TextPair):
         found, ambiguous = self._verbatim(start, end, ms, me)
         if found is not None or ambiguous:
             return found
-        return self._fuzzy(start, end, ms, me, mapped)
+        found = self._fuzzy(start, end, ms, me, mapped)
+        if (
+            found is not None
+            and self.new[found.start : found.end] == self.old[start:end]
+        ):
+            # Found by its words, but word for word the same: say so.
+            status = "exact" if found.start < me and found.end > ms else "moved"
+            return Match(status, found.start, found.end, 1.0)
+        return found
 
     # -- the diff ------------------------------------------------------------
 
@@ -233,9 +241,9 @@ class Locator(TextPair):
         line boundary in both texts counts as agreement on that side)."""
         old, new = self.old, self.new
         place_end = place + end - start
-        if old[start - 1 : start] == "\n" and new[place - 1 : place] == "\n":
+        if _line_starts(old, start) and _line_starts(new, place):
             before = max(before, 8)
-        if old[end : end + 1] == "\n" and new[place_end : place_end + 1] == "\n":
+        if _line_ends(old, end) and _line_ends(new, place_end):
             after = max(after, 8)
         return min(before, after) >= 4 and before + after >= 24
 
@@ -336,6 +344,16 @@ class Locator(TextPair):
             score = (before + after) / (len(prefix) + len(suffix))
             return Match("fuzzy", mapped, mapped, score)
         return None
+
+
+def _line_starts(text: str, pos: int) -> bool:
+    """Whether a line starts at `pos`."""
+    return pos == 0 or text[pos - 1] == "\n"
+
+
+def _line_ends(text: str, pos: int) -> bool:
+    """Whether a line ends at `pos`."""
+    return pos == len(text) or text[pos] == "\n"
 
 
 def _line_end(text: str, pos: int) -> int:

@@ -603,3 +603,39 @@ def test_random_edits_keep_the_invariants() -> None:
             assert r.line_start == new.count("\n", 0, r.start) + 1
             if r.status in (AnchorStatus.EXACT, AnchorStatus.MOVED):
                 assert r.quote == anchor.quote
+
+
+def test_a_paragraph_moved_anywhere_is_found_whole() -> None:
+    # Every move of every paragraph (heading or prose): the anchor on the
+    # whole paragraph lands on exactly that paragraph, never on a neighbour.
+    paras = [
+        "## Risk tiers",
+        "Signatories define risk tiers for each identified systemic risk.",
+        "#### Commitment 11. Safety mitigations",
+        "### TECHNICAL MITIGATION FOR PROVIDERS OF MODELS",
+        "Mitigations are proportionate to the tier that was reached.",
+        "Records of the mitigations are kept for ten years.",
+    ]
+    old = "\n\n".join(paras) + "\n"
+    for i, para in enumerate(paras):
+        for j in range(len(paras)):
+            if j == i:
+                continue
+            moved = paras[:i] + paras[i + 1 :]
+            moved.insert(j, para)
+            new = "\n\n".join(moved) + "\n"
+            r = relocate(Anchor.from_lines(old, 2 * i + 1, 2 * i + 1), old, new)
+            assert r.status in (AnchorStatus.EXACT, AnchorStatus.MOVED), (i, j, r)
+            assert (r.start, r.quote) == (new.index(para), para), (i, j, r)
+
+
+def test_long_insertion_inside_a_short_quote_keeps_the_whole_span() -> None:
+    old = "Intro.\n\nThe office assesses the risks of each model yearly.\n"
+    new = old.replace("the risks", "the technical, legal and societal risks")
+    r = relocate(anchor_on(old, "assesses the risks of each"), old, new)
+    assert_at(
+        r,
+        new,
+        "assesses the technical, legal and societal risks of each",
+        AnchorStatus.FUZZY,
+    )
