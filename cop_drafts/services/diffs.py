@@ -19,7 +19,7 @@ from cop_drafts.cache import FileCache
 from cop_drafts.db.models import Code, Comment, CommentKind, User
 from cop_drafts.store.errors import NotFound
 from cop_drafts.store.manifest import SectionSpec
-from cop_drafts.store.refs import MAIN
+from cop_drafts.store.refs import MAIN, is_branch_name, is_hex_rev
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.diff import (
     DIFF_VERSION,
@@ -117,7 +117,8 @@ class Comparison:
 def is_iteration_tag(version: code_service.Version) -> bool:
     """True when the version was asked for by the tag of a published iteration
     (not a branch or commit that happens to point at one)."""
-    return version.is_iteration and version.rev == version.label
+    named_by_tag = not (is_branch_name(version.rev) or is_hex_rev(version.rev))
+    return version.is_iteration and version.rev == version.label and named_by_tag
 
 
 _EMPTY = DiffSummary(0, 0, 0, 0, 0, 0, 0, 0, ())

@@ -29,7 +29,7 @@ from cop_drafts.text.redline import Row, render_redline
 from cop_drafts.text.render import RENDER_VERSION
 
 #: Bump whenever diff output changes; it keys cached diffs with both commit ids.
-DIFF_VERSION = f"2+render{RENDER_VERSION}"
+DIFF_VERSION = f"3+render{RENDER_VERSION}"
 
 __all__ = [
     "DIFF_VERSION",

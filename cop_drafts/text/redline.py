@@ -123,9 +123,17 @@ def _render_batch(new: Version, items: list[tuple[str, Block]]) -> list[str]:
             heading_id = new.tokens[block.token_start].attrGet("id")
             if heading_id is not None:
                 token.attrSet("id", str(heading_id))
-    parts = _SEP_HTML.split(render_tokens(tokens, env))
+    # Footnote references rendered here repeat the ids of the version's own
+    # ones (fnref1 ...): a prefix keeps every id of the redline unique.
+    html = render_tokens(tokens, env).replace(' id="fnref', ' id="m-fnref')
+    parts = _SEP_HTML.split(html)
     if len(parts) != len(items):  # a source swallowed a separator: go one by one
-        return [render_tokens(parse_blocks(s, dict(env)), env) for s, _ in items]
+        return [
+            render_tokens(parse_blocks(s, dict(env)), env).replace(
+                ' id="fnref', ' id="m-fnref'
+            )
+            for s, _ in items
+        ]
     return parts
 
 
