@@ -7,6 +7,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate
 
 from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
 
@@ -39,19 +40,11 @@ class Segment:
 
 
 def encode(text: str, table: dict[str, int]) -> tuple[list[int], list[int]]:
-    """Token ids and token start offsets of `text` (plus the end offset)."""
-    ids: list[int] = []
-    starts: list[int] = []
-    for match in TOKEN_RE.finditer(text):
-        token = match.group()
-        ident = table.get(token)
-        if ident is None:
-            ident = len(table)
-            table[token] = ident
-        ids.append(ident)
-        starts.append(match.start())
-    starts.append(len(text))
-    return ids, starts
+    """Token ids (new tokens numbered in `table`) and token start offsets of
+    `text`, plus its end offset."""
+    tokens = TOKEN_RE.findall(text)
+    ids = [table.setdefault(token, len(table)) for token in tokens]
+    return ids, [0, *accumulate(map(len, tokens))]
 
 
 def _as_chars(a: list[int], b: list[int]) -> tuple[str, str]:

@@ -257,16 +257,13 @@ class WordIndex:
             (quote, VOTING_WORDS, 1.0),
             (context, VOTING_CONTEXT, 0.5),
         ):
-            for key in heapq.nsmallest(keep, keys, key=self._df):
-                df = self._df(key)
+            get = self.lines.get
+            rarest = heapq.nsmallest(keep, [(len(get(k, ())), k) for k in keys])
+            for df, key in rarest:
                 if df > self.common:
                     break
                 weights[key] = factor * self._idf(df)
         return weights
-
-    def _df(self, key: str) -> int:
-        """Number of lines holding `key`."""
-        return len(self.lines.get(key, ()))
 
     def _idf(self, df: int) -> float:
         """Weight of a key found in `df` lines (rarer: heavier)."""
