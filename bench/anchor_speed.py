@@ -7,8 +7,8 @@ Safety and Security section (~120-165 KB each; real rewrites: renumbered,
 restructured, most passages reworded, so most comments end fuzzy or
 orphaned), and draft3 -> draft3 with light edits (the common case of a
 revision: one word changed in a third of the paragraphs, one paragraph
-moved). Anchors are random spans of the old text (4-20 words, sentences,
-whole lines, 1-3 words). Also: 100 anchors on 2 MB texts to show the work
+moved). Anchors are distinct random spans of the old text (4-20 words,
+sentences, whole lines, 1-3 words). Also: 100 anchors on 2 MB texts to show the work
 stays bounded: distinct text (AI Act and Code drafts, then the same with
 every word reversed), and four identical copies of the AI Act, where no
 word is unique and the diff cannot anchor anything.
@@ -36,14 +36,16 @@ D3 = "draft3/safety-security.md"
 
 
 def random_anchors(rng: random.Random, text: str, n: int) -> list[Anchor]:
-    """`n` random anchors on prose blocks of `text`."""
+    """`n` random anchors on prose blocks of `text`, all on different spans
+    (relocate_many relocates a span once however many comments share it, so
+    repeated spans would flatter the timing)."""
     blocks = prose(text, 4)
-    anchors = []
-    while len(anchors) < n:
+    spans: dict[tuple[int, int], None] = {}
+    while len(spans) < n:
         got = anchor_in(rng, text, *rng.choice(blocks))
         if got is not None:
-            anchors.append(Anchor.from_span(text, got[0], got[1]))
-    return anchors
+            spans[(got[0], got[1])] = None
+    return [Anchor.from_span(text, a, b) for a, b in spans]
 
 
 def light_edit(rng: random.Random, text: str) -> str:

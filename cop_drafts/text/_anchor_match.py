@@ -75,7 +75,7 @@ class Locator(TextPair):
 
     def __init__(self, old: str, new: str) -> None:
         super().__init__(old, new)
-        self._new_pairs: set[tuple[str, str]] | None = None
+        self._new_runs: set[tuple[str, ...]] | None = None
 
     def locate(self, start: int, end: int) -> Match | None:
         """Best place of old [start, end) in the new text, or None (orphan)."""
@@ -200,14 +200,13 @@ class Locator(TextPair):
         return Match(status, place, place + len(quote), 1.0), False
 
     def _count(self, quote: str) -> int:
-        """Occurrences of `quote` in the new text. Pairs of adjacent words
-        inside the quote (its end words may be cut) must occur in the new
-        text: set lookups spare most quotes a scan of the whole text."""
-        if self._new_pairs is None:
+        """Occurrences of `quote` in the new text. Runs of two and three
+        adjacent words inside the quote (its end words may be cut) must occur
+        in the new text: set lookups spare most quotes a scan of the text."""
+        if self._new_runs is None:
             words = WORD_RE.findall(self.new)
-            self._new_pairs = set(zip(words, words[1:], strict=False))
-        inner = WORD_RE.findall(quote)[1:-1]
-        if not self._new_pairs.issuperset(zip(inner, inner[1:], strict=False)):
+            self._new_runs = set(_word_runs(words))
+        if not self._new_runs.issuperset(_word_runs(WORD_RE.findall(quote)[1:-1])):
             return 0
         return self.new.count(quote)
 
@@ -344,6 +343,12 @@ class Locator(TextPair):
             score = (before + after) / (len(prefix) + len(suffix))
             return Match("fuzzy", mapped, mapped, score)
         return None
+
+
+def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
+    """Runs of two and of three adjacent words."""
+    pairs: list[tuple[str, ...]] = list(zip(words, words[1:], strict=False))
+    return pairs + list(zip(words, words[1:], words[2:], strict=False))
 
 
 def _line_starts(text: str, pos: int) -> bool:
