@@ -417,6 +417,19 @@ def test_empty_span_follows_its_context() -> None:
     assert relocate(a, SECTION, gone).status is AnchorStatus.ORPHANED
 
 
+def test_empty_span_in_a_moved_paragraph_is_moved() -> None:
+    records = SECTION[
+        SECTION.index("### Measure 4.3") : SECTION.index("### Measure 4.4")
+    ]
+    new = SECTION.replace(records, "").replace(
+        "### Measure 4.1", records + "### Measure 4.1"
+    )
+    pos = SECTION.index("for at least")
+    r = relocate(Anchor.from_span(SECTION, pos, pos), SECTION, new)
+    at = new.index("for at least")
+    assert (r.status, r.start, r.end, r.score) == (AnchorStatus.MOVED, at, at, 1.0)
+
+
 def test_whole_document_span() -> None:
     a = Anchor.from_span(SECTION, 0, len(SECTION))
     same = relocate(a, SECTION, SECTION)
