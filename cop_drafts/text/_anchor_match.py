@@ -162,12 +162,13 @@ class Locator(TextPair):
         """The quote found word for word elsewhere, chosen by its context;
         second item: True for a tie between copies (then orphan)."""
         quote = self.old[start:end]
-        count = self._count(quote)
-        if not count:
+        found = self._find(quote)
+        if not found:
             return None, False
+        count = len(found)  # capped at MAX_OCCURRENCES + 1
         lo, hi = self.local_region(start, end, ms, me)
         scored = []
-        for place in self._places(start, end, count, lo, hi):
+        for place in self._places(start, end, found, lo, hi):
             if self.taken(start, end, place, place + len(quote)):
                 continue
             before, after = self.agree(
@@ -199,30 +200,42 @@ class Locator(TextPair):
         status = "exact" if place < me and place + len(quote) > ms else "moved"
         return Match(status, place, place + len(quote), 1.0), False
 
-    def _count(self, quote: str) -> int:
-        """Occurrences of `quote` in the new text. Runs of two and three
-        adjacent words inside the quote (its end words may be cut) must occur
-        in the new text: set lookups spare most quotes a scan of the text."""
+    def _find(self, quote: str) -> list[int]:
+        """Offsets of `quote` in the new text, at most MAX_OCCURRENCES + 1.
+        Runs of two and three adjacent words inside the quote (its end words
+        may be cut) must occur in the new text: set lookups spare most quotes
+        a scan of the text."""
         if self._new_runs is None:
             words = WORD_RE.findall(self.new)
             self._new_runs = set(_word_runs(words))
         if not self._new_runs.issuperset(_word_runs(WORD_RE.findall(quote)[1:-1])):
-            return 0
-        return self.new.count(quote)
+            return []
+        return occurrences(self.new, quote, 0, len(self.new), MAX_OCCURRENCES + 1)
 
-    def _places(self, start: int, end: int, count: int, lo: int, hi: int) -> set[int]:
+    def _places(
+        self, start: int, end: int, found: list[int], lo: int, hi: int
+    ) -> set[int]:
         """Occurrences worth scoring: those near the mapped place, and all of
         them when few, else those with a few agreeing context characters."""
         old, new = self.old, self.new
-        quote = old[start:end]
-        places = set(occurrences(new, quote, lo - len(quote), hi + len(quote)))
-        if count <= MAX_OCCURRENCES and (len(quote) >= 40 or count <= 4):
-            places.update(occurrences(new, quote, 0, len(new)))
-        else:
-            pre = old[max(0, start - 8) : start]
-            found = occurrences(new, pre + quote, 0, len(new))
-            places.update(p + len(pre) for p in found)
-            places.update(occurrences(new, quote + old[end : end + 8], 0, len(new)))
+        size = end - start
+        pre, post = old[max(0, start - 8) : start], old[end : end + 8]
+        if len(found) <= MAX_OCCURRENCES:
+            if size >= 40 or len(found) <= 4:
+                return set(found)
+            return {
+                p
+                for p in found
+                if lo - size <= p <= hi
+                or new[max(0, p - len(pre)) : p] == pre
+                or new[p + size : p + size + len(post)] == post
+            }
+        # Too many to look at all: those near, and those with some context.
+        places = set(occurrences(new, old[start:end], lo - size, hi + size))
+        places.update(
+            p + len(pre) for p in occurrences(new, pre + old[start:end], 0, len(new))
+        )
+        places.update(occurrences(new, old[start:end] + post, 0, len(new)))
         return places
 
     def _same_paragraph(self, start: int, place: int) -> bool:

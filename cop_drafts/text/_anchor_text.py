@@ -115,13 +115,15 @@ def word_similarity(a: str, b: str) -> float:
     return 2.0 * shared / total if total else 0.0
 
 
-def occurrences(text: str, pattern: str, lo: int, hi: int) -> list[int]:
-    """Start offsets of `pattern` within text[lo:hi], at most MAX_OCCURRENCES."""
+def occurrences(
+    text: str, pattern: str, lo: int, hi: int, limit: int = MAX_OCCURRENCES
+) -> list[int]:
+    """Start offsets of `pattern` within text[lo:hi], at most `limit`."""
     found: list[int] = []
     if not pattern:
         return found
     pos = text.find(pattern, max(lo, 0), hi)
-    while pos >= 0 and len(found) < MAX_OCCURRENCES:
+    while pos >= 0 and len(found) < limit:
         found.append(pos)
         pos = text.find(pattern, pos + 1, hi)
     return found
