@@ -87,7 +87,9 @@ class _Replay:
         if blob_id not in self.blobs:
             if len(self.blobs) > 8:
                 self.blobs.clear()
-            self.blobs[blob_id] = self.repo[blob_id]
+            obj = self.repo[blob_id]
+            assert isinstance(obj, pygit2.Blob), "a tree entry of the path is a file"
+            self.blobs[blob_id] = obj
         return self.blobs[blob_id]
 
     def step(self, commit: pygit2.Commit) -> None:
@@ -109,20 +111,21 @@ class _Replay:
             self.states[blob_id] = [mine] * _line_count(blob.data)
             return
         (first_id, first), *others = parents
-        state = _carry(first, self.blob(first_id).diff(blob, context_lines=0), mine)
+        patch = self.blob(first_id).diff(blob, context_lines=0)  # type: ignore[call-arg]
+        state = _carry(first, patch, mine)
         for other_id, other in others:
             # In a merge, a line new against the first parent may come
             # unchanged from another parent: it keeps that parent's origin.
             theirs = _carry(
-                other, self.blob(other_id).diff(blob, context_lines=0), None
+                other,
+                self.blob(other_id).diff(blob, context_lines=0),  # type: ignore[call-arg]
+                None,
             )
             state = [
                 t if s == mine and t is not None else s
                 for s, t in zip(state, theirs, strict=True)
             ]
-        self.states[blob_id] = (
-            [mine if v is None else v for v in state] if None in state else state
-        )  # type: ignore[misc]
+        self.states[blob_id] = [mine if v is None else v for v in state]
 
     def keep(self, blob_id: pygit2.Oid) -> None:
         if self.cache is not None:

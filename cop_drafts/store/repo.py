@@ -161,10 +161,10 @@ class DraftStore:
         if target is None:
             raise InvalidRev(f"no version {rev!r}")
         try:
-            obj = repo[target].peel(pygit2.Commit)
+            commit = repo[target].peel(pygit2.Commit)
         except (KeyError, ValueError, pygit2.GitError) as error:
             raise InvalidRev(f"{rev!r} is not a commit") from error
-        return obj
+        return commit
 
     def resolve(self, rev: str) -> str:
         """Full commit id of `rev`. Raises InvalidRev."""
@@ -289,7 +289,7 @@ class DraftStore:
             zip(text.splitlines(), origin, strict=False), start=1
         ):
             if commit_id not in infos:
-                infos[commit_id] = _commit_info(self._repo[commit_id])
+                infos[commit_id] = _commit_info(_commit_at(self._repo, commit_id))
             info = infos[commit_id]
             out.append(BlameLine(n, line, commit_id, info.author_name, info.time))
         return out
@@ -471,7 +471,9 @@ class DraftStore:
                 raise StaleBase(f"the version you edited ({edited}) is not on {branch}")
             if _entry_id(tip.tree, path) == pygit2.hash(data):
                 raise NoChange(f"{path} on {branch} already has this text")
-            ours_tree = self._repo[self._tree_with(base_commit.tree, {path: data})]
+            ours_tree = _tree_at(
+                self._repo, self._tree_with(base_commit.tree, {path: data})
+            )
             merged = tip.id != base_commit.id
             if merged:
                 tree_id = self._merge_file(base_commit, tip, ours_tree, path)
@@ -649,7 +651,7 @@ class DraftStore:
     def _index_text(self, entry: pygit2.IndexEntry | None) -> str:
         if entry is None:
             return ""
-        return _decode(self._repo[entry.id].data)[0]
+        return _decode(_blob_at(self._repo, entry.id).data)[0]
 
     def _merge_file(
         self,
@@ -695,6 +697,27 @@ def _topological(
     return post[::-1]
 
 
+def _blob_at(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Blob:
+    obj = repo[oid]
+    if not isinstance(obj, pygit2.Blob):
+        raise NotFound(f"{oid} is not a file")
+    return obj
+
+
+def _tree_at(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Tree:
+    obj = repo[oid]
+    if not isinstance(obj, pygit2.Tree):
+        raise NotFound(f"{oid} is not a folder")
+    return obj
+
+
+def _commit_at(repo: pygit2.Repository, oid: pygit2.Oid | str) -> pygit2.Commit:
+    obj = repo[oid]
+    if not isinstance(obj, pygit2.Commit):
+        raise NotFound(f"{oid} is not a commit")
+    return obj
+
+
 _manifests: dict[str, Manifest] = {}
 
 
@@ -702,8 +725,7 @@ def _parsed_manifest(blob_id: str, repo: pygit2.Repository) -> Manifest:
     """Manifests parsed once per blob: a blob id names its content forever."""
     found = _manifests.get(blob_id)
     if found is None:
-        blob = repo[blob_id]
-        found = parse_manifest(_decode(blob.data)[0])
+        found = parse_manifest(_decode(_blob_at(repo, blob_id).data)[0])
         if len(_manifests) > 256:
             _manifests.clear()
         _manifests[blob_id] = found
