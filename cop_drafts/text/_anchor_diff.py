@@ -132,22 +132,7 @@ class TokenDiff:
         self, alo: int, ahi: int, blo: int, bhi: int
     ) -> list[tuple[int, int, int, int, int]]:
         """Emit what is settled now; return sub-tasks (kind 1 = equal run)."""
-        a, b = self.a, self.b
-        head = 0
-        while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
-            head += 1
-        self._emit(alo, alo + head, blo, blo + head, True)
-        alo += head
-        blo += head
-        tail = 0
-        while (
-            ahi - tail > alo
-            and bhi - tail > blo
-            and a[ahi - tail - 1] == b[bhi - tail - 1]
-        ):
-            tail += 1
-        ahi -= tail
-        bhi -= tail
+        alo, ahi, blo, bhi, tail = self._trim(alo, ahi, blo, bhi)
         tasks: list[tuple[int, int, int, int, int]] = []
         size = (ahi - alo) * (bhi - blo)
         if size == 0:
@@ -173,6 +158,27 @@ class TokenDiff:
         if tail:
             tasks.append((ahi, ahi + tail, bhi, bhi + tail, 1))
         return tasks
+
+    def _trim(
+        self, alo: int, ahi: int, blo: int, bhi: int
+    ) -> tuple[int, int, int, int, int]:
+        """Emit the common head as equal; return the rest without the common
+        tail, and the tail's length."""
+        a, b = self.a, self.b
+        head = 0
+        while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+            head += 1
+        self._emit(alo, alo + head, blo, blo + head, True)
+        alo += head
+        blo += head
+        tail = 0
+        while (
+            ahi - tail > alo
+            and bhi - tail > blo
+            and a[ahi - tail - 1] == b[bhi - tail - 1]
+        ):
+            tail += 1
+        return alo, ahi - tail, blo, bhi - tail, tail
 
     def _anchors(self, alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
         """Tokens occurring once on each side, longest order-preserving chain.

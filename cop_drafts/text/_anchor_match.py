@@ -13,8 +13,12 @@ from cop_drafts.text._anchor_text import (
     Pattern,
     fit,
     keep_edges,
+    line_end,
+    line_ends_at,
+    line_starts_at,
     occurrences,
     similarity,
+    word_runs,
     word_similarity,
 )
 
@@ -167,26 +171,11 @@ class Locator(TextPair):
             return None, False
         count = len(found)  # capped at MAX_OCCURRENCES + 1
         lo, hi = self.local_region(start, end, ms, me)
-        scored = []
-        for place in self._places(start, end, found, lo, hi):
-            if self.taken(start, end, place, place + len(quote)):
-                continue
-            before, after = self.agree(
-                start, end, place, place + len(quote), WIDE_CONTEXT
-            )
-            if len(quote) < SHORT_CHARS and not self._short_ok(
-                start, end, place, before, after
-            ):
-                continue  # a short quote is placed by its context or not at all
+        scored = self._scored(start, end, self._places(start, end, found, lo, hi))
+        for i, (evidence, agreed, place) in enumerate(scored):
             near = lo <= place + len(quote) and place <= hi
-            evidence = (
-                min(before, 2 * CONTEXT)
-                + min(after, 2 * CONTEXT)
-                + min(len(quote), 2 * CONTEXT)
-                + (NEAR_BONUS if near else 0)
-                + (UNIQUE_BONUS if count == 1 else 0)
-            )
-            scored.append((evidence, before + after, place))
+            bonus = (NEAR_BONUS if near else 0) + (UNIQUE_BONUS if count == 1 else 0)
+            scored[i] = (evidence + bonus, agreed, place)
         scored.sort(reverse=True)
         if not scored or scored[0][0] < VERBATIM_EVIDENCE:
             return None, False
@@ -200,6 +189,30 @@ class Locator(TextPair):
         status = "exact" if place < me and place + len(quote) > ms else "moved"
         return Match(status, place, place + len(quote), 1.0), False
 
+    def _scored(
+        self, start: int, end: int, places: set[int]
+    ) -> list[tuple[int, int, int]]:
+        """(evidence, agreeing context, place) of each usable occurrence:
+        context and quote length, each capped; none for text descending from
+        other old text, nor for a short quote without context both sides."""
+        size = end - start
+        scored = []
+        for place in places:
+            if self.taken(start, end, place, place + size):
+                continue
+            before, after = self.agree(start, end, place, place + size, WIDE_CONTEXT)
+            if size < SHORT_CHARS and not self._short_ok(
+                start, end, place, before, after
+            ):
+                continue  # a short quote is placed by its context or not at all
+            evidence = (
+                min(before, 2 * CONTEXT)
+                + min(after, 2 * CONTEXT)
+                + min(size, 2 * CONTEXT)
+            )
+            scored.append((evidence, before + after, place))
+        return scored
+
     def _find(self, quote: str) -> list[int]:
         """Offsets of `quote` in the new text, at most MAX_OCCURRENCES + 1.
         Runs of two and three adjacent words inside the quote (its end words
@@ -207,8 +220,8 @@ class Locator(TextPair):
         a scan of the text."""
         if self._new_runs is None:
             words = WORD_RE.findall(self.new)
-            self._new_runs = set(_word_runs(words))
-        if not self._new_runs.issuperset(_word_runs(WORD_RE.findall(quote)[1:-1])):
+            self._new_runs = set(word_runs(words))
+        if not self._new_runs.issuperset(word_runs(WORD_RE.findall(quote)[1:-1])):
             return []
         return occurrences(self.new, quote, 0, len(self.new), MAX_OCCURRENCES + 1)
 
@@ -242,8 +255,8 @@ class Locator(TextPair):
         """Whether the old line holding `start` and the new line holding
         `place` share enough words to be versions of one paragraph."""
         old, new = self.old, self.new
-        old_line = old[old.rfind("\n", 0, start) + 1 : _line_end(old, start)]
-        new_line = new[new.rfind("\n", 0, place) + 1 : _line_end(new, place)]
+        old_line = old[old.rfind("\n", 0, start) + 1 : line_end(old, start)]
+        new_line = new[new.rfind("\n", 0, place) + 1 : line_end(new, place)]
         return word_similarity(old_line, new_line) >= SAME_PARAGRAPH
 
     def _short_ok(
@@ -253,9 +266,9 @@ class Locator(TextPair):
         line boundary in both texts counts as agreement on that side)."""
         old, new = self.old, self.new
         place_end = place + end - start
-        if _line_starts(old, start) and _line_starts(new, place):
+        if line_starts_at(old, start) and line_starts_at(new, place):
             before = max(before, 8)
-        if _line_ends(old, end) and _line_ends(new, place_end):
+        if line_ends_at(old, end) and line_ends_at(new, place_end):
             after = max(after, 8)
         return min(before, after) >= 4 and before + after >= 24
 
@@ -356,28 +369,6 @@ class Locator(TextPair):
             score = (before + after) / (len(prefix) + len(suffix))
             return Match("fuzzy", mapped, mapped, score)
         return None
-
-
-def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
-    """Runs of two and of three adjacent words."""
-    pairs: list[tuple[str, ...]] = list(zip(words, words[1:], strict=False))
-    return pairs + list(zip(words, words[1:], words[2:], strict=False))
-
-
-def _line_starts(text: str, pos: int) -> bool:
-    """Whether a line starts at `pos`."""
-    return pos == 0 or text[pos - 1] == "\n"
-
-
-def _line_ends(text: str, pos: int) -> bool:
-    """Whether a line ends at `pos`."""
-    return pos == len(text) or text[pos] == "\n"
-
-
-def _line_end(text: str, pos: int) -> int:
-    """Offset of the end of the line holding `pos` (before its newline)."""
-    end = text.find("\n", pos)
-    return len(text) if end < 0 else end
 
 
 def _tie(best: tuple[int, int, int], second: tuple[int, int, int]) -> bool:

@@ -143,6 +143,28 @@ def keep_edges(quote: str, text: str, ns: int, ne: int) -> tuple[int, int]:
     return ns, ne
 
 
+def word_runs(words: list[str]) -> list[tuple[str, ...]]:
+    """Runs of two and of three adjacent words."""
+    pairs: list[tuple[str, ...]] = list(zip(words, words[1:], strict=False))
+    return pairs + list(zip(words, words[1:], words[2:], strict=False))
+
+
+def line_starts_at(text: str, pos: int) -> bool:
+    """Whether a line starts at `pos`."""
+    return pos == 0 or text[pos - 1] == "\n"
+
+
+def line_ends_at(text: str, pos: int) -> bool:
+    """Whether a line ends at `pos`."""
+    return pos == len(text) or text[pos] == "\n"
+
+
+def line_end(text: str, pos: int) -> int:
+    """Offset of the end of the line holding `pos` (before its newline)."""
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
 # -- aligning a quote's words inside a region ------------------------------
 
 
