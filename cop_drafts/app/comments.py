@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, TextAreaField
@@ -13,10 +13,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from cop_drafts.db.models import CommentKind
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import comments as comment_service
+from cop_drafts.services import margin
 from cop_drafts.services.comments import MAX_BODY, NewComment
 from cop_drafts.services.errors import ValidationError
 
-from .web import acting_user, db_session, get_store
+from .web import acting_user, db_session, filters_from, get_store
 
 bp = Blueprint("comments", __name__)
 _LIMIT = MAX_BODY + 1000  # the service gives the precise message
@@ -151,6 +152,27 @@ def delete(code_slug: str, comment_id: int) -> Any:
     comment = comment_service.withdraw(db, code, acting_user(), comment_id)
     flash("Your comment is withdrawn.", "info")
     return _back(comment, code_slug)
+
+
+@bp.get("/c/<code_slug>/comments")
+@login_required
+def index(code_slug: str) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    rev = request.args.get("rev") or code_service.default_rev(db, code, user) or "main"
+    version = code_service.resolve_version(db, store, code, user, rev)
+    filters = filters_from(request.args)
+    sections = margin.for_code(db, store, code, user, version.commit_id, filters)
+    return render_template(
+        "comments/index.html",
+        code=code,
+        version=version,
+        filters=filters,
+        sections=sections,
+        iterations=code_service.iterations(db, code, user),
+        branches=store.branches(),
+    )
 
 
 @bp.get("/c/<code_slug>/comments/<int:comment_id>")

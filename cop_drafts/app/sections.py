@@ -7,13 +7,12 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from cop_drafts.db.models import Category
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import margin
 from cop_drafts.store.errors import NotFound
 
 from . import pagecache
-from .web import acting_user, cache, db_session, get_store
+from .web import acting_user, cache, db_session, filters_from, get_store
 
 bp = Blueprint("sections", __name__)
 
@@ -39,25 +38,6 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
         "sections": store.sections(version.commit_id),
         "path": path,
     }
-
-
-def _filters() -> margin.Filters:
-    """The margin filters from the query string; unknown values are ignored."""
-    args = request.args
-    wg = args.get("wg", "")
-    try:
-        category = Category(args.get("category", "")) if args.get("category") else None
-    except ValueError:
-        category = None
-    return margin.Filters(
-        scope="round" if args.get("scope") == "round" else "all",
-        status=args.get("status")
-        if args.get("status") in {"withdrawn", "all"}
-        else "open",
-        wg=int(wg) if wg.isdigit() else None,
-        category=category,
-        mine=args.get("mine") == "1",
-    )
 
 
 @bp.get("/c/<code_slug>/s/<path:path>")
@@ -87,10 +67,14 @@ def show(code_slug: str, path: str) -> Any:
             path,
             ctx["version"].commit_id,
             ctx["section"].wg,
-            _filters(),
+            filters_from(request.args),
         )
     html = render_template(
-        "sections/show.html", page=page, panel=panel, filters=_filters(), **ctx
+        "sections/show.html",
+        page=page,
+        panel=panel,
+        filters=filters_from(request.args),
+        **ctx,
     )
     pagecache.put(page_key, html)
     return html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +20,11 @@ from cop_drafts.db.models import (
     CATEGORY_LABELS,
     ROLE_LABELS,
     WG_ROLE_LABELS,
+    Category,
     User,
 )
 from cop_drafts.services import codes as code_service
+from cop_drafts.services import margin
 from cop_drafts.services.permissions import Action, can
 from cop_drafts.store.repo import DraftStore
 
@@ -64,6 +67,23 @@ def acting_user() -> User | None:
         user: User = current_user.user
         return user
     return None
+
+
+def filters_from(args: Mapping[str, str]) -> margin.Filters:
+    """Comment filters from a query string; unknown values are ignored."""
+    wg = args.get("wg", "")
+    try:
+        category = Category(args["category"]) if args.get("category") else None
+    except ValueError:
+        category = None
+    status = args.get("status", "")
+    return margin.Filters(
+        scope="round" if args.get("scope") == "round" else "all",
+        status=status if status in {"withdrawn", "all"} else "open",
+        wg=int(wg) if wg.isdigit() else None,
+        category=category,
+        mine=args.get("mine") == "1",
+    )
 
 
 def _teardown(_exc: BaseException | None) -> None:

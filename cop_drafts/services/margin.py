@@ -280,3 +280,31 @@ def panel(
         message=comments.window_message(round_, now),
         next_round=rounds.next_open(db, code, now),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SectionThreads:
+    """One section's threads, for the Code-wide list."""
+
+    path: str
+    title: str
+    wg: int | None
+    margin: Margin
+
+
+def for_code(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    user: User | None,
+    commit_id: str,
+    filters: Filters,
+) -> list[SectionThreads]:
+    """Every section's threads at `commit_id`, filtered (``wg`` picks sections)."""
+    out = []
+    for section in store.manifest(commit_id).sections:
+        if filters.wg is not None and section.wg != filters.wg:
+            continue
+        found = for_version(db, store, code, user, section.path, commit_id, filters)
+        out.append(SectionThreads(section.path, section.title, section.wg, found))
+    return out

@@ -67,3 +67,14 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
 
 
 ROWS = _rows()
+
+ROWS += [
+    (
+        role,
+        "comments.index",
+        "GET",
+        f"{C}/comments?rev=draft-3",
+        302 if role is None else 200,
+    )
+    for role in ROLES
+]

@@ -508,3 +508,48 @@ def test_default_close_across_daylight_saving() -> None:
     closes = rounds.default_close(plenary)
     assert closes.astimezone(ZoneInfo("Europe/Brussels")).hour == 18
     assert closes == datetime(2026, 11, 3, 17, 0, tzinfo=UTC)
+
+
+def test_code_wide_list_with_working_group_filter(
+    as_user: AsUser, open_round, seeded_store: DraftStore
+) -> None:
+    open_round()
+    _post(as_user("provider"), seeded_store, QUOTE, "On WG2.")
+    mitigation = "Signatories shall ensure that the actions of Agentic Systems"
+    text = seeded_store.read("draft-3", "risk-mitigation.md").text
+    line = text[: text.index(mitigation)].count("\n") + 1
+    client = as_user("provider")
+    response = client.post(
+        "/c/gpai-code/comments",
+        data={
+            "path": "risk-mitigation.md",
+            "rev": "draft-3",
+            "body": "On WG3.",
+            "quote": mitigation,
+            "line_start": line,
+            "line_end": line,
+            "kind": "comment",
+            "client_token": uuid.uuid4().hex,
+            "csrf_token": csrf_token(client, f"{PAGE}?rev=draft-3"),
+        },
+    )
+    assert response.status_code == 302
+    chair = as_user("coordinator")  # sees every Working Group
+
+    def listed(query: str = "") -> dict[str, int]:
+        page = parse(
+            chair.get(f"/c/gpai-code/comments?rev=draft-3{query}").get_data(
+                as_text=True
+            )
+        )
+        return {
+            s.attrs["data-path"]: len(s.find_all("tr", data_testid="listed"))
+            for s in page.find_all("section", data_testid="section-comments")
+        }
+
+    everything = listed()
+    assert everything[S] == 1 and everything["risk-mitigation.md"] == 1
+    assert listed("&wg=3") == {"risk-mitigation.md": 1}
+    # A Chair of Working Group 2 does not see Working Group 3's comments.
+    chair = as_user("wg2-chair")
+    assert listed()["risk-mitigation.md"] == 0
