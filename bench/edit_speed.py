@@ -78,29 +78,16 @@ def bench_merge_save(folder: Path, commits: int, trials: int) -> None:
     for trial in range(trials):
         base = store.resolve("wg/1")
         text = store.read(base, "s.md").text
-        # A plain save (fast-forward) by one Chair ...
-        t0 = time.perf_counter()
-        store.save(
-            "wg/1",
-            "s.md",
-            edit(text, 50, f"Other Chair, trial {trial}."),
-            base=base,
-            author=AUTHOR,
-            message="other",
-        )
-        fast.append(time.perf_counter() - t0)
-        # ... then another Chair's save from the same base, elsewhere: a merge.
-        t0 = time.perf_counter()
-        result = store.save(
-            "wg/1",
-            "s.md",
-            edit(text, 60, f"Chair, trial {trial}."),
-            base=base,
-            author=AUTHOR,
-            message="mine",
-        )
-        merged.append(time.perf_counter() - t0)
-        assert result.merged
+        # A plain save (fast-forward) by one Chair, then another Chair's save
+        # from the same base in another paragraph: a clean three-way merge.
+        for times, n, merge in ((fast, 50, False), (merged, 60, True)):
+            new = edit(text, n, f"Paragraph {n}, trial {trial}.")
+            t0 = time.perf_counter()
+            result = store.save(
+                "wg/1", "s.md", new, base=base, author=AUTHOR, message=f"{n}"
+            )
+            times.append(time.perf_counter() - t0)
+            assert result.merged is merge
     print(
         f"1. save on a branch with {count:,} commits (built in {built:.1f} s), "
         f"{trials} trials, {SECTION.stat().st_size / 1024:.0f} KB section:"

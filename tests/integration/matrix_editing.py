@@ -6,15 +6,8 @@ to the login page."""
 
 from __future__ import annotations
 
-ROLES = [
-    None,
-    "ai-office",
-    "coordinator",
-    "wg2-chair",
-    "wg2-vice",
-    "provider",
-    "observer",
-]
+from .test_permissions import ROLES
+
 EDITORS = {"coordinator", "wg2-chair", "wg2-vice"}
 S = "risk-assessment.md"
 C = "/c/gpai-code"

@@ -15,7 +15,7 @@ from cop_drafts.db.models import AuditEvent
 from cop_drafts.store.repo import DraftStore, Person
 
 from ..conftest import T0, csrf_token
-from .html import Node, parse
+from .test_editing import page, raw, settle
 
 AsUser = Callable[[str | None], FlaskClient]
 BOARD = "/c/gpai-code/consolidation"
@@ -26,16 +26,6 @@ SECTIONS = {
     4: "governance.md",
 }
 CHAIR = Person("Ana Ruiz", "wg2-chair@demo.cop-drafts.eu", T0)
-
-
-def page(response: Any) -> Node:
-    return parse(response.get_data(as_text=True))
-
-
-def raw(node: Node | None) -> str:
-    assert node is not None
-    text = "".join(p for p in node.parts if isinstance(p, str))
-    return text[1:] if text.startswith("\n") else text
 
 
 def first_paragraph(text: str) -> str:
@@ -52,6 +42,18 @@ def chair_edit(store: DraftStore, wg: int, addition: str, who: Person = CHAIR) -
     return store.save(
         branch, path, new, base=base, author=who, message=addition
     ).commit_id
+
+
+def diverge(store: DraftStore, wg_words: str, main_words: str) -> str:
+    """wg/2 and main reword the same paragraph differently; returns the path."""
+    path = SECTIONS[2]
+    text = store.read("main", path).text
+    first = first_paragraph(text)
+    for branch, words in (("wg/2", wg_words), ("main", main_words)):
+        new = text.replace(first, words)
+        base = store.resolve(branch)
+        store.save(branch, path, new, base=base, author=CHAIR, message=words)
+    return path
 
 
 def post(client: FlaskClient, url: str, **data: Any) -> Any:
@@ -148,25 +150,7 @@ def test_nothing_to_consolidate_says_so(as_user: AsUser) -> None:
 def test_a_consolidation_conflict_is_resolved_and_main_gets_no_markers(
     as_user: AsUser, seeded_store: DraftStore, db: Session
 ) -> None:
-    path = SECTIONS[2]
-    text = seeded_store.read("main", path).text
-    first = first_paragraph(text)
-    seeded_store.save(
-        "wg/2",
-        path,
-        text.replace(first, "WG wording."),
-        base=seeded_store.resolve("wg/2"),
-        author=CHAIR,
-        message="WG",
-    )
-    seeded_store.save(
-        "main",
-        path,
-        text.replace(first, "Harmonised wording."),
-        base=seeded_store.resolve("main"),
-        author=CHAIR,
-        message="H",
-    )
+    path = diverge(seeded_store, "WG wording.", "Harmonised wording.")
     wg3 = chair_edit(seeded_store, 3, "Clean three.")
     client = as_user("coordinator")
     board = page(client.get(BOARD))
@@ -191,11 +175,7 @@ def test_a_consolidation_conflict_is_resolved_and_main_gets_no_markers(
     assert "conflict markers" in page(still).find(data_testid="resolve-error").text
     assert seeded_store.resolve("main") == main_before
 
-    resolved = (
-        merged.split("<<<<<<< ")[0]
-        + "Agreed wording.\n"
-        + merged.split(">>>>>>> #1 wg/2\n")[1]
-    )
+    resolved = settle(merged, "Agreed wording.")
     done = client.post(
         BOARD + "/resolution",
         data={**fields, "text-0": resolved, "message": "Resolve WG2"},
@@ -212,25 +192,7 @@ def test_a_consolidation_conflict_is_resolved_and_main_gets_no_markers(
 def test_a_resolution_against_moved_branches_is_refused(
     as_user: AsUser, seeded_store: DraftStore
 ) -> None:
-    path = SECTIONS[2]
-    text = seeded_store.read("main", path).text
-    first = first_paragraph(text)
-    seeded_store.save(
-        "wg/2",
-        path,
-        text.replace(first, "WG."),
-        base=seeded_store.resolve("wg/2"),
-        author=CHAIR,
-        message="WG",
-    )
-    seeded_store.save(
-        "main",
-        path,
-        text.replace(first, "Main."),
-        base=seeded_store.resolve("main"),
-        author=CHAIR,
-        message="M",
-    )
+    diverge(seeded_store, "WG.", "Main.")
     client = as_user("coordinator")
     doc = page(post(client, BOARD, wg=["2"], message="Consolidate"))
     form = doc.find("form", data_testid="resolve-form")

@@ -5,6 +5,7 @@ every edge with a clear message and nothing lost."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,12 @@ def raw(node: Node | None) -> str:
     assert node is not None
     text = "".join(p for p in node.parts if isinstance(p, str))
     return text[1:] if text.startswith("\n") else text
+
+
+def settle(merged: str, words: str) -> str:
+    """The merged text with its first marked passage replaced by `words`."""
+    block = re.compile(r"^<{7} #1 .*?^>{7} #1 [^\n]*\n", re.M | re.S)
+    return block.sub(lambda _: words + "\n", merged, count=1)
 
 
 def opened(client: FlaskClient, url: str = EDIT) -> dict[str, str]:
@@ -206,10 +213,7 @@ def test_same_lines_give_a_conflict_resolved_in_the_browser(
     assert still.status_code == 400
     assert "conflict markers" in page(still).find(data_testid="edit-error").text
 
-    resolved = merged.split("<<<<<<< #1 yours\n")[0] + (
-        "The Vice-Chair's wording, agreed with the Chair.\n"
-        + merged.split(">>>>>>> #1 theirs\n")[1]
-    )
+    resolved = settle(merged, "The Vice-Chair's wording, agreed with the Chair.")
     done = vice.post(EDIT, data={**hidden, "text": resolved, "message": "Resolve"})
     assert done.status_code == 302
     assert f"draft={b['base']}" in done.headers["Location"]
@@ -423,11 +427,7 @@ def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
     fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
     assert (fields["source"], fields["into"]) == ("main", "wg/2")
     merged = raw(form.find("textarea", name="text-0"))
-    resolved = (
-        merged.split("<<<<<<< ")[0]
-        + "Agreed wording.\n"
-        + merged.split(">>>>>>> #1 main\n")[1]
-    )
+    resolved = settle(merged, "Agreed wording.")
     done = coordinator.post(
         "/c/gpai-code/consolidation/resolution",
         data={**fields, "text-0": resolved, "message": "Bring harmonisation in"},
