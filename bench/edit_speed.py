@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from checks_speed import load  # noqa: E402
 
-from cop_drafts.services.consolidation import sections_of  # noqa: E402
+from cop_drafts.services.consistency import sections_of  # noqa: E402
 from cop_drafts.store.repo import DraftStore, Person  # noqa: E402
 from cop_drafts.text.checks import check_code  # noqa: E402
 from tests.unit.store.test_concurrency import check_race, make_store  # noqa: E402

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
+from cop_drafts.services import consistency
 from cop_drafts.services import consolidation as service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.store.errors import Conflict, NoChange, StaleBase
@@ -31,7 +32,7 @@ def _board(code_slug: str, status: int = 200, **page: Any) -> Any:
 
 def _conflict_page(code_slug: str, conflict: service.MergeConflict, **page: Any) -> Any:
     code = code_service.get_code(db_session(), code_slug)
-    defaults = {"merged": (), "texts": {}, "error": None}
+    defaults: dict[str, Any] = {"merged": (), "texts": {}, "error": None}
     html = render_template(
         "consolidation/conflict.html",
         code=code,
@@ -133,7 +134,7 @@ def flow_back(code_slug: str, wg: int) -> Any:
 def checks(code_slug: str) -> Any:
     db = db_session()
     code = code_service.get_code(db, code_slug)
-    blocking = service.set_blocking(
+    blocking = consistency.set_blocking(
         db, code, acting_user(), request.form.getlist("block")
     )
     count = sum(blocking.values())

@@ -9,8 +9,8 @@ from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import drafts
-from cop_drafts.services.consolidation import FlowStatus
 from cop_drafts.services.errors import ValidationError
+from cop_drafts.services.flowback import FlowStatus
 from cop_drafts.store.errors import NoChange
 
 from .web import acting_user, db_session, get_store, settings

@@ -1,56 +1,34 @@
 """The coordinating Chair's work: the consolidation board, merging Working
-Group branches into ``main``, harmonisation flowing back to every branch, and
-the consistency checks with the ones the Chair set to block.
+Group branches into ``main`` (checks set to block may stop it), conflicts the
+Chair resolves, and bringing ``main`` back into a branch on request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cop_drafts.cache import FileCache
-from cop_drafts.db.models import CheckSetting, Code, User
-from cop_drafts.store.errors import Conflict, InvalidContent, NoChange, NotFound
-from cop_drafts.store.manifest import MANIFEST, Manifest, SectionSpec, parse_manifest
+from cop_drafts.db.models import Code, User
+from cop_drafts.store.errors import Conflict, NoChange, NotFound
+from cop_drafts.store.manifest import SectionSpec
 from cop_drafts.store.refs import MAIN, is_hex_rev, wg_branch
 from cop_drafts.store.repo import DraftStore
-from cop_drafts.store.values import BranchInfo, CommitInfo, MergePreview, Person
-from cop_drafts.text.checks import CHECKS, SEVERITIES, Finding, SectionText, check_code
+from cop_drafts.store.values import BranchInfo, CommitInfo, Person
+from cop_drafts.text.checks import CHECKS, Finding
 from cop_drafts.text.diff import DIFF_VERSION, diff_texts
 
 from . import audit
 from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
+from .consistency import CheckReport, check_report, text_at
 from .errors import ValidationError
+from .flowback import FlowBackResult, FlowStatus, flow_back
 from .permissions import Action, require
-
-
-class FlowStatus(StrEnum):
-    """What bringing ``main`` into a Working Group branch did."""
-
-    UP_TO_DATE = "up_to_date"
-    FAST_FORWARD = "fast_forward"
-    MERGED = "merged"
-    CONFLICT = "conflict"
-
-
-@dataclass(frozen=True, slots=True)
-class FlowBackResult:
-    """The outcome of bringing ``main`` into one Working Group branch."""
-
-    wg: int
-    branch: str
-    status: FlowStatus
-    commit_id: str = ""
-    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,29 +67,6 @@ class WgStatus:
     def has_changes(self) -> bool:
         """True when consolidating would change main's text."""
         return any(c.has_changes for c in self.changes)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRow:
-    """One check as the board lists it, with its setting and count."""
-
-    check: str
-    title: str
-    description: str
-    severity: str
-    blocking: bool
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """Findings on the Code as it would be after merging `included` into main."""
-
-    findings: tuple[Finding, ...]
-    rows: tuple[CheckRow, ...]
-    blocking: tuple[Finding, ...]
-    included: tuple[str, ...]
-    revs: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,60 +122,6 @@ class ChecksBlocked(ValidationError):
         self.findings = tuple(findings)
 
 
-# -- flow-back ---------------------------------------------------------------
-def flow_back(
-    db: Session, store: DraftStore, code: Code, actor: User, what: str
-) -> tuple[FlowBackResult, ...]:
-    """Bring ``main`` into every Working Group branch, merged like any change.
-
-    A branch whose merge conflicts is left as it was; the conflict is
-    recorded in the audit log and shown on the board. Never raises Conflict.
-    """
-    author = Person(actor.name, actor.email)
-    out = []
-    for wg in store.manifest(MAIN).wgs():
-        branch = wg_branch(wg)
-        target = f"code:{code.slug}@{branch}"
-        if store.find_commit_id(branch) is None:
-            continue
-        try:
-            result = store.sync(
-                branch,
-                source=MAIN,
-                author=author,
-                message=f"Bring {what} from main into {branch}",
-            )
-        except Conflict as error:
-            paths = tuple(side.path for side in error.sides)
-            audit.record(
-                db,
-                actor,
-                "branch.flow_back_conflict",
-                target,
-                f"main could not be merged into {branch} ({what}): conflicting "
-                f"changes in {', '.join(paths)}; shown on the consolidation board",
-                paths=list(paths),
-            )
-            out.append(FlowBackResult(wg, branch, FlowStatus.CONFLICT, "", paths))
-            continue
-        if result is None:
-            out.append(FlowBackResult(wg, branch, FlowStatus.UP_TO_DATE))
-            continue
-        status = FlowStatus.MERGED if result.merged else FlowStatus.FAST_FORWARD
-        audit.record(
-            db,
-            actor,
-            "branch.flow_back",
-            target,
-            f"brought {what} from main into {branch} ({result.commit_id[:10]})",
-            commit_id=result.commit_id,
-            merged=result.merged,
-        )
-        out.append(FlowBackResult(wg, branch, status, result.commit_id))
-    db.commit()
-    return tuple(out)
-
-
 def retry_flow_back(
     db: Session, store: DraftStore, code: Code, actor: User | None, wg: int
 ) -> FlowBackResult | MergeConflict:
@@ -268,7 +169,7 @@ def board(
     require(actor, Action.CONSOLIDATE)
     manifest = store.manifest(MAIN)
     branches = {b.name: b for b in store.branches()}
-    main_files = {s.path: _read(store, MAIN, s.path) for s in manifest.sections}
+    main_files = {s.path: text_at(store, MAIN, s.path) for s in manifest.sections}
     wgs = []
     for wg in manifest.wgs():
         info = branches.get(wg_branch(wg))
@@ -300,7 +201,7 @@ def _wg_status(
         conflicts = tuple(side.path for side in preview.conflicts)
         if conflicts:
             # Does not merge cleanly: show what the branch holds instead.
-            after.update({s.path: _read(store, branch, s.path) for s in sections})
+            after.update({s.path: text_at(store, branch, s.path) for s in sections})
         else:
             after.update({s.path: preview.files.get(s.path, "") for s in sections})
     changes = tuple(
@@ -349,145 +250,6 @@ def _change(
         data["changes"],
         Markup(data["html"]),
     )
-
-
-# -- consistency checks --------------------------------------------------------
-_findings_memo: OrderedDict[tuple[str, ...], list[Finding]] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def check_report(
-    db: Session, store: DraftStore, code: Code, branches: Sequence[str] = ()
-) -> CheckReport:
-    """The checks on main after merging `branches` (none: main as it is).
-
-    `revs` maps each path with findings to the commit whose text the line
-    numbers refer to. Never raises for a Code whose manifest parses.
-    """
-    preview = store.preview_merge(list(branches), MAIN)
-    tips = preview.merged_commit_ids
-    findings = _findings((preview.into_commit_id, *tips), preview.files)
-    settings = check_settings(db, code)
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[finding.check] = counts.get(finding.check, 0) + 1
-    rows = tuple(
-        CheckRow(
-            check,
-            title,
-            description,
-            str(SEVERITIES[check]),
-            settings.get(check, False),
-            counts.get(check, 0),
-        )
-        for check, (title, description) in CHECKS.items()
-    )
-    blocking = tuple(f for f in findings if settings.get(f.check, False))
-    revs = _finding_revs(store, preview, {f.path for f in findings}, tips)
-    return CheckReport(tuple(findings), rows, blocking, preview.merged, revs)
-
-
-def sections_of(files: Mapping[str, str]) -> tuple[list[SectionText], str | None]:
-    """The Code's sections in manifest order, and the glossary's path."""
-    try:
-        manifest: Manifest = parse_manifest(files.get(MANIFEST, ""))
-    except InvalidContent:
-        return [], None
-    sections = [
-        SectionText(s.path, s.title, files.get(s.path, "")) for s in manifest.sections
-    ]
-    glossary = next(
-        (
-            s.path
-            for s in manifest.sections
-            if s.wg is None
-            and (s.path.rsplit("/", 1)[-1] == "glossary.md" or s.title == "Glossary")
-        ),
-        None,
-    )
-    return sections, glossary
-
-
-def _findings(key: tuple[str, ...], files: Mapping[str, str]) -> list[Finding]:
-    """check_code on the files, remembered per set of commits (they never change)."""
-    with _memo_lock:
-        found = _findings_memo.get(key)
-        if found is not None:
-            _findings_memo.move_to_end(key)
-            return found
-    sections, glossary = sections_of(files)
-    found = check_code(sections, glossary)
-    with _memo_lock:
-        _findings_memo[key] = found
-        while len(_findings_memo) > 64:
-            _findings_memo.popitem(last=False)
-    return found
-
-
-def _finding_revs(
-    store: DraftStore,
-    preview: MergePreview,
-    paths: Collection[str],
-    tips: tuple[str, ...],
-) -> dict[str, str]:
-    """For each path, a commit whose text is the checked one (line links)."""
-    candidates = [preview.into_commit_id, *tips]
-    out = {}
-    for path in paths:
-        text = preview.files.get(path)
-        out[path] = next(
-            (c for c in candidates if _read(store, c, path) == text),
-            tips[-1] if tips else preview.into_commit_id,
-        )
-    return out
-
-
-def check_settings(db: Session, code: Code) -> dict[str, bool]:
-    """Check id -> whether it blocks consolidation of `code`."""
-    rows = db.scalars(select(CheckSetting).where(CheckSetting.code_id == code.id))
-    return {row.check_id: row.blocking for row in rows if row.check_id in CHECKS}
-
-
-def set_blocking(
-    db: Session, code: Code, actor: User | None, blocking: Collection[str]
-) -> dict[str, bool]:
-    """Make exactly the checks in `blocking` block consolidation of `code`.
-
-    Raises PermissionDenied, ValidationError (unknown check).
-    """
-    require(actor, Action.CONFIGURE_CHECKS)
-    unknown = sorted(set(blocking) - set(CHECKS))
-    if unknown:
-        raise ValidationError(
-            f"Unknown check: {', '.join(unknown)}.", {"block": "Unknown check."}
-        )
-    rows = {
-        row.check_id: row
-        for row in db.scalars(
-            select(CheckSetting).where(CheckSetting.code_id == code.id)
-        )
-    }
-    before = {c for c, row in rows.items() if row.blocking}
-    for check in CHECKS:
-        row = rows.get(check)
-        wanted = check in blocking
-        if row is None and wanted:
-            db.add(CheckSetting(code_id=code.id, check_id=check, blocking=True))
-        elif row is not None:
-            row.blocking = wanted
-    after = set(blocking)
-    audit.record(
-        db,
-        actor,
-        "checks.settings",
-        f"code:{code.slug}",
-        "checks that block consolidation: "
-        + (", ".join(CHECKS[c][0] for c in CHECKS if c in after) or "none"),
-        added=sorted(after - before),
-        removed=sorted(before - after),
-    )
-    db.commit()
-    return check_settings(db, code)
 
 
 # -- consolidating --------------------------------------------------------------
@@ -566,7 +328,7 @@ def consolidate(
     )
     if not merged and conflict is None:
         raise NoChange("main already holds everything on the chosen branches.")
-    flowed = ()
+    flowed: tuple[FlowBackResult, ...] = ()
     if merged:
         flowed = flow_back(
             db, store, code, actor, f"consolidation {merged[-1][1][:10]}"
@@ -685,10 +447,3 @@ def _wg_branch(store: DraftStore, wg: int) -> str:
     if wg not in store.manifest(MAIN).wgs():
         raise NotFound(f"no Working Group {wg} in this Code")
     return wg_branch(wg)
-
-
-def _read(store: DraftStore, rev: str, path: str) -> str:
-    try:
-        return store.read(rev, path).text
-    except NotFound:
-        return ""

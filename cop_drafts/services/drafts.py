@@ -14,7 +14,6 @@ from cop_drafts.store.errors import (
     Conflict,
     ConflictSides,
     InvalidRev,
-    NotFound,
     StaleBase,
 )
 from cop_drafts.store.manifest import SectionSpec
@@ -26,8 +25,9 @@ from cop_drafts.text.render import render
 
 from . import audit
 from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
-from .consolidation import FlowBackResult, flow_back
+from .consistency import text_at
 from .errors import PermissionDenied, ValidationError
+from .flowback import FlowBackResult, flow_back
 from .permissions import Action, can, require
 
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
@@ -159,7 +159,7 @@ def review(
     if base is None:
         base, old = draft.commit, draft.text
     else:
-        old = _text_at(store, base.commit_id, path)
+        old = text_at(store, base.commit_id, path)
     diff = diff_texts(old, text)
     newer = tuple(store.log_range(draft.branch, base.commit_id, path=path, limit=20))
     # The redline is rendered from sanitised Markdown by text.diff.
@@ -300,13 +300,6 @@ def _base_commit(store: DraftStore, draft: Draft, rev: str) -> CommitInfo | None
         return store.commit_info(rev)
     except InvalidRev:
         return None
-
-
-def _text_at(store: DraftStore, commit_id: str, path: str) -> str:
-    try:
-        return store.read(commit_id, path).text
-    except NotFound:
-        return ""
 
 
 def _conflict(
