@@ -214,7 +214,7 @@ def save(
     audit.record(
         db,
         user,
-        "section.save",
+        "section.harmonise" if draft.is_harmonisation else "section.save",
         f"code:{code.slug}/{path}@{draft.branch}",
         f"{how} {path} on {draft.branch} as {result.commit_id[:10]}: "
         f"{message.splitlines()[0][:120]}",

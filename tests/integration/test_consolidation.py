@@ -265,6 +265,10 @@ def test_findings_link_to_the_line_of_the_text_they_were_found_in(
     assert path.endswith(SECTIONS[3]) and rev == seeded_store.resolve("wg/3")
     text = seeded_store.read(rev, SECTIONS[3]).text.splitlines()
     assert "9.9" in text[int(line) - 1]
+    assert broken[0].find(data_testid="finding-edit") is None  # not main's text
+    on_main = [f for f in findings if f.find("a").attrs["href"].find("governance") > 0]
+    edit = on_main[0].find("a", data_testid="finding-edit")
+    assert edit.attrs["href"].startswith(f"/c/gpai-code/edit/{SECTIONS[4]}#line-")
 
 
 def test_flow_back_button_brings_main_into_a_branch(

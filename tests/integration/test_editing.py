@@ -395,6 +395,7 @@ def test_harmonisation_commits_on_main_and_flows_back(
     for wg in (1, 2, 3, 4):
         assert "Harmonised term." in seeded_store.read(f"wg/{wg}", S).text
     assert audit_actions(db).count("branch.flow_back") == 4
+    assert "section.harmonise" in audit_actions(db)
 
 
 def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
