@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -245,53 +246,54 @@ _ROLE = click.Choice([r.value for r in Role])
 _CATEGORY = click.Choice([c.value for c in Category])
 
 
+def _person_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The arguments and options that describe a person, shared by add/invite.
+
+    The decorated command receives one ``person`` (accounts.NewPerson).
+    """
+
+    @click.argument("email")
+    @click.argument("name")
+    @click.option(
+        "--role", type=_ROLE, default=Role.PARTICIPANT.value, show_default=True
+    )
+    @click.option("--category", type=_CATEGORY)
+    @click.option("--organisation")
+    @click.option("--wg", multiple=True, help="N or N:chair|vice_chair|member; repeat.")
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        email: str,
+        name: str,
+        role: str,
+        category: str | None,
+        organisation: str | None,
+        wg: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        person = _person(email, name, role, category, organisation, wg)
+        return command(*args, person=person, **kwargs)
+
+    return wrapper
+
+
 @users.command("add")
-@click.argument("email")
-@click.argument("name")
-@click.option("--role", type=_ROLE, default=Role.PARTICIPANT.value, show_default=True)
-@click.option("--category", type=_CATEGORY)
-@click.option("--organisation")
-@click.option("--wg", multiple=True, help="N or N:chair|vice_chair|member; repeat.")
+@_person_options
 @click.password_option(help="At least 12 characters (asked when not given).")
 @click.pass_obj
-def users_add(
-    settings: Settings,
-    email: str,
-    name: str,
-    role: str,
-    category: str | None,
-    organisation: str | None,
-    wg: tuple[str, ...],
-    password: str,
-) -> None:
+def users_add(settings: Settings, person: accounts.NewPerson, password: str) -> None:
     """Create an account with a password."""
-    person = _person(email, name, role, category, organisation, wg)
     with _session(settings) as db, _errors():
         user = accounts.create_user(db, person, password=password, actor=None)
     click.echo(f"Created {user.email} ({ROLE_LABELS[user.role]}).")
 
 
 @users.command("invite")
-@click.argument("email")
-@click.argument("name")
-@click.option("--role", type=_ROLE, default=Role.PARTICIPANT.value, show_default=True)
-@click.option("--category", type=_CATEGORY)
-@click.option("--organisation")
-@click.option("--wg", multiple=True, help="N or N:chair|vice_chair|member; repeat.")
+@_person_options
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
 @click.pass_obj
-def users_invite(
-    settings: Settings,
-    email: str,
-    name: str,
-    role: str,
-    category: str | None,
-    organisation: str | None,
-    wg: tuple[str, ...],
-    base_url: str,
-) -> None:
+def users_invite(settings: Settings, person: accounts.NewPerson, base_url: str) -> None:
     """Create an account and print its one-time invitation link."""
-    person = _person(email, name, role, category, organisation, wg)
     with _session(settings) as db, _errors():
         user, token = accounts.invite(
             db, None, person, days=settings.invitation_days, enforce=False
