@@ -1,7 +1,10 @@
-"""Figures for the diff layer: speed, memory and how the redline reads.
+"""Figures for the diff layer: speed, memory, how the redline reads, and the
+comparison pages served through the app (first view and from the cache).
 
 Run: python bench/diff_speed.py  (prints; not a test). Uses the real iterations
 in ../shared/corpus when present, and synthetic 1.5 MB / 2 MB pairs always.
+Times are medians; "cpu" is this process's CPU time (children's for git),
+which a busy machine inflates less than wall-clock time.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from diff_match_patch import diff_match_patch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cop_drafts.text._diff_blocks import clean_text, split_version  # noqa: E402
 from cop_drafts.text.diff import ChangeKind, DiffResult, diff_texts  # noqa: E402
+from cop_drafts.text.render import parse_blocks  # noqa: E402
 
 CORPUS = ROOT / "../shared/corpus"
 PAIRS = [("draft2", "draft3"), ("draft3", "final")]
@@ -43,6 +48,32 @@ def median_ms(action: Callable[[], object], runs: int = RUNS) -> float:
         started = time.perf_counter()
         action()
         times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def median_cpu_ms(action: Callable[[], object], runs: int = RUNS) -> float:
+    """Median CPU time of `action` in this process, in milliseconds."""
+    action()
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.process_time()
+        action()
+        times.append(time.process_time() - started)
+    return statistics.median(times) * 1000
+
+
+def git_cpu_ms(old: Path, new: Path, runs: int = RUNS) -> float:
+    """Median CPU time (user + system) of `git diff --no-index --word-diff`."""
+    git_word_diff(old, new)
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        git_word_diff(old, new)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(
+            after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        )
     return statistics.median(times) * 1000
 
 
@@ -163,11 +194,15 @@ def synthetic_pair(size: int, seed: int = 42) -> tuple[str, str]:
     vocabulary = sorted({w for p in source[:400] for w in p.split() if w.isalpha()})
     old: list[str] = []
     copy = 0
-    while sum(len(p) + 2 for p in old) < size:
+    total = 0
+    while total < size:
         copy += 1
         for paragraph in source:
             # every copy differs a little, so no paragraph repeats verbatim
             old.append(_mutate_words(paragraph, rng, vocabulary) + f" ({copy})")
+            total += len(old[-1]) + 2
+            if total >= size:
+                break
     new: list[str] = []
     moved: list[str] = []
     for paragraph in old:
@@ -247,13 +282,20 @@ def real_pairs() -> None:
         old, new = old_path.read_text("utf-8"), new_path.read_text("utf-8")
         ours = median_ms(lambda: diff_texts(old, new))  # noqa: B023
         git = median_ms(lambda: git_word_diff(old_path, new_path))  # noqa: B023
+        ours_cpu = median_cpu_ms(lambda: diff_texts(old, new))  # noqa: B023
+        git_cpu = git_cpu_ms(old_path, new_path)
         source = median_ms(lambda: diff_texts(old, new).source_html("split"), 3)  # noqa: B023
         plain, sm, dmp = line_diff_ms(old, new)
         verdict = "ok" if ours < 100 else "OVER 100 ms"
         print(
-            f"    {old_name} -> {new_name}: redline {ours:.1f} ms ({verdict}); "
+            f"    {old_name} -> {new_name}: redline {ours:.1f} ms wall ({verdict}); "
             f"git --word-diff {git:.1f} ms; ratio {ours / git:.1f}x "
             f"({'within' if ours <= 3 * git else 'NOT within'} 3x)"
+        )
+        print(
+            f"      cpu: redline {ours_cpu:.1f} ms "
+            f"({'ok' if ours_cpu < 100 else 'OVER 100 ms'}); git {git_cpu:.1f} ms; "
+            f"ratio {ours_cpu / max(git_cpu, 0.1):.1f}x"
         )
         print(
             f"      source view (split, incl. diff) {source:.1f} ms; line diff alone: "
@@ -301,11 +343,18 @@ def synthetic() -> None:
     old, new = synthetic_pair(1_500_000)
     memory(old, new)
     ms = median_ms(lambda: diff_texts(old, new), 3)
+    cpu = median_cpu_ms(lambda: diff_texts(old, new), 3)
     result = diff_texts(old, new)
     print(
         f"(b) synthetic {len(old) / 1e6:.2f} MB -> {len(new) / 1e6:.2f} MB: "
-        f"{ms:.0f} ms ({'ok' if ms < 600 else 'OVER 600 ms'}); "
-        f"{result.summary_line()}"
+        f"{ms:.0f} ms wall, {cpu:.0f} ms cpu "
+        f"({'ok' if cpu < 600 else 'OVER 600 ms'}); {result.summary_line()}"
+    )
+    old_side = split_version(clean_text(old))
+    parse = median_cpu_ms(lambda: parse_blocks(clean_text(old), {}, inline=False), 3)
+    print(
+        f"    of which markdown-it's block parse alone: {parse:.0f} ms per side "
+        f"({len(old_side.blocks)} blocks)"
     )
     with tempfile.TemporaryDirectory() as folder:
         old_path, new_path = Path(folder, "old.md"), Path(folder, "new.md")
@@ -330,6 +379,104 @@ def synthetic() -> None:
     )
 
 
+# ---- through the app: first view, then from the cache -------------------------
+
+
+def _bench_app(folder: Path, old: str, new: str) -> tuple[object, str]:
+    """An app on a fresh store holding `old` as draft-1 and `new` as draft-2."""
+    from sqlalchemy import select
+
+    from cop_drafts.app import create_app
+    from cop_drafts.config import load_settings
+    from cop_drafts.db.models import Iteration
+    from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
+    from cop_drafts.services import codes
+    from cop_drafts.store.repo import DraftStore, Person
+
+    source = folder / "source"
+    source.mkdir()
+    (source / "code.toml").write_text(
+        'title = "Bench"\n[[sections]]\nfile = "section.md"\ntitle = "Safety"\n'
+        "wg = 2\n",
+        "utf-8",
+    )
+    (source / "section.md").write_text(old, "utf-8")
+    url = f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    settings = load_settings({"data_dir": folder / "data", "database_url": url})
+    person = Person("Bench", "bench@example.org")
+    with make_sessionmaker(make_engine(url))() as db:
+        code = codes.create_code(db, settings, "bench", source, author=person,
+                                 message="draft 1")  # fmt: skip
+        with DraftStore.open(codes.store_path(settings, "bench")) as store:
+            codes.publish(db, store, code, None, "draft-1", "1", enforce=False,
+                          tagger=person)  # fmt: skip
+            store.commit_files("main", {"section.md": new}, person, "draft 2")
+            codes.publish(db, store, code, None, "draft-2", "2", enforce=False,
+                          tagger=person)  # fmt: skip
+        for iteration in db.scalars(select(Iteration)):
+            iteration.is_public = True
+        db.commit()
+    app = create_app({"data_dir": folder / "data", "database_url": url,
+                      "testing": True})  # fmt: skip
+    return app, "/c/bench/changes/section.md?from=draft-1&to=draft-2"
+
+
+def served() -> None:
+    if not CORPUS.is_dir():
+        print("(e) corpus not found - app figures skipped")
+        return
+    old = (CORPUS / "draft3" / "safety-security.md").read_text("utf-8")
+    new = (CORPUS / "final" / "safety-security.md").read_text("utf-8")
+    with tempfile.TemporaryDirectory() as name:
+        app, url = _bench_app(Path(name), old, new)
+        client = app.test_client()  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        first = client.get(url)
+        first_ms = (time.perf_counter() - started) * 1000
+        assert first.status_code == 200, first.status_code
+        views = {}
+        for view in ("", "&view=split", "&view=unified"):
+            client.get(url + view)
+            views[view or "redline"] = median_ms(lambda: client.get(url + view))  # noqa: B023
+        whole = url.replace("/section.md", "")
+        client.get(whole)
+        whole_ms = median_ms(lambda: client.get(whole))
+        size = len(first.get_data()) / 1024
+    print(
+        f"(e) app, draft3 -> final section page: first view {first_ms:.0f} ms "
+        f"(diff computed, cached by blob ids); from the cache: "
+        + ", ".join(f"{k} {v:.1f} ms" for k, v in views.items())
+        + f"; whole-Code page {whole_ms:.1f} ms; page {size:.0f} KiB "
+        f"({'ok' if views['redline'] < 10 else 'OVER 10 ms'})"
+    )
+    from cop_drafts.services import diffs as diff_service
+    from cop_drafts.services.codes import Version
+    from cop_drafts.store.repo import DraftStore
+
+    with tempfile.TemporaryDirectory() as name:
+        app, _ = _bench_app(Path(name), old, new)
+        from cop_drafts.cache import FileCache
+
+        cache = FileCache(Path(name) / "cache")
+        with DraftStore.open(Path(name) / "data" / "codes" / "bench.git") as store:
+            pair = [
+                Version(tag, store.resolve(tag), tag, True)
+                for tag in ("draft-1", "draft-2")
+            ]
+
+            def compare() -> object:
+                return diff_service.compare(store, cache, *pair, path="section.md")
+
+            compare()
+            cached = median_ms(compare, 21)
+    print(
+        f"    the comparison service alone, from the cache: {cached:.2f} ms "
+        "(resolve, read both blobs, read and decode the cached entry)"
+    )
+
+
 if __name__ == "__main__":
     real_pairs()
     synthetic()
+    served()

@@ -45,18 +45,18 @@ def diff_url(
 
 
 def _page(code_slug: str, path: str | None) -> str:
-    db, user = db_session(), acting_user()
+    db = db_session()
     code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    r = diff_service.reader(db, get_store(code_slug), code, acting_user())
     view = diff_service.check_view(request.args.get("view"))
-    old, new = diff_service.choose(db, store, code, user, _rev("from"), _rev("to"))
+    old, new = diff_service.choose(r, _rev("from"), _rev("to"))
     comparison = None
     if old is not None:
         comparison = diff_service.compare(
-            store, cache(), old, new, path=path, view=view
+            r.store, cache(), old, new, path=path, view=view
         )
     elif path is not None:
-        store.get_section(new.commit_id, path)
+        r.store.get_section(new.commit_id, path)
     return render_template(
         "diffs/show.html",
         code=code,
@@ -65,10 +65,10 @@ def _page(code_slug: str, path: str | None) -> str:
         old=old,
         new=new,
         comparison=comparison,
-        shortcuts=diff_service.shortcuts(db, code, user, new),
-        iterations=code_service.iterations(db, code, user),
-        branches=store.branches() if user is not None else [],
-        sections=store.sections(new.commit_id),
+        shortcuts=diff_service.shortcuts(r, new),
+        iterations=r.visible,
+        branches=r.store.branches() if r.user is not None else [],
+        sections=r.store.sections(new.commit_id),
         diff_url=diff_url,
     )
 
@@ -86,14 +86,14 @@ def show(code_slug: str, path: str) -> Any:
 @bp.get("/c/<code_slug>/redline", defaults={"path": None})
 @bp.get("/c/<code_slug>/redline/<path:path>")
 def download(code_slug: str, path: str | None) -> Any:
-    db, user = db_session(), acting_user()
+    db = db_session()
     code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    r = diff_service.reader(db, get_store(code_slug), code, acting_user())
     old_rev, new_rev = _rev("from"), _rev("to")
     if old_rev is None or new_rev is None:
         raise ValidationError("Name two published iterations: ?from=…&to=…")
-    old, new = diff_service.resolve_pair(db, store, code, user, old_rev, new_rev)
-    name, html = diff_service.download(store, cache(), code, old, new, path=path)
+    old, new = diff_service.resolve_pair(r, old_rev, new_rev)
+    name, html = diff_service.download(r.store, cache(), code, old, new, path=path)
     response = Response(html, mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -1,74 +1,38 @@
-"""Comparing two versions of a Code: per section redline, source diff, summary.
-
-Results between two texts never change, so each section's diff is cached by
-the two blob ids and DIFF_VERSION; a section whose blob is the same on both
-sides is not diffed at all.
+"""Comparing two versions of a Code: which versions a reader may compare, the
+shortcuts, the comparison itself (see diff_sections), the downloadable file.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from enum import StrEnum
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cop_drafts.cache import FileCache
-from cop_drafts.db.models import Code, Comment, CommentKind, User
+from cop_drafts.db.models import Code, Comment, CommentKind, Iteration, User
 from cop_drafts.store.errors import NotFound
-from cop_drafts.store.manifest import SectionSpec
 from cop_drafts.store.refs import MAIN, is_branch_name, is_hex_rev
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.diff import (
-    DIFF_VERSION,
-    DiffSummary,
     ItemChange,
-    ItemChangeKind,
     PagePart,
-    Shown,
     diff_texts,
     document_html,
-    prefix_ids,
-    source_html,
 )
 
 from . import codes as code_service
+from .diff_sections import (
+    SectionDiff,
+    SectionStatus,
+    section_diff,
+    section_diffs,
+)
 from .errors import ValidationError
 
+__all__ = ["SectionDiff", "SectionStatus"]
+
 VIEWS = ("redline", "split", "unified")
-
-
-class SectionStatus(StrEnum):
-    """What happened to a section between the two versions."""
-
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    ADDED = "added"
-    REMOVED = "removed"
-
-
-@dataclass(frozen=True, slots=True)
-class SectionDiff:
-    """One section compared: its summary and the HTML of the chosen view.
-
-    `anchor` prefixes the ids in `html` on a page that shows several sections.
-    """
-
-    spec: SectionSpec
-    status: SectionStatus
-    identical: bool
-    summary: DiffSummary
-    summary_line: str
-    line_by_line: int  # blocks past the word-diff budget, shown by lines
-    anchor: str
-    html: Markup
-
-    @property
-    def has_changes(self) -> bool:
-        """True when the wording changed (renumbering alone does not count)."""
-        return self.summary.changes > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +73,11 @@ class Comparison:
         )
 
     @property
+    def items(self) -> list[tuple[SectionDiff, ItemChange]]:
+        """Every numbered item that changed, with its section, in page order."""
+        return [(s, item) for s in self.sections for item in s.summary.items]
+
+    @property
     def downloadable(self) -> bool:
         """The redline of two published iterations can be downloaded."""
         return is_iteration_tag(self.old) and is_iteration_tag(self.new)
@@ -121,54 +90,54 @@ def is_iteration_tag(version: code_service.Version) -> bool:
     return version.is_iteration and version.rev == version.label and named_by_tag
 
 
-_EMPTY = DiffSummary(0, 0, 0, 0, 0, 0, 0, 0, ())
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who compares, in which Code and store, and the iterations they may see."""
+
+    db: Session
+    store: DraftStore
+    code: Code
+    user: User | None
+    visible: tuple[Iteration, ...]
+
+
+def reader(db: Session, store: DraftStore, code: Code, user: User | None) -> Reader:
+    """The reader's context, with the iterations they may see loaded once."""
+    return Reader(db, store, code, user, tuple(code_service.iterations(db, code, user)))
 
 
 def resolve_pair(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    user: User | None,
-    old_rev: str,
-    new_rev: str,
+    r: Reader, old_rev: str, new_rev: str
 ) -> tuple[code_service.Version, code_service.Version]:
     """Both versions, if the reader may see them. Raises InvalidRev, NotFound.
 
     Public visitors compare published public iterations by their tags only,
     never branches or commits, which do not exist for them.
     """
-    visible = code_service.iterations(db, code, user)
-    if user is None:
-        tags = {it.tag for it in visible}
+    if r.user is None:
+        tags = {it.tag for it in r.visible}
         for rev in (old_rev, new_rev):
             if rev not in tags:
                 raise NotFound("this version is not published")
+    visible = list(r.visible)
     return (
-        code_service.resolve_version(db, store, code, user, old_rev, visible),
-        code_service.resolve_version(db, store, code, user, new_rev, visible),
+        code_service.resolve_version(r.db, r.store, r.code, r.user, old_rev, visible),
+        code_service.resolve_version(r.db, r.store, r.code, r.user, new_rev, visible),
     )
 
 
-def previous_rev(
-    db: Session, code: Code, user: User | None, new: code_service.Version
-) -> str | None:
+def previous_rev(r: Reader, new: code_service.Version) -> str | None:
     """The iteration before `new` (or the newest one, for a branch or commit)."""
-    visible = code_service.iterations(db, code, user)
-    tags = [it.tag for it in visible]
+    tags = [it.tag for it in r.visible]
     if new.is_iteration and new.label in tags:
         index = tags.index(new.label)
         return tags[index - 1] if index > 0 else None
-    earlier = [it for it in visible if it.commit_id != new.commit_id]
+    earlier = [it for it in r.visible if it.commit_id != new.commit_id]
     return earlier[-1].tag if earlier else None
 
 
 def choose(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    user: User | None,
-    old_rev: str | None,
-    new_rev: str | None,
+    r: Reader, old_rev: str | None, new_rev: str | None
 ) -> tuple[code_service.Version | None, code_service.Version]:
     """The versions to compare; what is not asked defaults sensibly.
 
@@ -176,52 +145,48 @@ def choose(
     is none, for people logged in). No old side: the iteration before the new
     one, or None when there is no earlier one. Raises InvalidRev, NotFound.
     """
-    visible = code_service.iterations(db, code, user)
-    new_rev = new_rev or code_service.default_rev(db, code, user, visible)
+    new_rev = new_rev or code_service.default_rev(r.db, r.code, r.user, list(r.visible))
     if new_rev is None:
         raise NotFound("no published iteration of this Code is public")
     if old_rev is None:
-        new = resolve_pair(db, store, code, user, new_rev, new_rev)[1]
-        old_rev = previous_rev(db, code, user, new)
+        new = resolve_pair(r, new_rev, new_rev)[1]
+        old_rev = previous_rev(r, new)
         if old_rev is None:
             return None, new
-    return resolve_pair(db, store, code, user, old_rev, new_rev)
+    return resolve_pair(r, old_rev, new_rev)
 
 
-def shortcuts(
-    db: Session, code: Code, user: User | None, new: code_service.Version
-) -> list[Shortcut]:
+def shortcuts(r: Reader, new: code_service.Version) -> list[Shortcut]:
     """ "Since the previous iteration" and "since the iteration I last commented on"."""
     found: list[Shortcut] = []
-    previous = previous_rev(db, code, user, new)
+    previous = previous_rev(r, new)
     if previous is not None:
         found.append(
             Shortcut(f"Since the previous iteration ({previous})", previous, new.rev)
         )
-    commented = last_commented_tag(db, code, user)
+    commented = last_commented_tag(r)
     if commented is not None:
-        visible = [it.tag for it in code_service.iterations(db, code, user)]
-        target = visible[-1] if visible and visible[-1] != commented else MAIN
+        newest = r.visible[-1].tag
         found.append(
             Shortcut(
                 f"Since {commented}, the iteration you last commented on",
                 commented,
-                target,
+                newest if newest != commented else MAIN,
             )
         )
     return found
 
 
-def last_commented_tag(db: Session, code: Code, user: User | None) -> str | None:
+def last_commented_tag(r: Reader) -> str | None:
     """The iteration of the reader's latest comment on this Code, if any."""
-    if user is None:
+    if r.user is None:
         return None
-    tags = {it.tag for it in code_service.iterations(db, code, user)}
-    rows = db.scalars(
+    tags = {it.tag for it in r.visible}
+    rows = r.db.scalars(
         select(Comment.tag)
         .where(
-            Comment.code_id == code.id,
-            Comment.author_id == user.id,
+            Comment.code_id == r.code.id,
+            Comment.author_id == r.user.id,
             Comment.kind == CommentKind.COMMENT,
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
@@ -256,149 +221,14 @@ def compare(
     Raises NotFound (a path in neither version), ValidationError (view).
     """
     view = check_view(view)
-    specs = _section_pairs(store, old.commit_id, new.commit_id)
-    if path is not None:
-        specs = [pair for pair in specs if _path(pair) == path]
-        if not specs:
-            raise NotFound(f"no section {path!r} in {old.label} or in {new.label}")
-    several = path is None
-    sections = tuple(
-        _section_diff(store, cache, old, new, pair, view, several) for pair in specs
-    )
-    return Comparison(old, new, path, view, sections)
-
-
-def _section_pairs(
-    store: DraftStore, old_commit: str, new_commit: str
-) -> list[tuple[SectionSpec | None, SectionSpec | None]]:
-    """(old spec, new spec) of every section in either manifest.
-
-    New order first; a removed section goes after the one it followed.
-    """
-    old_specs = store.sections(old_commit)
-    new_specs = store.sections(new_commit)
-    old_by_path = {s.path: s for s in old_specs}
-    new_paths = {s.path for s in new_specs}
-    pairs: list[tuple[SectionSpec | None, SectionSpec | None]] = [
-        (old_by_path.get(s.path), s) for s in new_specs
-    ]
-    for position, spec in enumerate(old_specs):
-        if spec.path in new_paths:
-            continue
-        before = {s.path for s in old_specs[:position]}
-        at = max(
-            (i + 1 for i, pair in enumerate(pairs) if _path(pair) in before),
-            default=0,
-        )
-        pairs.insert(at, (spec, None))
-    return pairs
-
-
-def _path(pair: tuple[SectionSpec | None, SectionSpec | None]) -> str:
-    spec = pair[1] or pair[0]
-    assert spec is not None
-    return spec.path
-
-
-def _section_diff(
-    store: DraftStore,
-    cache: FileCache,
-    old: code_service.Version,
-    new: code_service.Version,
-    pair: tuple[SectionSpec | None, SectionSpec | None],
-    view: str,
-    several: bool,
-) -> SectionDiff:
-    old_spec, new_spec = pair
-    spec = new_spec or old_spec
-    assert spec is not None
-    old_file = store.read(old.commit_id, spec.path) if old_spec else None
-    new_file = store.read(new.commit_id, spec.path) if new_spec else None
-    status = (
-        SectionStatus.ADDED
-        if old_file is None
-        else SectionStatus.REMOVED
-        if new_file is None
-        else SectionStatus.UNCHANGED
-        if old_file.blob_id == new_file.blob_id
-        else SectionStatus.CHANGED
-    )
-    anchor = _anchor(spec.path) if several else ""
-    if status is SectionStatus.UNCHANGED:
-        line = "No changes: the two versions are identical."
-        return SectionDiff(spec, status, True, _EMPTY, line, 0, anchor, Markup(""))
-    old_text, old_blob = (old_file.text, old_file.blob_id) if old_file else ("", "-")
-    new_text, new_blob = (new_file.text, new_file.blob_id) if new_file else ("", "-")
-    entry = _redline_entry(cache, old_blob, new_blob, old_text, new_text)
-    if view == "redline":
-        html = entry["redline"]
+    if path is None:
+        sections = tuple(section_diffs(store, cache, old, new, view))
     else:
-        key = f"diff/{DIFF_VERSION}/source-{view}/{old_blob}/{new_blob}"
-        html = cache.text(key, lambda: source_html(old_text, new_text, view))
-    # Made and sanitised by text.diff (every draft character escaped or
-    # allow-listed) before it was cached; the cache folder is ours alone.
-    return SectionDiff(
-        spec,
-        status,
-        False,
-        _summary_from(entry),
-        entry["line"],
-        entry["line_by_line"],
-        anchor,
-        Markup(prefix_ids(html, anchor)),
-    )
-
-
-def _anchor(path: str) -> str:
-    return path.rsplit(".", 1)[0].replace("/", "-") + "--"
-
-
-def _redline_entry(
-    cache: FileCache, old_blob: str, new_blob: str, old_text: str, new_text: str
-) -> dict[str, object]:
-    key = f"diff/{DIFF_VERSION}/redline/{old_blob}/{new_blob}"
-    raw = cache.get(key)
-    if raw is not None:
-        entry: dict[str, object] = json.loads(raw)
-        return entry
-    result = diff_texts(old_text, new_text)
-    summary = result.summary
-    entry = {
-        "redline": result.redline_html,
-        "line": result.summary_line(),
-        "line_by_line": sum(
-            1 for b in result.blocks if b.shown is Shown.LINES and b.note
-        ),
-        "counts": [
-            summary.words_added,
-            summary.words_removed,
-            summary.changed,
-            summary.moved,
-            summary.moved_edited,
-            summary.inserted,
-            summary.deleted,
-            summary.renumbered,
-        ],
-        "items": [
-            [i.kind, i.label_old, i.label_new, i.title, i.change_id, i.content_changed]
-            for i in summary.items
-        ],
-    }
-    cache.put(key, json.dumps(entry).encode())
-    return entry
-
-
-def _summary_from(entry: dict[str, object]) -> DiffSummary:
-    counts = entry["counts"]
-    items = entry["items"]
-    assert isinstance(counts, list) and isinstance(items, list)
-    return DiffSummary(
-        *counts,
-        items=tuple(
-            ItemChange(ItemChangeKind(k), lo, ln, t, c, bool(ch))
-            for k, lo, ln, t, c, ch in items
-        ),
-    )
+        found = section_diff(store, cache, old, new, path, view)
+        if found is None:
+            raise NotFound(f"no section {path!r} in {old.label} or in {new.label}")
+        sections = (found,)
+    return Comparison(old, new, path, view, sections)
 
 
 def download(

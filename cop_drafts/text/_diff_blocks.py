@@ -77,9 +77,13 @@ _ITEM_HINT = re.compile(_ITEM_WORDS)
 _ITEM_KINDS = (BlockKind.HEADING, BlockKind.PARAGRAPH, BlockKind.LIST_ITEM)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Block:
-    """One top-level block of a version: its lines, source and matching key."""
+    """One top-level block of a version: its lines, source and matching key.
+
+    Read-only by convention, not frozen: a frozen dataclass sets each of its
+    15 fields through object.__setattr__, 8% of splitting a long text.
+    """
 
     index: int
     kind: BlockKind

@@ -108,8 +108,8 @@ def similarity_bound(old_cores: list[str], new_cores: list[str]) -> float:
     multiset intersection; counting only longer words drops the "the" and
     "of" that a redline would not keep between changes anyway.
     """
-    old_words = Counter(c.lower() for c in old_cores if len(c) >= _CONTENT_WORD)
-    new_words = Counter(c.lower() for c in new_cores if len(c) >= _CONTENT_WORD)
+    old_words = Counter([c.lower() for c in old_cores if len(c) >= _CONTENT_WORD])
+    new_words = Counter([c.lower() for c in new_cores if len(c) >= _CONTENT_WORD])
     total = old_words.total() + new_words.total()
     return 1.0 if total == 0 else 2 * (old_words & new_words).total() / total
 
@@ -121,12 +121,13 @@ def shredded(old_cores: list[str], new_cores: list[str], floor: float) -> bool:
     stand next to each other (few common word pairs), so what a word diff
     kept would be single words between changes.
     """
-    if similarity_bound(old_cores, new_cores) < floor:
-        return True
+    # The pair test first: it runs in C and settles most rewrites.
     old_pairs = set(zip(old_cores, old_cores[1:], strict=False))
     new_pairs = set(zip(new_cores, new_cores[1:], strict=False))
     total = len(old_pairs) + len(new_pairs)
-    return total > 0 and 2 * len(old_pairs & new_pairs) / total < _PAIR_FLOOR
+    if total > 0 and 2 * len(old_pairs & new_pairs) / total < _PAIR_FLOOR:
+        return True
+    return similarity_bound(old_cores, new_cores) < floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,11 +262,13 @@ def diff_words(
     else:
         engine = diff_match_patch()
         engine.Diff_Timeout = timeout
-        started = time.perf_counter()
         found = _diff(
             engine, vocabulary.encode(old_cores), vocabulary.encode(new_cores)
         )
-        if found is None or time.perf_counter() - started >= timeout:
+        # Only diff-match-patch's path is timed: difflib's is bounded by
+        # _MATCHER_CELLS, and timing it would make a loaded machine show
+        # ordinary paragraphs line by line (and cache that).
+        if found is None:
             return None  # diff-match-patch gave up and returned a coarse diff
         if len(found) > 3:  # one change in place has nothing to clean up
             engine.diff_cleanupSemantic(found)

@@ -29,7 +29,7 @@ from cop_drafts.text.redline import Row, render_redline
 from cop_drafts.text.render import RENDER_VERSION
 
 #: Bump whenever diff output changes; it keys cached diffs with both commit ids.
-DIFF_VERSION = f"3+render{RENDER_VERSION}"
+DIFF_VERSION = f"4+render{RENDER_VERSION}"
 
 __all__ = [
     "DIFF_VERSION",
@@ -101,11 +101,9 @@ class DiffResult:
 
 
 def _change_id(kind: ChangeKind, old: Block | None, new: Block | None) -> str:
-    digest = hashlib.sha1(usedforsecurity=False)
-    for part in (str(kind), old.source if old else "", new.source if new else ""):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return "c-" + digest.hexdigest()[:8]
+    parts = (str(kind), old.source if old else "", new.source if new else "", "")
+    data = "\0".join(parts).encode("utf-8")
+    return "c-" + hashlib.sha1(data, usedforsecurity=False).hexdigest()[:8]
 
 
 def _rows(

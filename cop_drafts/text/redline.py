@@ -36,7 +36,7 @@ from cop_drafts.text.render import (
 _SEP = "\ue00f"
 _SEP_SOURCE = f"\n\n{_SEP}\n\n"
 _SEP_HTML = re.compile(f"<p[^>]*>{_SEP}</p>\n?")
-_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_TAG_SPLIT = re.compile(r"(<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
 _MARK_SPLIT = re.compile("([\ue000-\ue003])")
 _MARKS = re.compile("[\ue000-\ue003]")
 _ENCODED_MARKS = re.compile("%EE%80%8[0-3]", re.IGNORECASE)
@@ -69,10 +69,24 @@ def _tokens(version: Version, block: Block) -> list[Token]:
     return tokens[1:-1] if block.kind is BlockKind.FOOTNOTE else tokens
 
 
-def _slice_html(version: Version, block: Block) -> str:
-    """Unsanitised HTML of a block from its version's tokens (prepared first)."""
-    html = render_tokens(_tokens(version, block), version.env)
-    return _wrap_list(version, block, html)
+def _slices_html(version: Version, blocks: list[Block]) -> dict[int, str]:
+    """Unsanitised HTML of blocks by index, rendered from their version's tokens
+    (prepared first) in one renderer pass with separators between blocks.
+
+    A block's closing token always ends its line, so what a block renders to
+    does not depend on its neighbours.
+    """
+    tokens: list[Token] = []
+    for block in blocks:
+        tokens.extend(_tokens(version, block))
+        tokens.append(Token("html_block", "", 0, content=_SEP, block=True))
+    parts = render_tokens(tokens, version.env).split(_SEP)
+    if len(parts) != len(blocks) + 1:  # cannot happen: inputs are cleaned
+        parts = [render_tokens(_tokens(version, b), version.env) for b in blocks]
+    return {
+        block.index: _wrap_list(version, block, html)
+        for block, html in zip(blocks, parts, strict=False)
+    }
 
 
 def _wrap_list(version: Version, block: Block, html: str) -> str:
@@ -109,7 +123,10 @@ def _render_batch(new: Version, items: list[tuple[str, Block]]) -> list[str]:
             "list": {k: dict(v) for k, v in notes.get("list", {}).items()},
         }
     }
-    tokens = parse_blocks(_SEP_SOURCE.join(s for s, _ in items), env)
+    # Block parse, then the inline pass with prepare_tokens' plain-text fast
+    # path: the same tokens as a full parse, for less work.
+    tokens = parse_blocks(_SEP_SOURCE.join(s for s, _ in items), env, inline=False)
+    prepare_tokens(tokens, env)
     for token in tokens:
         if token.map is None or token.nesting == -1:
             continue
@@ -147,17 +164,21 @@ def _sanitise_all(raw: list[str]) -> list[str]:
 
 def _mark(html: str, whole: str | None = None, old_ids: bool = False) -> str:
     """Turn markers into <del>/<ins> per text node; `whole` wraps every node."""
+    parts = _TAG_SPLIT.split(html)  # text, tag, text, ..., text
+    clean = _MARKS.search(html) is None and _ENCODED_MARKS.search(html) is None
     out: list[str] = []
     state: str | None = None
-    position = 0
-    for match in _TAG.finditer(html):
-        state = _mark_text(html[position : match.start()], state, whole, out)
-        tag = _ENCODED_MARKS.sub("", _MARKS.sub("", match.group(0)))
-        if old_ids:
-            tag = tag.replace(' id="', ' id="old-', 1)
-        out.append(tag)
-        position = match.end()
-    _mark_text(html[position:], state, whole, out)
+    for index, part in enumerate(parts):
+        if index % 2:
+            if not clean:
+                part = _ENCODED_MARKS.sub("", _MARKS.sub("", part))
+            if old_ids:
+                part = part.replace(' id="', ' id="old-', 1)
+            out.append(part)
+        elif clean:  # no markers anywhere: only whole-block wrapping to do
+            out.append(f"<{whole}>{part}</{whole}>" if whole and part.strip() else part)
+        else:
+            state = _mark_text(part, state, whole, out)
     return "".join(out)
 
 
@@ -216,28 +237,44 @@ class _Builder:
         )
         batch_of = {i: html for (i, _), html in zip(merged, batch, strict=True)}
         self._prepare()
-        result: list[list[tuple[str, str | None, bool]]] = []
+        # Slices are rendered later, all of one version in one renderer call.
+        wanted: tuple[list[Block], list[Block]] = ([], [])
+        plan: list[list[tuple[int, Block | str, str | None, bool]]] = []
         for i, row in enumerate(self.rows):
             step = row.step
             old = self.old.blocks[step.old] if step.old is not None else None
             new = self.new.blocks[step.new] if step.new is not None else None
             if step.away:
-                result.append([])
+                plan.append([])
             elif i in batch_of and new is not None:
-                result.append([(self._footnote(new, batch_of[i]), "", False)])
+                plan.append([(-1, self._footnote(new, batch_of[i]), "", False)])
             elif row.merge is not None and old is not None and new is not None:
-                result.append(
-                    [
-                        (self._slice(self.old, old), "del", True),
-                        (self._slice(self.new, new), "ins", False),
-                    ]
-                )
+                plan.append([(0, old, "del", True), (1, new, "ins", False)])
             elif step.kind is ChangeKind.DELETED and old is not None:
-                result.append([(self._slice(self.old, old), "del", True)])
+                plan.append([(0, old, "del", True)])
             elif new is not None:
                 whole = "ins" if step.kind is ChangeKind.INSERTED else None
-                result.append([(self._slice(self.new, new), whole, False)])
-        return result
+                plan.append([(1, new, whole, False)])
+            for side, block, _, _ in plan[-1]:
+                if side >= 0 and isinstance(block, Block):
+                    wanted[side].append(block)
+        html = (
+            _slices_html(self.old, wanted[0]),
+            _slices_html(self.new, wanted[1]),
+        )
+        return [
+            [
+                (
+                    piece
+                    if isinstance(piece, str)
+                    else self._footnote(piece, html[side][piece.index]),
+                    whole,
+                    old_ids,
+                )
+                for side, piece, whole, old_ids in pieces
+            ]
+            for pieces in plan
+        ]
 
     def _prepare(self) -> None:
         """Inline-parse, in one pass per version, the blocks shown from tokens."""
@@ -256,9 +293,6 @@ class _Builder:
                 shown[1].extend(_tokens(self.new, self.new.blocks[step.new]))
         prepare_tokens(shown[0], self.old.env)
         prepare_tokens(shown[1], self.new.env)
-
-    def _slice(self, version: Version, block: Block) -> str:
-        return self._footnote(block, _slice_html(version, block))
 
     @staticmethod
     def _footnote(block: Block, html: str) -> str:

@@ -34,7 +34,7 @@ def test_redline_navigate_expand_download(
     second_id = changes.nth(1).get_attribute("id")
     assert page.url.endswith("#" + str(second_id))
     expect(page.locator("[data-testid=position]")).to_have_text(
-        f"change 2 of {changes.count()}"
+        f"2 of {changes.count()}"
     )
     page.get_by_role("button", name="↑ Previous").click()
     assert page.url.endswith("#" + first_id)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.cache import FileCache
 from cop_drafts.db.models import Code, Comment, CommentKind, Iteration, User
+from cop_drafts.services import diff_sections
 from cop_drafts.services import diffs as diff_service
 from cop_drafts.services.codes import Version
 from cop_drafts.store.repo import DraftStore, Person
@@ -414,8 +415,9 @@ def test_second_view_is_served_from_cache(
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("computed again instead of read from the cache")
 
-    monkeypatch.setattr(diff_service, "diff_texts", refuse)
-    monkeypatch.setattr(diff_service, "source_html", refuse)
+    monkeypatch.setattr(diff_sections, "diff_texts", refuse)
+    monkeypatch.setattr(diff_sections, "source_html", refuse)
+    monkeypatch.setattr(DraftStore, "read", refuse)
     assert bodies(url) == first
     assert bodies(url + "&view=split") == split
 

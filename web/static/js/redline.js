@@ -45,9 +45,12 @@
       if (!total) {
         label.textContent = "no changes";
       } else if (current < 0) {
-        label.textContent = total + (total === 1 ? " change" : " changes");
+        // data-unit names what is counted: "change" in the redline, a
+        // changed passage of lines in the source views.
+        var unit = label.getAttribute("data-unit") || "change";
+        label.textContent = total + " " + unit + (total === 1 ? "" : "s");
       } else {
-        label.textContent = "change " + (current + 1) + " of " + total;
+        label.textContent = (current + 1) + " of " + total;
       }
     }
   }

@@ -1,0 +1,280 @@
+"""One section compared between two commits, cached so that a second view
+reads no file from git: the blob ids per commit pair and path, then the
+redline, summary and source views per pair of blob ids and DIFF_VERSION.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from markupsafe import Markup
+
+from cop_drafts.cache import FileCache
+from cop_drafts.store.manifest import SectionSpec
+from cop_drafts.store.repo import DraftStore
+from cop_drafts.text.diff import (
+    DIFF_VERSION,
+    DiffResult,
+    DiffSummary,
+    ItemChange,
+    ItemChangeKind,
+    Shown,
+    diff_texts,
+    prefix_ids,
+    source_html,
+)
+
+from .codes import Version
+
+
+class SectionStatus(StrEnum):
+    """What happened to a section between the two versions."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    ADDED = "added"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class SectionDiff:
+    """One section compared: its summary and the HTML of the chosen view.
+
+    `anchor` prefixes the ids in `html` on a page that shows several sections.
+    """
+
+    spec: SectionSpec
+    status: SectionStatus
+    identical: bool
+    summary: DiffSummary
+    summary_line: str
+    line_by_line: int  # blocks past the word-diff budget, shown by lines
+    anchor: str
+    html: Markup
+
+    @property
+    def has_changes(self) -> bool:
+        """True when the wording changed (renumbering alone does not count)."""
+        return self.summary.changes > 0
+
+
+_EMPTY = DiffSummary(0, 0, 0, 0, 0, 0, 0, 0, ())
+
+
+def section_diffs(
+    store: DraftStore, cache: FileCache, old: Version, new: Version, view: str
+) -> list[SectionDiff]:
+    """Every section of either version compared, in reading order.
+
+    Ids in the HTML carry a per-section prefix (SectionDiff.anchor), so that
+    all of them can share one page. Raises NotFound.
+    """
+    return [
+        _section_diff(store, cache, old, new, pair, view, several=True)
+        for pair in _section_pairs(store, old.commit_id, new.commit_id)
+    ]
+
+
+def section_diff(
+    store: DraftStore,
+    cache: FileCache,
+    old: Version,
+    new: Version,
+    path: str,
+    view: str,
+) -> SectionDiff | None:
+    """The section at `path` compared, None when neither version has it."""
+    for pair in _section_pairs(store, old.commit_id, new.commit_id):
+        if _path(pair) == path:
+            return _section_diff(store, cache, old, new, pair, view, several=False)
+    return None
+
+
+def _section_pairs(
+    store: DraftStore, old_commit: str, new_commit: str
+) -> list[tuple[SectionSpec | None, SectionSpec | None]]:
+    """(old spec, new spec) of every section in either manifest.
+
+    New order first; a removed section goes after the one it followed.
+    """
+    old_specs = store.sections(old_commit)
+    new_specs = store.sections(new_commit)
+    old_by_path = {s.path: s for s in old_specs}
+    new_paths = {s.path for s in new_specs}
+    pairs: list[tuple[SectionSpec | None, SectionSpec | None]] = [
+        (old_by_path.get(s.path), s) for s in new_specs
+    ]
+    for position, spec in enumerate(old_specs):
+        if spec.path in new_paths:
+            continue
+        before = {s.path for s in old_specs[:position]}
+        at = max(
+            (i + 1 for i, pair in enumerate(pairs) if _path(pair) in before),
+            default=0,
+        )
+        pairs.insert(at, (spec, None))
+    return pairs
+
+
+def _path(pair: tuple[SectionSpec | None, SectionSpec | None]) -> str:
+    spec = pair[1] or pair[0]
+    assert spec is not None
+    return spec.path
+
+
+class _Files:
+    """Both sides of one section, read from git only on a cache miss."""
+
+    def __init__(
+        self,
+        store: DraftStore,
+        old: Version | None,
+        new: Version | None,
+        path: str,
+    ) -> None:
+        self._sides = (old, new)
+        self._store, self._path = store, path
+        self._read: list[tuple[str, str]] = []
+
+    def _files(self) -> list[tuple[str, str]]:
+        if not self._read:
+            for version in self._sides:
+                file = (
+                    self._store.read(version.commit_id, self._path) if version else None
+                )
+                self._read.append((file.text, file.blob_id) if file else ("", "-"))
+        return self._read
+
+    def texts(self) -> tuple[str, str]:
+        (old, _), (new, _) = self._files()
+        return old, new
+
+    def blob_ids(self) -> str:
+        (_, old), (_, new) = self._files()
+        return f"{old}/{new}"
+
+
+def _section_diff(
+    store: DraftStore,
+    cache: FileCache,
+    old: Version,
+    new: Version,
+    pair: tuple[SectionSpec | None, SectionSpec | None],
+    view: str,
+    several: bool,
+) -> SectionDiff:
+    spec = pair[1] or pair[0]
+    assert spec is not None
+    files = _Files(store, old if pair[0] else None, new if pair[1] else None, spec.path)
+    # Which blobs the two commits hold is cached too: a view served from the
+    # cache reads no file from git at all.
+    pair_key = f"diff/{DIFF_VERSION}/blobs/{old.commit_id}/{new.commit_id}/{spec.path}"
+    old_blob, new_blob = cache.text(pair_key, files.blob_ids).split("/")
+    status = (
+        SectionStatus.ADDED
+        if old_blob == "-"
+        else SectionStatus.REMOVED
+        if new_blob == "-"
+        else SectionStatus.UNCHANGED
+        if old_blob == new_blob
+        else SectionStatus.CHANGED
+    )
+    anchor = _anchor(spec.path) if several else ""
+    if status is SectionStatus.UNCHANGED:
+        line = "No changes: the two versions are identical."
+        return SectionDiff(spec, status, True, _EMPTY, line, 0, anchor, Markup(""))
+    base = f"diff/{DIFF_VERSION}/{old_blob}/{new_blob}"
+    entry = json.loads(
+        cache.text(base + "/summary", lambda: _compute(cache, base, files))
+    )
+
+    def unprefixed() -> str:
+        if view == "redline":
+            return cache.text(
+                base + "/redline", lambda: _compute(cache, base, files, True)
+            )
+        return cache.text(f"{base}/{view}", lambda: source_html(*files.texts(), view))
+
+    # On a page of several sections, ids carry the section's prefix; that
+    # rewrite of every tag is cached as well.
+    html = (
+        cache.text(f"{base}/{view}/{anchor}", lambda: prefix_ids(unprefixed(), anchor))
+        if anchor
+        else unprefixed()
+    )
+    # Made and sanitised by text.diff (every draft character escaped or
+    # allow-listed) before it was cached; the cache folder is ours alone.
+    return SectionDiff(
+        spec,
+        status,
+        False,
+        _summary_from(entry),
+        entry["line"],
+        entry["line_by_line"],
+        anchor,
+        Markup(html),
+    )
+
+
+def _compute(cache: FileCache, base: str, files: _Files, html: bool = False) -> str:
+    """Diff the two texts; store the redline and return it or the summary."""
+    result = diff_texts(*files.texts())
+    summary = json.dumps(_summary_entry(result))
+    cache.put(
+        base + ("/summary" if html else "/redline"),
+        (summary if html else result.redline_html).encode(),
+    )
+    return result.redline_html if html else summary
+
+
+def _anchor(path: str) -> str:
+    return path.rsplit(".", 1)[0].replace("/", "-") + "--"
+
+
+def _summary_entry(result: DiffResult) -> dict[str, object]:
+    summary = result.summary
+    return {
+        "line": result.summary_line(),
+        "line_by_line": sum(
+            1 for b in result.blocks if b.shown is Shown.LINES and b.note
+        ),
+        "counts": [
+            summary.words_added,
+            summary.words_removed,
+            summary.changed,
+            summary.moved,
+            summary.moved_edited,
+            summary.inserted,
+            summary.deleted,
+            summary.renumbered,
+        ],
+        "items": [
+            [i.kind, i.label_old, i.label_new, i.title, i.change_id, i.content_changed]
+            for i in summary.items
+        ],
+    }
+
+
+def _summary_from(entry: dict[str, object]) -> DiffSummary:
+    counts = entry["counts"]
+    items = entry["items"]
+    assert isinstance(counts, list) and isinstance(items, list)
+    added, removed, changed, moved, moved_edited, inserted, deleted, renumbered = (
+        int(n) for n in counts
+    )
+    return DiffSummary(
+        added,
+        removed,
+        changed,
+        moved,
+        moved_edited,
+        inserted,
+        deleted,
+        renumbered,
+        tuple(
+            ItemChange(ItemChangeKind(k), lo, ln, t, c, bool(ch))
+            for k, lo, ln, t, c, ch in items
+        ),
+    )
