@@ -70,22 +70,14 @@ def _tokens(version: Version, block: Block) -> list[Token]:
 
 
 def _slices_html(version: Version, blocks: list[Block]) -> dict[int, str]:
-    """Unsanitised HTML of blocks by index, rendered from their version's tokens
-    (prepared first) in one renderer pass with separators between blocks.
-
-    A block's closing token always ends its line, so what a block renders to
-    does not depend on its neighbours.
-    """
-    tokens: list[Token] = []
-    for block in blocks:
-        tokens.extend(_tokens(version, block))
-        tokens.append(Token("html_block", "", 0, content=_SEP, block=True))
-    parts = render_tokens(tokens, version.env).split(_SEP)
-    if len(parts) != len(blocks) + 1:  # cannot happen: inputs are cleaned
-        parts = [render_tokens(_tokens(version, b), version.env) for b in blocks]
+    """Unsanitised HTML of blocks by index, from their version's tokens
+    (prepared first). One renderer call per block: measured cheaper than one
+    call over all of them with separators."""
     return {
-        block.index: _wrap_list(version, block, html)
-        for block, html in zip(blocks, parts, strict=False)
+        block.index: _wrap_list(
+            version, block, render_tokens(_tokens(version, block), version.env)
+        )
+        for block in blocks
     }
 
 
