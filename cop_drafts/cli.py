@@ -191,8 +191,13 @@ def redline(old: Path, new: Path, output: Path) -> None:
     A summary line of the changes goes to standard error.
     """
     old_text, new_text = _read_markdown(old), _read_markdown(new)
+    # Two files of the same name are told apart by the paths as typed.
+    same = old.name == new.name
     html, line = diff_service.file_redline(
-        old_text, new_text, old_label=old.name, new_label=new.name
+        old_text,
+        new_text,
+        old_label=str(old) if same else old.name,
+        new_label=str(new) if same else new.name,
     )
     if str(output) == "-":
         click.echo(html, nl=False)

@@ -27,9 +27,7 @@ def test_writes_a_standalone_file_and_a_summary_line(tmp_path: Path) -> None:
     line = result.stderr.strip()
     assert line.startswith("20 changes: 14 changed") and "words" in line
     tree = parse(out.read_text("utf-8"))
-    assert tree.find("title").text == (
-        "Changes from risk-assessment.md to risk-assessment.md"
-    )
+    assert tree.find("title").text == f"Changes from {OLD} to {NEW}"
     assert tree.find_all("script") == []
     assert tree.find("div", class_="redline") is not None
     assert tree.find_all(class_="rl-change")
