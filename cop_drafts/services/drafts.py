@@ -28,7 +28,7 @@ from .conflicts import ConflictFile, check_message, conflict_file, reject_marker
 from .consistency import text_at
 from .errors import PermissionDenied, ValidationError
 from .flowback import FlowBackResult, flow_back
-from .permissions import Action, can, require
+from .permissions import Action, require
 
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -116,12 +116,6 @@ def edit_branch(user: User | None, section: SectionSpec) -> str:
     return wg_branch(section.wg)
 
 
-def can_edit(store: DraftStore, user: User | None, path: str) -> bool:
-    """True when `user` may edit the section at `path` (ownership from ``main``)."""
-    section = store.manifest(MAIN).find_section(path)
-    return section is not None and can(user, Action.EDIT_SECTION, wg=section.wg)
-
-
 def open_draft(store: DraftStore, user: User | None, path: str) -> Draft:
     """The section as its editor starts from. Raises PermissionDenied, NotFound."""
     section = store.get_section(MAIN, path)
@@ -155,7 +149,7 @@ def review(
     """
     draft = open_draft(store, user, path)
     text = submitted_text(sub, limit)
-    base = _base_commit(store, draft, sub.base)
+    base = _base_commit(store, sub.base)
     if base is None:
         base, old = draft.commit, draft.text
     else:
@@ -185,25 +179,17 @@ def save(
     """
     draft = open_draft(store, user, path)
     assert user is not None
-    text = submitted_text(sub, limit)
-    message = check_message(sub.message)
-    if not sub.base.strip():
-        raise ValidationError(
-            "The editor did not say which version you started from.",
-            {"base": "Reload the editor; your text is kept in this browser."},
-        )
-    reject_markers({path: text})
-    base = _base_commit(store, draft, sub.base)
+    text, message = _checked(sub, path, limit)
+    base = _base_commit(store, sub.base)
     if base is None:
         raise _conflict(store, draft, None, text, sub, stale=True)
-    author = Person(user.name, user.email)
     try:
         result = store.save(
             draft.branch,
             path,
             text,
             base=base.commit_id,
-            author=author,
+            author=Person(user.name, user.email),
             message=message,
         )
     except StaleBase:
@@ -221,15 +207,39 @@ def save(
         commit_id=result.commit_id,
         base=base.commit_id,
         merged=result.merged,
-        branch=draft.branch,
     )
     db.commit()
     flowed: tuple[FlowBackResult, ...] = ()
-    if draft.branch == MAIN:
-        flowed = flow_back(
-            db, store, code, user, f"harmonisation of {path} ({result.commit_id[:10]})"
-        )
+    if draft.is_harmonisation:
+        what = f"harmonisation of {path} ({result.commit_id[:10]})"
+        flowed = flow_back(db, store, code, user, what)
     return Saved(draft.branch, result.commit_id, result.merged, flowed)
+
+
+def _checked(sub: Submission, path: str, limit: int) -> tuple[str, str]:
+    """Text and message of a save, every problem reported at once.
+
+    Raises ValidationError.
+    """
+    fields: dict[str, str] = {}
+    text = message = ""
+    try:
+        text = submitted_text(sub, limit)
+        reject_markers({path: text})
+    except ValidationError as error:
+        fields.update(error.fields)
+    try:
+        message = check_message(sub.message)
+    except ValidationError as error:
+        fields.update(error.fields)
+    if not sub.base.strip():
+        fields["base"] = (
+            "The editor did not say which version you started from. Reload "
+            "the editor; your text is kept in this browser."
+        )
+    if fields:
+        raise ValidationError(" ".join(dict.fromkeys(fields.values())), fields)
+    return text, message
 
 
 def submitted_text(sub: Submission, limit: int) -> str:
@@ -291,7 +301,7 @@ def _check_size(data: bytes, limit: int, field: str) -> None:
         raise ValidationError(message, {field: message})
 
 
-def _base_commit(store: DraftStore, draft: Draft, rev: str) -> CommitInfo | None:
+def _base_commit(store: DraftStore, rev: str) -> CommitInfo | None:
     """The commit the edit started from; None when unknown (no such commit)."""
     rev = rev.strip().lower()
     if not is_hex_rev(rev):
