@@ -51,6 +51,7 @@ def live_server(app: Flask, seeded: Code) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join()
 
 
