@@ -30,8 +30,6 @@ from .diff_sections import (
 )
 from .errors import ValidationError
 
-__all__ = ["SectionDiff", "SectionStatus"]
-
 VIEWS = ("redline", "split", "unified")
 
 

@@ -13,8 +13,12 @@ from cop_drafts.text.diff import (
     ChangeKind,
     DiffResult,
     ItemChangeKind,
+    PagePart,
     Shown,
     diff_texts,
+    document_html,
+    prefix_ids,
+    source_html,
     standalone_html,
     summary_line,
 )
@@ -534,6 +538,64 @@ def test_standalone_document_has_summary_legend_and_no_script() -> None:
     summary = tree.by_class("doc-summary")[0]
     assert "Measure 2.1 → Measure 2.2" in squash(summary.text())
     assert len(tree.by_class("redline")) == 1
+
+
+def test_prefix_ids_rewrites_every_id_and_in_page_link_but_no_text() -> None:
+    old = "# Scope\n\nA note[^1] and [see](#scope).\n\n[^1]: Foot.\n\nGone.\n"
+    new = 'A note[^1] and [see](#scope), id="x" stays.\n\n[^1]: Foot.\n'
+    html = diff_texts(old, new).redline_html
+    prefixed = prefix_ids(html, "s2--")
+    before, after = dom(html), dom(prefixed)
+    ids = [n.attrs["id"] for n in before.iter() if "id" in n.attrs]
+    new_ids = [n.attrs["id"] for n in after.iter() if "id" in n.attrs]
+    assert ids and new_ids == ["s2--" + i for i in ids]
+    links = [n.attrs["href"] for n in after.iter("a")]
+    assert links and all(h.startswith("#s2--") for h in links if h.startswith("#"))
+    assert squash(after.text()) == squash(before.text())
+    assert 'id="x" stays' in after.text()
+    assert prefix_ids(html, "") == html
+
+
+def test_redline_never_repeats_an_id() -> None:
+    old = "Alpha[^1] one two three four.\n\nBeta[^1] five six.\n\n[^1]: Note.\n"
+    new = "Alpha[^1] one two three FOUR.\n\nBeta[^1] five seven.\n\n[^1]: Note.\n"
+    tree = dom(diff_texts(old, new).redline_html)
+    ids = [n.attrs["id"] for n in tree.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids))
+
+
+def test_source_html_of_two_texts_matches_the_result_view() -> None:
+    result = diff_texts(CODE_OLD, CODE_NEW)
+    for mode in ("split", "unified"):
+        assert source_html(CODE_OLD, CODE_NEW, mode) == result.source_html(mode)
+    with pytest.raises(ValueError):
+        source_html("a", "b", "sideways")
+
+
+def test_document_of_several_parts_keeps_ids_apart_and_opens_folds() -> None:
+    parts = []
+    for number, (old, new) in enumerate(((CODE_OLD, CODE_NEW), (CODE_OLD, CODE_NEW))):
+        result = diff_texts(old, new)
+        anchor = f"part{number}--"
+        parts.append(
+            PagePart(
+                f"Part {number}",
+                anchor,
+                result.summary_line(),
+                result.summary.items,
+                prefix_ids(result.redline_html, anchor),
+            )
+        )
+    page = document_html(parts, title="Both", old_label="a", new_label="b")
+    tree = dom(page)
+    titles = [h for h in tree.iter("h2") if "doc-section" in h.classes()]
+    assert [squash(h.text()) for h in titles] == ["Part 0", "Part 1"]
+    ids = [n.attrs["id"] for n in tree.iter() if "id" in n.attrs]
+    assert len(ids) == len(set(ids))
+    links = [a.attrs["href"][1:] for a in tree.iter("a") if a.attrs["href"][:1] == "#"]
+    assert links and set(links) <= set(ids)
+    assert all("open" in d.attrs for d in tree.iter("details"))
+    assert tree.iter("script") == []
 
 
 def test_diff_version_includes_render_version() -> None:
