@@ -281,7 +281,9 @@ class _Builder:
             )
 
 
-def build_demo(db: Session, settings: Settings, drafts: Path) -> Code | None:
+def build_demo(
+    db: Session, settings: Settings, drafts: Path, *, in_progress: bool = True
+) -> Code | None:
     """Create the demo Code from `drafts` unless it exists; None when it did.
 
     Raises InvalidContent when drafts/ is incomplete.
@@ -330,7 +332,43 @@ def build_demo(db: Session, settings: Settings, drafts: Path) -> Code | None:
                 tagger=tagger,
             )
             _comment_round(db, store, code, office_user, iteration["tag"], plan)
+        if in_progress:
+            _work_in_progress(store, drafts, people)
     return code
+
+
+def _work_in_progress(store: DraftStore, drafts: Path, people: dict[str, str]) -> None:
+    """Edits on Working Group branches after the last iteration (not in main)."""
+    path = drafts / "in-progress.toml"
+    if not path.is_file():
+        return
+    manifest = store.manifest(MAIN)
+    for n, edit in enumerate(tomllib.loads(path.read_text(encoding="utf-8"))["edits"]):
+        spec = manifest.find_section(edit["file"])
+        if spec is None or spec.wg is None:
+            raise InvalidContent(f"in-progress edit on unknown section {edit['file']}")
+        branch = wg_branch(spec.wg)
+        text = store.read(branch, edit["file"]).text
+        if edit["old"] not in text:
+            raise InvalidContent(f"in-progress edit: text not found in {edit['file']}")
+        when = (
+            utcnow() - timedelta(hours=2 - n / 10)
+            if edit["date"] == "now"
+            else _when(edit["date"])
+        )
+        author = Person(
+            people.get(edit["author"], edit["author"]),
+            f"{edit['author']}@{DOMAIN}",
+            when,
+        )
+        store.save(
+            branch,
+            edit["file"],
+            text.replace(edit["old"], edit["new"], 1),
+            base=store.resolve(branch),
+            author=author,
+            message=edit["message"],
+        )
 
 
 def _load_comments(drafts: Path) -> dict[str, Any]:
