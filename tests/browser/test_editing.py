@@ -26,10 +26,25 @@ def paste(box: Locator, text: str) -> None:
     )
 
 
+def watch(page: Page, problems: list[str]) -> None:
+    """Collect script errors and CSP refusals (console errors but failed loads)."""
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+
+
 def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     page: Page, browser: Browser, live_server: str, seeded_store: DraftStore
 ) -> None:
     base = live_server
+    problems: list[str] = []
+    watch(page, problems)
     log_in(page, base, "wg2-chair")
     page.goto(f"{base}/c/gpai-code/s/{S}?rev=wg/2")
     page.get_by_test_id("edit-tab").click()
@@ -42,6 +57,7 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     other = browser.new_context(viewport={"width": 1360, "height": 900})
     vice = other.new_page()
     vice.set_default_timeout(10_000)
+    watch(vice, problems)
     log_in(vice, base, "wg2-vice")
     vice.goto(f"{base}/c/gpai-code/edit/{S}")
     expect(vice.get_by_test_id("source")).to_be_visible()
@@ -80,6 +96,9 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     page.get_by_test_id("review").click()
     expect(page.get_by_test_id("redline").locator("ins").first).to_contain_text("Chair")
     shot(page, "editor-review")
+    page.get_by_test_id("back-to-editor").click()  # the text comes back
+    expect(page.get_by_test_id("source")).to_have_value(chair_text + "\n")
+    page.get_by_test_id("review").click()
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("saved")).to_be_visible()
     saved = seeded_store.read("wg/2", S).text
@@ -145,3 +164,4 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     expect(page.get_by_test_id("document")).to_contain_text("Vice-Chair's rewrite.")
     page.goto(f"{base}/c/gpai-code/s/risk-mitigation.md?rev=main")
     expect(page.get_by_test_id("document")).to_contain_text("Mitigation sentence.")
+    assert not problems, problems
