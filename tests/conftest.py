@@ -48,18 +48,26 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _postgres_url() -> str:
-    """A migrated PostgreSQL database for this xdist worker."""
+def _postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database for this run and xdist worker.
+
+    The name carries the run's id, so two test runs on one server (two
+    developers, or a developer beside CI) never share or drop each other's
+    database; it is dropped at the end.
+    """
     base = make_url(os.environ["DATABASE_URL"])
-    name = f"{base.database}_{_worker()}"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    name = f"{base.database}_{run}_{_worker()}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
-    return url
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
