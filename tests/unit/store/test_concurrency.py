@@ -97,9 +97,9 @@ def check_race(repo: Path, writers: int, rounds: int, acked: list[str]) -> RaceR
         history = {c.commit_id for c in store.log(BRANCH, limit=1_000_000)}
         text = store.read(BRANCH, PATH).text
     parts = text.rstrip("\n").split("\n\n")
-    lost = sum(
-        1 for w in range(writers) if parts[w] != paragraph(w, rounds - 1)
-    ) + max(0, len(acked) - writers * rounds)
+    lost = sum(1 for w in range(writers) if parts[w] != paragraph(w, rounds - 1)) + max(
+        0, len(acked) - writers * rounds
+    )
     return RaceResult(acked, lost, sum(1 for c in acked if c not in history), text)
 
 
