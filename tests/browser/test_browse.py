@@ -56,3 +56,14 @@ def test_version_picker_takes_a_commit_id(page: Page, live_server: str) -> None:
     page.fill("#rev-commit", commit[:12])
     page.locator(".commit-form button").click()
     expect(page.locator("[data-testid=commit-id]")).to_have_text(commit[:10])
+
+
+def test_line_links_scroll_to_their_block(page: Page, live_server: str) -> None:
+    log_in(page, live_server, "provider")
+    page.goto(f"{live_server}/c/gpai-code/s/risk-assessment.md?rev=draft-3#line-114")
+    target = page.locator("[data-testid=document] .line-target")
+    expect(target).to_have_count(1)
+    start = int(target.get_attribute("data-line-start") or 0)
+    end = int(target.get_attribute("data-line-end") or 0)
+    assert start <= 114 <= end
+    expect(target).to_be_in_viewport()
