@@ -472,7 +472,7 @@ def served() -> None:
             cached = median_ms(compare, 21)
     print(
         f"    the comparison service alone, from the cache: {cached:.2f} ms "
-        "(resolve, read both blobs, read and decode the cached entry)"
+        "(manifests, cached blob ids, cached summary and redline; no git blob read)"
     )
 
 
