@@ -11,7 +11,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import publishing
+from cop_drafts.services import consistency, publishing
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
@@ -42,7 +42,7 @@ def _page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
         main=main,
         tip=store.commit_info(main.commit_id),
         iterations=code_service.iterations(db, code, user),
-        findings=publishing.findings(store, main.commit_id),
+        report=consistency.check_report(db, store, code),
     ), status
 
 
@@ -74,6 +74,8 @@ def create(code_slug: str) -> Any:
     except ValidationError as error:
         for field, message in error.fields.items():
             getattr(form, field).errors = [message]
+        if not error.fields:
+            form.form_errors.append(str(error))
         return _page(code_slug, form, 400)
     carried = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none open"
     flash(f"{iteration.tag} is published. Comments carried: {carried}.", "info")

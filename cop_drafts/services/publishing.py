@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 from cop_drafts.db.models import Code, Iteration, User
 from cop_drafts.store.refs import is_branch_name, is_hex_rev, is_tag_name
 from cop_drafts.store.repo import DraftStore, Person
-from cop_drafts.text.checks import Finding, SectionText, check_code
 
-from . import audit, codes, reanchor
+from . import audit, codes, consistency, reanchor
 from .errors import ValidationError
 from .permissions import Action, require
 
@@ -44,6 +43,15 @@ def publish(
         raise ValidationError(
             "Message missing.", {"message": "Say what this iteration is."}
         )
+    blocking = consistency.check_report(db, store, code).blocking
+    if blocking:
+        # Checks inform; the coordinating Chair may set some to block, and
+        # then they block publishing as they block consolidation.
+        first = blocking[0]
+        raise ValidationError(
+            f"{len(blocking)} finding(s) of checks set to block must be fixed on "
+            f"main first, e.g. {first.path} line {first.line_start}: {first.message}"
+        )
     iteration = codes.publish(db, store, code, actor, tag, message, tagger=tagger)
     counts = reanchor.reanchor(db, store, code, iteration.commit_id, tag)
     audit.record(
@@ -60,16 +68,3 @@ def publish(
     )
     db.commit()
     return iteration, counts
-
-
-def findings(store: DraftStore, commit_id: str) -> list[Finding]:
-    """The consistency checks of the whole Code at `commit_id`, for review."""
-    manifest = store.manifest(commit_id)
-    sections = [
-        SectionText(path=s.path, title=s.title, text=store.read(commit_id, s.path).text)
-        for s in manifest.sections
-    ]
-    glossary = next(
-        (s.path for s in manifest.sections if "glossary" in s.path.lower()), None
-    )
-    return check_code(sections, glossary_path=glossary)

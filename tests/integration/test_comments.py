@@ -553,3 +553,25 @@ def test_code_wide_list_with_working_group_filter(
     # A Chair of Working Group 2 does not see Working Group 3's comments.
     chair = as_user("wg2-chair")
     assert listed()["risk-mitigation.md"] == 0
+
+
+def test_checks_set_to_block_stop_publishing(
+    as_user: AsUser, db: Session, seeded: Code
+) -> None:
+    from cop_drafts.services import consistency
+
+    consistency.set_blocking(db, seeded, _user(db, "coordinator"), {"leftover-marker"})
+    office = as_user("ai-office")
+    page = parse(office.get("/c/gpai-code/publish").get_data(as_text=True))
+    assert page.find(data_testid="blocking") is not None
+    response = office.post(
+        "/c/gpai-code/publish",
+        data={
+            "tag": "draft-4",
+            "message": "Fourth draft",
+            "csrf_token": csrf_token(office, "/c/gpai-code/publish"),
+        },
+    )
+    assert response.status_code == 400
+    assert "TODO" in parse(response.get_data(as_text=True)).text
+    assert db.scalar(select(func.count()).select_from(Relocation)) == 0
