@@ -5,15 +5,8 @@ a real comment is tested in test_comments.py."""
 
 from __future__ import annotations
 
-ROLES = [
-    None,
-    "ai-office",
-    "coordinator",
-    "wg2-chair",
-    "wg2-vice",
-    "provider",
-    "observer",
-]
+from tests.integration.roles import ROLES
+
 C = "/c/gpai-code"
 
 

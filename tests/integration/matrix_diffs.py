@@ -4,15 +4,8 @@ iteration of the demo is public, so every comparison is 404 to them."""
 
 from __future__ import annotations
 
-ROLES = [
-    None,
-    "ai-office",
-    "coordinator",
-    "wg2-chair",
-    "wg2-vice",
-    "provider",
-    "observer",
-]
+from tests.integration.roles import ROLES
+
 C = "/c/gpai-code"
 S = "risk-assessment.md"
 PAIR = "from=draft-2&to=draft-3"

@@ -6,7 +6,7 @@ to the login page."""
 
 from __future__ import annotations
 
-from .test_permissions import ROLES
+from tests.integration.roles import ROLES
 
 EDITORS = {"coordinator", "wg2-chair", "wg2-vice"}
 S = "risk-assessment.md"

@@ -13,17 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import csrf_token
+from tests.integration.roles import ROLES
 
 AsUser = Callable[[str | None], FlaskClient]
-ROLES = [
-    None,
-    "ai-office",
-    "coordinator",
-    "wg2-chair",
-    "wg2-vice",
-    "provider",
-    "observer",
-]
 S = "risk-assessment.md"
 READ_URLS = {
     "codes.index": "/",
