@@ -228,6 +228,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def make_public(data_dir: Path) -> None:
+    """Mark every iteration public, so the page is what a visitor reads."""
+    from sqlalchemy import update
+
+    from cop_drafts.config import load_settings
+    from cop_drafts.db.models import Iteration
+    from cop_drafts.db.session import make_engine
+
+    engine = make_engine(load_settings({"data_dir": data_dir}).database_url)
+    with engine.begin() as connection:
+        connection.execute(update(Iteration).values(is_public=True))
+    engine.dispose()
+
+
 def bench_http(tmp: Path) -> None:
     if not shutil.which("wrk"):
         print("wrk not installed (apt-get install wrk): skipping the HTTP figure")
@@ -252,20 +266,7 @@ def bench_http(tmp: Path) -> None:
             except OSError:
                 time.sleep(0.1)
         # Make draft-3 public so the page is the one a public visitor reads.
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from cop_drafts.config import load_settings;"
-                "from cop_drafts.db.session import make_engine, make_sessionmaker;"
-                "from cop_drafts.db.models import Iteration;"
-                "s=load_settings(); e=make_engine(s.database_url);"
-                "db=make_sessionmaker(e)();"
-                "[setattr(i,'is_public',True) for i in db.query(Iteration)]; db.commit()",
-            ],
-            env=env,
-            check=True,
-        )
+        make_public(tmp / "data")
         url = f"{base}/c/gpai-code/s/risk-assessment.md?rev=draft-3"
         subprocess.run(["curl", "-s", "-o", "/dev/null", url], check=False)
         out = subprocess.run(
