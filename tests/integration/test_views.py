@@ -95,7 +95,7 @@ def test_commit_ids_full_and_short_open(
         "/c/no-such-code",
         "/c/Bad_Slug!",
         f"/c/gpai-code/history/{SECTION}?rev=nope",
-        f"/c/gpai-code/blame/nope.md",
+        "/c/gpai-code/blame/nope.md",
     ],
 )
 def test_unknown_things_answer_404_not_500(as_user: AsUser, url: str) -> None:
