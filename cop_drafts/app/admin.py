@@ -23,7 +23,7 @@ from cop_drafts.services import accounts, audit
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
-from .web import acting_user, db_session, settings
+from .web import acting_user, db_session, settings, show_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -93,8 +93,7 @@ def create() -> Any:
             db_session(), acting_user(), _person(form), days=settings().invitation_days
         )
     except ValidationError as error:
-        for field, message in error.fields.items():
-            getattr(form, field).errors = [message]
+        show_errors(form, error)
         return _users_page(form, status=400)
     link = url_for("auth.accept", token=token, _external=True)
     return _users_page(

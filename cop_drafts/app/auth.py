@@ -16,7 +16,7 @@ from cop_drafts.db.models import User
 from cop_drafts.services import accounts
 from cop_drafts.services.errors import TooManyAttempts, ValidationError
 
-from .web import db_session, settings
+from .web import db_session, settings, show_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -121,9 +121,7 @@ def accept(token: str) -> Any:
                 db, token, form.password.data or "", form.confirm.data or ""
             )
         except ValidationError as error:
-            form.form_errors.append(str(error))
-            for field, message in error.fields.items():
-                getattr(form, field).errors = [message]
+            show_errors(form, error)
             status = 400
         else:
             logout_user()

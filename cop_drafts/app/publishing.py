@@ -15,7 +15,7 @@ from cop_drafts.services import consistency, publishing
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
-from .web import acting_user, db_session, get_store
+from .web import acting_user, db_session, get_store, show_errors
 
 bp = Blueprint("publishing", __name__)
 
@@ -72,10 +72,7 @@ def create(code_slug: str) -> Any:
             form.message.data or "",
         )
     except ValidationError as error:
-        for field, message in error.fields.items():
-            getattr(form, field).errors = [message]
-        if not error.fields:
-            form.form_errors.append(str(error))
+        show_errors(form, error)
         return _page(code_slug, form, 400)
     carried = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none open"
     flash(f"{iteration.tag} is published. Comments carried: {carried}.", "info")

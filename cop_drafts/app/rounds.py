@@ -18,7 +18,7 @@ from cop_drafts.services import rounds as round_service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
-from .web import BRUSSELS, acting_user, db_session
+from .web import BRUSSELS, acting_user, db_session, show_errors
 
 bp = Blueprint("rounds", __name__)
 
@@ -103,9 +103,7 @@ def create(code_slug: str) -> Any:
     try:
         round_service.open_round(db, code, acting_user(), data)
     except ValidationError as error:
-        for field, message in error.fields.items():
-            getattr(form, field).errors = [message]
-        form.form_errors.append(str(error))
+        show_errors(form, error)
         return _page(code_slug, form, 400)
     flash(f"The round on {data.tag} is set up.", "info")
     return redirect(url_for("rounds.index", code_slug=code_slug))

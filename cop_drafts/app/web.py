@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from jinja2 import StrictUndefined
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,7 @@ from cop_drafts.db.models import (
 )
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import margin
+from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, can
 from cop_drafts.store.repo import DraftStore
 
@@ -67,6 +69,21 @@ def acting_user() -> User | None:
         user: User = current_user.user
         return user
     return None
+
+
+def show_errors(form: FlaskForm, error: ValidationError) -> None:
+    """Put a refused input's messages on the form: each field's on its field,
+    and the general message at the top when no field message says it."""
+    placed = False
+    for name, message in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [message]
+            placed = True
+        else:
+            form.form_errors.append(message)
+    if not placed:
+        form.form_errors.append(str(error))
 
 
 def filters_from(args: Mapping[str, str]) -> margin.Filters:

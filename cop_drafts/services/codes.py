@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup
@@ -213,8 +214,6 @@ def blame(
     store: DraftStore, cache: FileCache, version: Version, path: str
 ) -> list[BlameLine]:
     """Blame of `path` at the version, cached per commit and path."""
-    from datetime import datetime
-
     store.get_section(version.commit_id, path)
     key = f"blame/1/{version.commit_id}/{path}"
     raw = cache.get(key)
