@@ -73,6 +73,13 @@ def log_in(page: Page, base: str, key: str) -> None:
     page.wait_for_selector("[data-testid=who]")
 
 
+def loaded(page: Page) -> None:
+    """Wait until the page's scripts have run: a click that navigates returns
+    once the new page starts loading, and its script tags may still be on the
+    way (a key press or a JS-driven button before then does nothing)."""
+    page.wait_for_load_state("load")
+
+
 def shot(page: Page, name: str) -> None:
     """Save a full-page screenshot when COP_DRAFTS_SCREENSHOTS names a folder."""
     if SCREENSHOTS:

@@ -38,7 +38,13 @@ SELECT = """([quote]) => {
 }"""
 
 
+def _ready(page: Page) -> None:
+    """comments.js marks the document once its handlers are in place."""
+    expect(page.locator("[data-testid=document][data-ready]")).to_have_count(1)
+
+
 def _comment_on_selection(page: Page, quote: str, body: str) -> None:
+    _ready(page)
     assert page.evaluate(SELECT, [quote])
     page.locator(".comment-bubble").click()
     form = page.locator("[data-testid=new-comment]")
@@ -73,10 +79,14 @@ def test_comment_reload_publish_and_carry(
     log_in(page, live_server, "provider")
     page.goto(f"{live_server}/c/gpai-code/s/{S}?rev=draft-3")
     expect(page.locator("[data-testid=window]")).to_contain_text("Comment window open")
+    _ready(page)
+    # The "Comment" bubble shows only while a passage is selected.
+    expect(page.locator(".comment-bubble")).to_be_hidden()
     _comment_on_selection(page, KEEP, "Define which decisions are recorded.")
     _comment_on_selection(page, REWORD, "Say who documents the margin.")
 
     # A comment on whole lines: click the line number in the gutter.
+    _ready(page)
     block = page.locator("[data-testid=document] > p", has_text=DROP)
     box = block.bounding_box()
     assert box is not None

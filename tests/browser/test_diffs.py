@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .conftest import log_in, shot
+from .conftest import loaded, log_in, shot
 
 SECTION = "/c/gpai-code/changes/risk-assessment.md"
 
@@ -22,6 +22,7 @@ def test_redline_navigate_expand_download(
     expect(page.locator("[data-testid=cmp-versions]")).to_contain_text("draft-3")
     expect(page.locator("[data-testid=summary-line]")).to_contain_text("changes")
     shot(page, "diff-section-redline")
+    loaded(page)
 
     changes = page.locator(".redline .rl-change")
     assert changes.count() > 3

@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from cop_drafts.store.repo import DraftStore, Person
 
-from .conftest import log_in, shot
+from .conftest import loaded, log_in, shot
 
 S = "risk-assessment.md"
 
@@ -52,6 +52,7 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     expect(source).to_be_visible()
     expect(page.get_by_test_id("branch")).to_have_text("wg/2")
     expect(page.get_by_test_id("preview").locator("h1")).to_be_visible()
+    loaded(page)
 
     # The Vice-Chair opens the same section before the Chair saves.
     other = browser.new_context(viewport={"width": 1360, "height": 900})
@@ -119,6 +120,7 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     vice.get_by_test_id("save").click()
     expect(vice.get_by_test_id("conflict-title")).to_be_visible()
     expect(vice.get_by_test_id("clash")).to_have_count(1)
+    loaded(vice)
     shot(vice, "editor-conflict")
     vice.get_by_role("button", name="Keep both").click()
     merged = vice.get_by_test_id("merged").input_value()
@@ -147,6 +149,7 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     log_in(page, base, "coordinator")
     page.goto(f"{base}/c/gpai-code?rev=main")
     page.get_by_test_id("board-link").click()
+    loaded(page)
     expect(page.get_by_test_id("choose-wg-2")).to_be_checked()
     expect(page.get_by_test_id("choose-wg-3")).to_be_checked()
     shot(page, "board")

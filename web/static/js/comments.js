@@ -86,24 +86,26 @@
     if (chosen) openForm(chosen.start, chosen.end, chosen.quote);
   });
 
+  // A passage selected before this script ran (slow network) counts too.
+  function onSelection() {
+    const sel = window.getSelection();
+    if (!sel || sel.isCollapsed || !doc.contains(sel.anchorNode) || !doc.contains(sel.focusNode)) {
+      bubble.hidden = true;
+      return;
+    }
+    const a = blockOf(sel.anchorNode), b = blockOf(sel.focusNode);
+    if (!a || !b) { bubble.hidden = true; return; }
+    const [s1, e1] = range(a), [s2, e2] = range(b);
+    const quote = sel.toString().replace(/\s+/g, " ").trim();
+    if (!quote) { bubble.hidden = true; return; }
+    chosen = { start: Math.min(s1, s2), end: Math.max(e1, e2), quote: quote };
+    const rect = sel.getRangeAt(0).getBoundingClientRect();
+    bubble.style.top = (window.scrollY + rect.bottom + 6) + "px";
+    bubble.style.left = (window.scrollX + rect.left) + "px";
+    bubble.hidden = false;
+  }
   if (doc.classList.contains("can-comment")) {
-    document.addEventListener("selectionchange", () => {
-      const sel = window.getSelection();
-      if (!sel || sel.isCollapsed || !doc.contains(sel.anchorNode) || !doc.contains(sel.focusNode)) {
-        bubble.hidden = true;
-        return;
-      }
-      const a = blockOf(sel.anchorNode), b = blockOf(sel.focusNode);
-      if (!a || !b) { bubble.hidden = true; return; }
-      const [s1, e1] = range(a), [s2, e2] = range(b);
-      const quote = sel.toString().replace(/\s+/g, " ").trim();
-      if (!quote) { bubble.hidden = true; return; }
-      chosen = { start: Math.min(s1, s2), end: Math.max(e1, e2), quote: quote };
-      const rect = sel.getRangeAt(0).getBoundingClientRect();
-      bubble.style.top = (window.scrollY + rect.bottom + 6) + "px";
-      bubble.style.left = (window.scrollX + rect.left) + "px";
-      bubble.hidden = false;
-    });
+    document.addEventListener("selectionchange", onSelection);
     // A click in the gutter (left of a block) chooses its lines; shift extends.
     let anchorLines = null;
     doc.addEventListener("click", (event) => {
@@ -190,6 +192,7 @@
     });
   }
   place();
+  if (doc.classList.contains("can-comment")) onSelection();
   window.addEventListener("resize", place);
   margin.addEventListener("toggle", place, true);
 
@@ -244,4 +247,6 @@
     tick();
     setInterval(tick, 30000);
   }
+  // Tests and scripts wait for this before they select or click.
+  doc.dataset.ready = "1";
 })();
