@@ -13,6 +13,7 @@ from cop_drafts.services import consistency
 from cop_drafts.services import consolidation as service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.store.errors import Conflict, NoChange, StaleBase
+from cop_drafts.store.refs import is_path
 
 from .web import acting_user, cache, db_session, get_store
 
@@ -30,9 +31,25 @@ def _board(code_slug: str, status: int = 200, **page: Any) -> Any:
     return html, status
 
 
+def _back(code_slug: str) -> str:
+    """Where a merge returns: the editor it came from (a Working Group Chair
+    bringing main in), or the board."""
+    path = request.form.get("back", "")
+    if path and is_path(path):
+        return url_for("editor.edit", code_slug=code_slug, path=path)
+    return url_for("consolidation.show", code_slug=code_slug)
+
+
 def _conflict_page(code_slug: str, conflict: service.MergeConflict, **page: Any) -> Any:
     code = code_service.get_code(db_session(), code_slug)
-    defaults: dict[str, Any] = {"merged": (), "texts": {}, "error": None}
+    back = request.form.get("back", "")
+    defaults: dict[str, Any] = {
+        "merged": (),
+        "texts": {},
+        "error": None,
+        "back": back if is_path(back) else "",
+        "back_url": _back(code_slug),
+    }
     html = render_template(
         "consolidation/conflict.html",
         code=code,
@@ -111,9 +128,9 @@ def resolve(code_slug: str) -> Any:
             "Nothing was merged; start the merge again.",
             "warning",
         )
-        return redirect(url_for("consolidation.show", code_slug=code_slug))
+        return redirect(_back(code_slug))
     _flash_merged(done)
-    return redirect(url_for("consolidation.show", code_slug=code_slug))
+    return redirect(_back(code_slug))
 
 
 @bp.post("/c/<code_slug>/consolidation/flow-back/<int:wg>")
@@ -126,7 +143,7 @@ def flow_back(code_slug: str, wg: int) -> Any:
         return _conflict_page(code_slug, result)
     words = {"up_to_date": "already holds everything on main"}
     flash(f"{result.branch} {words.get(result.status, 'now holds main')}.", "info")
-    return redirect(url_for("consolidation.show", code_slug=code_slug))
+    return redirect(_back(code_slug))
 
 
 @bp.post("/c/<code_slug>/consolidation/checks")

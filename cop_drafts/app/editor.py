@@ -49,6 +49,7 @@ def _editor(code_slug: str, path: str, status: int = 200, **page: Any) -> Any:
         values=values,
         unsaved=sub is not None,
         limit=settings().max_upload_bytes,
+        waiting=drafts.waiting_from_main(get_store(code_slug), draft),
         **{
             "errors": {},
             "error": None,

@@ -17,7 +17,7 @@ from cop_drafts.cache import FileCache
 from cop_drafts.db.models import Code, User
 from cop_drafts.store.errors import Conflict, NoChange, NotFound
 from cop_drafts.store.manifest import SectionSpec
-from cop_drafts.store.refs import MAIN, is_hex_rev, wg_branch
+from cop_drafts.store.refs import MAIN, branch_wg, is_hex_rev, wg_branch
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.store.values import BranchInfo, CommitInfo, Person
 from cop_drafts.text.checks import CHECKS, Finding
@@ -26,9 +26,9 @@ from cop_drafts.text.diff import DIFF_VERSION, diff_texts
 from . import audit
 from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
 from .consistency import CheckReport, check_report, text_at
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .flowback import FlowBackResult, FlowStatus, flow_back
-from .permissions import Action, require
+from .permissions import Action, can, require
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +127,10 @@ def retry_flow_back(
 ) -> FlowBackResult | MergeConflict:
     """Bring ``main`` into one branch now; its conflict when it does not merge.
 
-    Raises PermissionDenied, NotFound.
+    The coordinating Chair may, and so may the Chairs of that Working Group
+    (from their editor). Raises PermissionDenied, NotFound.
     """
-    require(actor, Action.CONSOLIDATE)
+    require(actor, Action.EDIT_SECTION, wg=wg)
     assert actor is not None
     branch = _wg_branch(store, wg)
     message = f"Bring main into {branch}"
@@ -394,9 +395,8 @@ def resolve_merge(
     Raises PermissionDenied, ValidationError, StaleBase (a branch moved since
     the conflict was shown), Conflict (a file left unresolved), NoChange.
     """
-    require(actor, Action.CONSOLIDATE)
+    pair = _require_merge(actor, store, source, into)
     assert actor is not None
-    pair = _merge_pair(store, source, into)
     message = check_message(message)
     if not resolved or not all(is_hex_rev(c) and len(c) == 40 for c in expected):
         raise ValidationError(
@@ -428,6 +428,25 @@ def resolve_merge(
     if into == MAIN:
         flowed = flow_back(db, store, code, actor, f"resolved merge of {source}")
     return Consolidation(((source, result.commit_id),), None, flowed)
+
+
+def _require_merge(
+    actor: User | None, store: DraftStore, source: str, into: str
+) -> str:
+    """The merge's pair once `actor` may make it. Consolidating is for the
+    coordinating Chair; bringing main into ``wg/<n>`` also for that Working
+    Group's Chairs. Raises PermissionDenied, ValidationError."""
+    if not may_merge(actor, source, into):
+        raise PermissionDenied("Only the coordinating Chair may make this merge.")
+    return _merge_pair(store, source, into)
+
+
+def may_merge(actor: User | None, source: str, into: str) -> bool:
+    """True when `actor` may resolve a merge of `source` into `into`."""
+    if can(actor, Action.CONSOLIDATE):
+        return True
+    wg = branch_wg(into)
+    return source == MAIN and wg is not None and can(actor, Action.EDIT_SECTION, wg=wg)
 
 
 def _merge_pair(store: DraftStore, source: str, into: str) -> str:

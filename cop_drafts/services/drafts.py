@@ -49,6 +49,25 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiting:
+    """Changes on ``main`` that have not reached the editor's branch yet.
+
+    `commits` are the newest first (at most WAITING_SHOWN); `here` those of
+    them that change the section; `clashes` the files where bringing main in
+    does not merge by itself (empty when it would merge cleanly).
+    """
+
+    branch: str
+    count: int
+    commits: tuple[CommitInfo, ...]
+    here: tuple[CommitInfo, ...]
+    clashes: tuple[str, ...]
+
+
+WAITING_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Submission:
     """What the editor sent, not yet checked."""
 
@@ -123,6 +142,28 @@ def open_draft(store: DraftStore, user: User | None, path: str) -> Draft:
     branch = edit_branch(user, section)
     file = store.read(branch, path)
     return Draft(section, branch, store.commit_info(file.commit_id), file.text)
+
+
+def waiting_from_main(store: DraftStore, draft: Draft) -> Waiting | None:
+    """What ``main`` holds that the draft's branch does not; None when nothing.
+
+    Harmonisation and consolidations flow back into every branch at once
+    unless they clash there: what is left waits for a Chair to bring it in.
+    """
+    if draft.is_harmonisation:
+        return None
+    commits = store.log_range(MAIN, draft.branch, limit=1000)
+    if not commits:
+        return None
+    here = store.log_range(MAIN, draft.branch, path=draft.section.path, limit=50)
+    clashes = store.preview_merge([MAIN], draft.branch).conflicts
+    return Waiting(
+        draft.branch,
+        len(commits),
+        tuple(commits[:WAITING_SHOWN]),
+        tuple(here[:WAITING_SHOWN]),
+        tuple(side.path for side in clashes),
+    )
 
 
 def preview(

@@ -27,6 +27,13 @@ def wg_branch(wg: int) -> str:
     return f"wg/{wg}"
 
 
+def branch_wg(name: str) -> int | None:
+    """The Working Group of branch ``wg/<n>``; None for any other name."""
+    if name.startswith("wg/") and _BRANCH.fullmatch(name):
+        return int(name[3:])
+    return None
+
+
 def is_hex_rev(rev: str) -> bool:
     """True when `rev` is an abbreviated or full lowercase commit id."""
     return _HEX.fullmatch(rev) is not None
@@ -49,6 +56,15 @@ def check_rev(rev: str) -> str:
     ):
         return rev
     raise InvalidRev(f"not a version: {rev!r}")
+
+
+def is_path(path: str) -> bool:
+    """True when `path` is a plain relative POSIX path (see check_path)."""
+    try:
+        check_path(path)
+    except InvalidPath:
+        return False
+    return True
 
 
 def check_path(path: str) -> str:

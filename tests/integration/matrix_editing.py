@@ -35,10 +35,18 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
             coordinator,
             400,
         ),
+        # Bringing main into a branch: its own Chairs (from the editor) too.
         (
             "consolidation.flow_back",
             "POST",
             f"{C}/consolidation/flow-back/2",
+            EDITORS,
+            302,
+        ),
+        (
+            "consolidation.flow_back",
+            "POST",
+            f"{C}/consolidation/flow-back/3",
             coordinator,
             302,
         ),

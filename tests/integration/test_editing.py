@@ -398,17 +398,35 @@ def test_harmonisation_commits_on_main_and_flows_back(
     assert "section.harmonise" in audit_actions(db)
 
 
-def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
-    as_user: AsUser, seeded_store: DraftStore, db: Session
-) -> None:
-    chair, coordinator = as_user("wg2-chair"), as_user("coordinator")
+def clash(
+    chair: FlaskClient, coordinator: FlaskClient, store: DraftStore
+) -> tuple[str, Any]:
+    """wg/2 and a harmonisation on main reword the same paragraph: wg/2's tip
+    before the harmonisation, and the harmonisation's response."""
     mine, harm = opened(chair), opened(coordinator)
     target = paragraphs(mine["text"])[1]
     wg_text = replace_paragraph(mine["text"], target, "Working Group wording.")
     main_text = replace_paragraph(harm["text"], target, "Harmonised wording.")
     assert save(chair, mine, text=wg_text, message="WG wording").status_code == 302
-    wg_tip = seeded_store.resolve("wg/2")
-    response = save(coordinator, harm, text=main_text, message="Harmonise")
+    wg_tip = store.resolve("wg/2")
+    return wg_tip, save(coordinator, harm, text=main_text, message="Harmonise")
+
+
+def resolve_fields(response: Any) -> dict[str, str]:
+    """The hidden fields of a conflict page's resolution form."""
+    assert response.status_code == 409
+    form = page(response).find("form", data_testid="resolve-form")
+    assert form is not None
+    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    fields["text-0"] = settle(raw(form.find("textarea", name="text-0")), "Agreed.")
+    return fields
+
+
+def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    chair, coordinator = as_user("wg2-chair"), as_user("coordinator")
+    wg_tip, response = clash(chair, coordinator, seeded_store)
     assert response.status_code == 302
     assert seeded_store.resolve("wg/2") == wg_tip  # left as it was: nothing lost
     assert "Harmonised wording." in seeded_store.read("wg/3", S).text
@@ -422,22 +440,86 @@ def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
     conflict = coordinator.post(
         "/c/gpai-code/consolidation/flow-back/2", data={"csrf_token": token}
     )
-    assert conflict.status_code == 409
-    doc = page(conflict)
-    form = doc.find("form", data_testid="resolve-form")
-    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    fields = resolve_fields(conflict)
     assert (fields["source"], fields["into"]) == ("main", "wg/2")
-    merged = raw(form.find("textarea", name="text-0"))
-    resolved = settle(merged, "Agreed wording.")
     done = coordinator.post(
         "/c/gpai-code/consolidation/resolution",
-        data={**fields, "text-0": resolved, "message": "Bring harmonisation in"},
+        data={**fields, "message": "Bring harmonisation in"},
     )
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    assert done.headers["Location"].endswith("/consolidation")
     text = seeded_store.read("wg/2", S).text
-    assert "Agreed wording." in text and "<<<<<<<" not in text
+    assert "Agreed." in text and "<<<<<<<" not in text
     tip = seeded_store.commit_info("wg/2")
     assert tip.parent_ids == (wg_tip, seeded_store.resolve("main"))
     assert "Harmonised wording." in seeded_store.read("main", S).text
     board = page(coordinator.get("/c/gpai-code/consolidation"))
     assert board.find(data_testid="flow-back-2") is None
+
+
+def test_the_editor_says_what_waits_on_main_and_its_chair_brings_it_in(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    chair, coordinator = as_user("wg2-chair"), as_user("coordinator")
+    assert page(chair.get(EDIT)).find(data_testid="waiting") is None
+    wg_tip, _ = clash(chair, coordinator, seeded_store)
+    notice = page(chair.get(EDIT)).find(data_testid="waiting")
+    assert notice is not None
+    assert "1 change on main has not reached wg/2" in notice.text
+    assert "(it changes this section)" in notice.text
+    assert "It clashes with work on wg/2 in risk-assessment.md" in notice.text
+    assert "Harmonise" in notice.text
+
+    # Another Working Group's Chair may neither bring main in nor resolve it.
+    other = as_user("wg3-chair")
+    token = csrf_token(other, "/c/gpai-code/edit/risk-mitigation.md")
+    url = "/c/gpai-code/consolidation/flow-back/2"
+    assert other.post(url, data={"csrf_token": token}).status_code == 403
+
+    token = csrf_token(chair, EDIT)
+    conflict = chair.post(url, data={"csrf_token": token, "back": S})
+    fields = resolve_fields(conflict)
+    assert fields["back"] == S
+    assert "Back to the editor" in page(conflict).find(data_testid="resolve-form").text
+    sneaky = {**fields, "csrf_token": csrf_token(other, "/"), "message": "Mine"}
+    resolution = "/c/gpai-code/consolidation/resolution"
+    assert other.post(resolution, data=sneaky).status_code == 403
+    # Nor may the Chair use the resolution to merge their branch into main.
+    upward = {**fields, "source": "wg/2", "into": "main", "message": "Up"}
+    assert chair.post(resolution, data=upward).status_code == 403
+    assert seeded_store.resolve("wg/2") == wg_tip
+
+    done = chair.post(resolution, data={**fields, "message": "Bring main in"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    assert done.headers["Location"].endswith(EDIT)
+    tip = seeded_store.commit_info("wg/2")
+    assert tip.parent_ids == (wg_tip, seeded_store.resolve("main"))
+    assert tip.author_email == "wg2-chair@demo.cop-drafts.eu"
+    assert "Agreed." in seeded_store.read("wg/2", S).text
+    assert page(chair.get(EDIT)).find(data_testid="waiting") is None
+    assert audit_actions(db)[-1] == "branch.flow_back"
+
+
+def test_a_chair_brings_main_in_when_it_merges_cleanly(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    main = seeded_store.read("main", "glossary.md")
+    seeded_store.save(
+        "main",
+        "glossary.md",
+        main.text + "\nA harmonised entry.\n",
+        base=main.commit_id,
+        author=Person("Coordinator", "c@example.org"),
+        message="Glossary entry",
+    )
+    chair = as_user("wg2-chair")
+    notice = page(chair.get(EDIT)).find(data_testid="waiting")
+    assert notice is not None and "It merges cleanly" in notice.text
+    assert "Glossary entry" in notice.text
+    token = csrf_token(chair, EDIT)
+    done = chair.post(
+        "/c/gpai-code/consolidation/flow-back/2", data={"csrf_token": token, "back": S}
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith(EDIT)
+    assert "A harmonised entry." in seeded_store.read("wg/2", "glossary.md").text
+    assert page(chair.get(EDIT)).find(data_testid="waiting") is None
