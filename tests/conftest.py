@@ -83,9 +83,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         # A connection left over from the previous test (a live-server thread
         # finishing a request the browser no longer waits for) would hold a
         # lock and stall TRUNCATE: end every other session on this database.
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         connection.execute(text("SET lock_timeout = '20s'"))
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

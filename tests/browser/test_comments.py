@@ -10,14 +10,10 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code, Visibility, utcnow
 from cop_drafts.services import accounts, demo, rounds
-from cop_drafts.store.repo import DraftStore, Person
+from cop_drafts.store.repo import DraftStore
+from tests.story import DROP, KEEP, REWORD, S, rework_main
 
 from .conftest import log_in, shot
-
-S = "risk-assessment.md"
-KEEP = "Signatories shall record each decision taken under this Measure"
-REWORD = "Signatories shall document the size of each Safety Margin"
-DROP = "Where the Systemic Risks are acceptable, taking the Safety Margins into account"
 
 SELECT = """([quote]) => {
   const doc = document.querySelector('[data-testid=document]');
@@ -109,20 +105,7 @@ def test_comment_reload_publish_and_carry(
     shot(page, "comments-draft-3")
 
     # The Chairs rework main; the AI Office publishes draft-4.
-    text = seeded_store.read("main", S).text
-    line_drop = next(x for x in text.splitlines() if DROP in x)
-    text = text.replace(
-        REWORD, "Signatories shall record the size of every Safety Margin"
-    )
-    text = text.replace(line_drop + "\n", "")
-    seeded_store.save(
-        "main",
-        S,
-        text,
-        base=seeded_store.resolve("main"),
-        author=Person("Coordinator", "c@example.org"),
-        message="Rework",
-    )
+    rework_main(seeded_store)
     office_context = browser.new_context()
     office_page = office_context.new_page()
     log_in(office_page, live_server, "ai-office")

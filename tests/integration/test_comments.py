@@ -25,6 +25,7 @@ from cop_drafts.db.models import (
 from cop_drafts.services import accounts, demo, rounds
 from cop_drafts.store.repo import DraftStore, Person
 from tests.conftest import csrf_token
+from tests.story import DROP, KEEP, REWORD, rework_main
 
 from .html import Node, parse
 
@@ -378,26 +379,10 @@ def test_publishing_carries_comments_exact_fuzzy_orphaned(
     as_user: AsUser, open_round, seeded_store: DraftStore, db: Session
 ) -> None:
     open_round()
-    keep = "Signatories shall record each decision taken under this Measure"
-    reword = "Signatories shall document the size of each Safety Margin"
-    drop = "Where the Systemic Risks are acceptable"
     client = as_user("provider")
-    for quote in (keep, reword, drop):
+    for quote in (KEEP, REWORD, DROP):
         assert _post(client, seeded_store, quote, f"On: {quote}").status_code == 302
-    text = seeded_store.read("main", S).text
-    line_drop = next(line for line in text.splitlines() if drop in line)
-    text = text.replace(
-        reword, "Signatories shall record the size of every Safety Margin"
-    )
-    text = text.replace(line_drop + "\n", "")
-    seeded_store.save(
-        "main",
-        S,
-        text,
-        base=seeded_store.resolve("main"),
-        author=Person("Coordinator", "c@example.org"),
-        message="Edit",
-    )
+    rework_main(seeded_store)
 
     office = as_user("ai-office")
     form = parse(office.get("/c/gpai-code/publish").get_data(as_text=True))
@@ -422,10 +407,10 @@ def test_publishing_carries_comments_exact_fuzzy_orphaned(
     )
     landing = {t.attrs["data-landing"]: t for t in placed}
     assert set(landing) == {"exact", "fuzzy"}
-    assert landing["fuzzy"].find(data_testid="old-quote").text.startswith(reword)
+    assert landing["fuzzy"].find(data_testid="old-quote").text.startswith(REWORD)
     removed = margin.find("details", data_testid="removed")
     [orphan] = removed.find_all("article", data_testid="thread")
-    assert drop in orphan.find(data_testid="old-quote").text
+    assert DROP in orphan.find(data_testid="old-quote").text
     links = [a.attrs.get("href", "") for a in orphan.find_all("a")]
     assert any("rev=draft-3" in href for href in links)
     # Published once: viewing again creates nothing new.
