@@ -21,7 +21,7 @@ from cop_drafts.services import accounts, codes, demo
 from cop_drafts.services import diffs as diff_service
 from cop_drafts.services.errors import ServiceError, ValidationError
 from cop_drafts.store.errors import StoreError
-from cop_drafts.store.repo import Person
+from cop_drafts.store.repo import Person, set_durable
 
 
 @contextmanager
@@ -71,6 +71,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     if data_dir is not None:
         overrides["data_dir"] = data_dir.resolve()
     ctx.obj = load_settings(overrides)
+    set_durable(ctx.obj.fsync)
 
 
 @main.command("migrate")

@@ -22,6 +22,7 @@ class Settings:
     web_dir: Path = CHECKOUT / "web"
     testing: bool = False
     https: bool = False
+    fsync: bool = True  # git writes reach the disk before a save is acknowledged
     max_upload_bytes: int = 2 * 1024 * 1024
     login_max_failures: int = 5
     login_window_minutes: int = 15
@@ -75,6 +76,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         values["web_dir"] = Path(env["COP_DRAFTS_WEB_DIR"]).resolve()
     if env.get("COP_DRAFTS_HTTPS", "").lower() in {"1", "true", "yes"}:
         values["https"] = True
+    if env.get("COP_DRAFTS_FSYNC", "").lower() in {"0", "false", "no"}:
+        values["fsync"] = False
     values.update(overrides or {})
     settings = replace(Settings(), **values)
     if not settings.database_url:

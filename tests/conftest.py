@@ -23,9 +23,15 @@ from cop_drafts.config import CHECKOUT
 from cop_drafts.db.models import Base, Code, Iteration
 from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
 from cop_drafts.services import accounts, demo
-from cop_drafts.store.repo import DraftStore, Person
+from cop_drafts.store.repo import DraftStore, Person, set_durable
 
 accounts.use_fast_hashing()
+
+# fsync of every git write costs ~40 s over the suite and guards only against
+# power cuts, which no test makes; the app, the CLI and their subprocesses
+# read this (tests/unit/test_config.py checks the setting itself).
+os.environ["COP_DRAFTS_FSYNC"] = "0"
+set_durable(False)
 
 DRAFTS = Path(os.environ.get("COP_DRAFTS_TEST_DRAFTS", CHECKOUT / "drafts"))
 CORPUS = CHECKOUT.parent / "shared" / "corpus"

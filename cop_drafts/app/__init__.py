@@ -9,6 +9,7 @@ from flask import Flask
 
 from cop_drafts.config import load_settings
 from cop_drafts.db.session import make_engine, make_sessionmaker
+from cop_drafts.store.repo import set_durable
 
 from . import (
     admin,
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(settings.web_dir / "static"),
     )
     app.config.from_mapping(settings.as_flask_config())
+    set_durable(settings.fsync)
     if settings.testing and not settings.secret_key:
         app.config["SECRET_KEY"] = "testing-only-secret"
     engine = make_engine(settings.database_url)
