@@ -102,8 +102,9 @@ def update(code_slug: str, path: str) -> Any:
 
 
 def _flash_saved(saved: drafts.Saved) -> None:
-    how = " Your changes were merged with newer ones." if saved.merged else ""
-    flash(f"Saved on {saved.branch} as commit {saved.commit_id[:10]}.{how}", "info")
+    # The saved page says where the commit is; the flash only what it adds.
+    if saved.merged:
+        flash("Your changes were merged with newer ones on the branch.", "info")
     stuck = [f.branch for f in saved.flow_back if f.status is FlowStatus.CONFLICT]
     moved = [f.branch for f in saved.flow_back if f.status is not FlowStatus.CONFLICT]
     if moved:

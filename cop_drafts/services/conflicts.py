@@ -8,12 +8,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from cop_drafts.store.repo import normalise_text
 from cop_drafts.text.merge3 import Merge3, MergeChunk, marker_lines, merge3
+from cop_drafts.text.passages import marked_lines
 
 from .errors import ValidationError
 
 MESSAGE_MAX = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedChunk:
+    """A clashing passage's lines as HTML, the words each side changed
+    marked: against the common base when there is one (<ins> on each side),
+    else one side against the other (<del> on ours, <ins> on theirs)."""
+
+    ours: tuple[Markup, ...]
+    theirs: tuple[Markup, ...]
+    base: tuple[Markup, ...]
+
+
+def mark_chunk(chunk: MergeChunk, has_base: bool) -> MarkedChunk:
+    """The passage's lines with changed words marked (all text escaped by
+    text.passages)."""
+    if has_base:
+        _, ours = marked_lines(chunk.base, chunk.ours)
+        _, theirs = marked_lines(chunk.base, chunk.theirs)
+        base = [Markup.escape(line) for line in chunk.base]
+    else:
+        ours, theirs = marked_lines(chunk.ours, chunk.theirs)
+        base = []
+    return MarkedChunk(
+        tuple(Markup(line) for line in ours),
+        tuple(Markup(line) for line in theirs),
+        tuple(Markup(line) for line in base),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +67,10 @@ class ConflictFile:
     def conflicts(self) -> tuple[MergeChunk, ...]:
         """The clashing passages, numbered from 1."""
         return self.merge.conflicts
+
+    def marked(self, chunk: MergeChunk) -> MarkedChunk:
+        """`chunk`'s lines as HTML with the words each side changed marked."""
+        return mark_chunk(chunk, self.merge.has_base)
 
 
 def conflict_file(

@@ -224,6 +224,28 @@ def test_same_lines_give_a_conflict_resolved_in_the_browser(
     assert log[0].parent_ids == (chair_commit,)
 
 
+def test_the_conflict_view_marks_the_words_each_side_changed(
+    as_user: AsUser,
+) -> None:
+    chair, vice = as_user("wg2-chair"), as_user("wg2-vice")
+    a, b = opened(chair), opened(vice)
+    target = paragraphs(a["text"])[2]
+    words = target.split(" ")
+    first, last = " ".join(["Firstly"] + words[1:]), " ".join(words[:-1] + ["end."])
+    assert (
+        save(chair, a, text=a["text"].replace(target, first), message="A").status_code
+        == 302
+    )
+    response = save(vice, b, text=b["text"].replace(target, last), message="B")
+    assert response.status_code == 409
+    clash = page(response).find(data_testid="clash")
+    assert [n.text for n in clash.find(class_="side-ours").find_all("ins")] == ["end"]
+    assert [n.text for n in clash.find(class_="side-theirs").find_all("ins")] == [
+        "Firstly"
+    ]
+    assert clash.find(class_="side-base").find("ins") is None
+
+
 @pytest.mark.parametrize("base", ["f" * 40, "not-a-commit", "1234567"])
 def test_unknown_base_opens_the_conflict_view_with_the_text_kept(
     as_user: AsUser, seeded_store: DraftStore, base: str
