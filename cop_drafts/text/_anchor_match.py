@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cop_drafts.text._anchor_diff import WORD_RE
+from cop_drafts.text._anchor_index import QuoteFinder
 from cop_drafts.text._anchor_pair import CONTEXT, TextPair
 from cop_drafts.text._anchor_text import (
     MAX_OCCURRENCES,
@@ -18,7 +18,6 @@ from cop_drafts.text._anchor_text import (
     line_starts_at,
     occurrences,
     similarity,
-    word_runs,
     word_similarity,
 )
 
@@ -34,6 +33,10 @@ UNIQUE_BONUS = 16  # the quote occurs once in the new text
 VERBATIM_MARGIN = 12
 # Fuzzy candidates below this similarity to the quote are rejected.
 SCORE_FLOOR = 0.5
+# A fit is not scored when the quote words it finds are below this share
+# of the quote's and the fitted span's words (words leave out spaces and
+# punctuation: some slack below SCORE_FLOOR).
+FIT_FLOOR = 0.8 * SCORE_FLOOR
 # The span the diff maps exactly, with this much of its context, is
 # accepted down to a lower similarity (it is the same place, reworded).
 MAPPED_FLOOR = 0.35
@@ -79,7 +82,7 @@ class Locator(TextPair):
 
     def __init__(self, old: str, new: str) -> None:
         super().__init__(old, new)
-        self._new_runs: set[tuple[str, ...]] | None = None
+        self._finder: QuoteFinder | None = None
 
     def locate(self, start: int, end: int) -> Match | None:
         """Best place of old [start, end) in the new text, or None (orphan)."""
@@ -214,16 +217,11 @@ class Locator(TextPair):
         return scored
 
     def _find(self, quote: str) -> list[int]:
-        """Offsets of `quote` in the new text, at most MAX_OCCURRENCES + 1.
-        Runs of two and three adjacent words inside the quote (its end words
-        may be cut) must occur in the new text: set lookups spare most quotes
-        a scan of the text."""
-        if self._new_runs is None:
-            words = WORD_RE.findall(self.new)
-            self._new_runs = set(word_runs(words))
-        if not self._new_runs.issuperset(word_runs(WORD_RE.findall(quote)[1:-1])):
-            return []
-        return occurrences(self.new, quote, 0, len(self.new), MAX_OCCURRENCES + 1)
+        """Offsets of `quote` in the new text, at most MAX_OCCURRENCES + 1
+        (the new text's words are indexed once, for all quotes)."""
+        if self._finder is None:
+            self._finder = QuoteFinder(self.new)
+        return self._finder.find(quote, MAX_OCCURRENCES + 1)
 
     def _places(
         self, start: int, end: int, found: list[int], lo: int, hi: int
@@ -328,15 +326,25 @@ class Locator(TextPair):
     ) -> _Candidate | None:
         """The best span for the pattern inside new [lo, hi), as a candidate."""
         spans, region = self.words(lo, hi, cache=not local)
+        checked = pattern.hi - pattern.lo >= SHORT_WORDS
+        if checked:
+            wanted = sum(len(w) for w in pattern.quote_words())
+            # The fit finds at most the quote words the region has (`most`)
+            # and spans at least what it finds: then 2 * found <= (2 - floor)
+            # * most + floor * there, and when that is below the check after
+            # the fit, the check fails whatever the fit (a margin for rounding).
+            present = set(region)
+            most = sum(len(w) for w in pattern.quote_words() if w in present)
+            if (2.0 - FIT_FLOOR) * most + 0.01 < FIT_FLOOR * wanted:
+                return None
         fitted = fit(pattern, region)
         if fitted is None:
             return None
         first, last, found = fitted
-        if pattern.hi - pattern.lo >= SHORT_WORDS:
+        if checked:
             # Too few quote words there to reach the floor: skip the scoring.
-            wanted = sum(len(w) for w in pattern.quote_words())
             there = sum(len(w) for w in region[first : last + 1])
-            if 2.0 * found < 0.8 * SCORE_FLOOR * (wanted + there):
+            if 2.0 * found < FIT_FLOOR * (wanted + there):
                 return None
         quote = self.old[start:end]
         ns, ne = keep_edges(quote, self.new, spans[first][0], spans[last][1])

@@ -7,9 +7,9 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from cop_drafts.text._anchor_diff import WORD_RE, Alignment
+from cop_drafts.text._anchor_index import WordIndex, Words, WordTable
 from cop_drafts.text._anchor_text import (
     Pattern,
-    WordIndex,
     common_prefix,
     common_suffix,
     word_similarity,
@@ -24,9 +24,6 @@ KEPT_LINE = 0.8
 # Old words on each side of the quote used to align it in a new region.
 CONTEXT_WORDS = 6
 
-# Word offsets and lower-cased words of a stretch of text.
-Words = tuple[list[tuple[int, int]], list[str]]
-
 
 class TextPair:
     """`old` and `new` with their alignment and lazily built indexes."""
@@ -38,6 +35,10 @@ class TextPair:
         self._index: WordIndex | None = None
         self._line_starts: list[int] | None = None
         self._regions: dict[tuple[int, int], Words] = {}
+        # The new text's words are tabled once the stretches scanned one by
+        # one add up to the whole text (for a few anchors: no table).
+        self._table: WordTable | None = None
+        self._scanned = 0
 
     # -- lines -------------------------------------------------------------
 
@@ -127,11 +128,20 @@ class TextPair:
         whole lines, which many anchors look at."""
         found = self._regions.get((lo, hi)) if cache else None
         if found is None:
-            spans = [m.span() for m in WORD_RE.finditer(self.new, lo, hi)]
-            found = (spans, [self.new[a:b].lower() for a, b in spans])
+            found = self._words(lo, hi)
             if cache:
                 self._regions[(lo, hi)] = found
         return found
+
+    def _words(self, lo: int, hi: int) -> Words:
+        """Word offsets and lower-cased words of new [lo, hi)."""
+        if self._table is None:
+            self._scanned += hi - lo
+            if self._scanned <= len(self.new):
+                spans = [m.span() for m in WORD_RE.finditer(self.new, lo, hi)]
+                return spans, [self.new[a:b].lower() for a, b in spans]
+            self._table = WordTable(self.new)
+        return self._table.within(lo, hi)
 
     def pattern(self, start: int, end: int) -> Pattern:
         """The quote's words with up to CONTEXT_WORDS old words each side,

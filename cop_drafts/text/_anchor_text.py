@@ -1,11 +1,8 @@
-"""String helpers for anchor relocation: similarity scores, word alignment
-of a quote inside a region, and a line index for finding candidate passages
-(helper of `anchor.py`)."""
+"""String helpers for anchor relocation: similarity scores and word
+alignment of a quote inside a region (helper of `anchor.py`)."""
 
 from __future__ import annotations
 
-import heapq
-import math
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -13,11 +10,6 @@ from dataclasses import dataclass
 
 from cop_drafts.text._anchor_diff import WORD_RE, TokenDiff, encode
 
-# Rarest quote words (and context words) that vote for candidate lines.
-VOTING_WORDS = 16
-VOTING_CONTEXT = 8
-# A candidate line needs this share of the voting weight.
-MIN_VOTE = 0.3
 # Occurrences examined per search pattern.
 MAX_OCCURRENCES = 64
 
@@ -172,13 +164,14 @@ def _lcs_chain(a: list[str], b: list[str]) -> list[tuple[int, int]]:
     """Longest common subsequence of word lists as (i, j) pairs
     (Hunt-Szymanski: cost grows with matching pairs, not len(a) * len(b))."""
     where: dict[str, list[int]] = {}
-    for i, word in enumerate(a):
-        where.setdefault(word, []).append(i)
+    for i in range(len(a) - 1, -1, -1):  # each word's places, last first
+        where.setdefault(a[i], []).append(i)
     tails: list[int] = []
     nodes: list[int] = []
     links: list[tuple[int, int, int]] = []
-    for j, word in enumerate(b):
-        for i in reversed(where.get(word, ())):
+    # Only region words the pattern has can extend the chain.
+    for j, places in [(j, where[w]) for j, w in enumerate(b) if w in where]:
+        for i in places:
             k = bisect_left(tails, i)
             links.append((i, j, nodes[k - 1] if k else -1))
             if k == len(tails):
@@ -244,72 +237,3 @@ def fit(pattern: Pattern, region: list[str]) -> tuple[int, int, int] | None:
     first, last = max(first, 0), min(last, len(region) - 1)
     found = sum(len(pattern.words[i]) for i, _ in inside)
     return (first, last, found) if first <= last else None
-
-
-# -- finding candidate lines -----------------------------------------------
-
-
-def _shingles(words: list[str]) -> list[str]:
-    """Words and word pairs: pairs tell passages apart, words survive edits."""
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-
-
-class WordIndex:
-    """Which lines of a text contain which lower-cased words and word pairs."""
-
-    __slots__ = ("lines", "count", "common", "_idfs")
-
-    def __init__(self, text: str, skip: set[int]) -> None:
-        self.lines: dict[str, list[int]] = {}
-        all_lines = text.lower().split("\n")
-        for number, line in enumerate(all_lines):
-            if number not in skip:
-                for key in set(_shingles(WORD_RE.findall(line))):
-                    self.lines.setdefault(key, []).append(number)
-        self.count = len(all_lines)
-        # Keys in more lines than this are too common to point at a passage.
-        self.common = max(24, self.count // 40)
-        self._idfs: dict[int, float] = {}
-
-    def _weights(self, pattern: Pattern) -> dict[str, float]:
-        """Inverse-frequency weights of the rarest quote and context keys
-        (keys absent from the text count too: they make a line less likely)."""
-        quote = set(_shingles(pattern.quote_words()))
-        context = set(_shingles(pattern.words)) - quote
-        weights: dict[str, float] = {}
-        for keys, keep, factor in (
-            (quote, VOTING_WORDS, 1.0),
-            (context, VOTING_CONTEXT, 0.5),
-        ):
-            get = self.lines.get
-            rarest = heapq.nsmallest(keep, [(len(get(k, ())), k) for k in keys])
-            for df, key in rarest:
-                if df > self.common:
-                    break
-                weights[key] = factor * self._idf(df)
-        return weights
-
-    def _idf(self, df: int) -> float:
-        """Weight of a key found in `df` lines (rarer: heavier)."""
-        weight = self._idfs.get(df)
-        if weight is None:
-            weight = self._idfs[df] = math.log(1.0 + self.count / max(df, 1))
-        return weight
-
-    def vote(self, pattern: Pattern, limit: int) -> list[int]:
-        """Up to `limit` lines (0-based) holding at least MIN_VOTE of the
-        weight of the pattern's rare keys, best first."""
-        weights = self._weights(pattern)
-        floor = MIN_VOTE * sum(weights.values())
-        present = {k: w for k, w in weights.items() if k in self.lines}
-        if sum(present.values()) < floor:
-            return []  # most rare words are gone: no line can qualify
-        votes: dict[int, float] = {}
-        get = votes.get
-        for key, weight in present.items():
-            for line in self.lines[key]:
-                votes[line] = get(line, 0.0) + weight
-        best = heapq.nsmallest(
-            limit, ((-v, line) for line, v in votes.items() if v >= floor)
-        )
-        return [line for _, line in best]
