@@ -102,6 +102,21 @@ def test_edit_tab_only_for_those_who_may_edit(as_user: AsUser) -> None:
     assert as_user("wg1-chair").get(EDIT).status_code == 403
 
 
+def test_the_code_page_links_the_sections_each_person_may_edit(
+    as_user: AsUser,
+) -> None:
+    for key, editable in [
+        ("wg2-vice", {S}),
+        ("wg1-chair", {"transparency-copyright.md"}),
+        ("provider", set()),
+    ]:
+        doc = page(as_user(key).get("/c/gpai-code"))
+        links = doc.find(data_testid="sections").find_all("a", class_="edit-link")
+        assert {a.attrs["href"].rsplit("/", 1)[-1] for a in links} == editable, key
+    coordinator = page(as_user("coordinator").get("/c/gpai-code"))
+    assert len(coordinator.find_all("a", class_="edit-link")) == 6
+
+
 def test_save_commits_on_the_wg_branch_as_its_author(
     as_user: AsUser, seeded_store: DraftStore, db: Session
 ) -> None:
@@ -491,6 +506,8 @@ def test_the_editor_says_what_waits_on_main_and_its_chair_brings_it_in(
     assert "(it changes this section)" in notice.text
     assert "It clashes with work on wg/2 in risk-assessment.md" in notice.text
     assert "Harmonise" in notice.text
+    code_page = page(chair.get("/c/gpai-code?rev=main"))
+    assert "1 behind" in code_page.find(data_testid="against-wg/2").text
 
     # Another Working Group's Chair may neither bring main in nor resolve it.
     other = as_user("wg3-chair")
