@@ -13,10 +13,12 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from enum import StrEnum
+from operator import itemgetter
 
 from cop_drafts.text._diff_blocks import FAMILY, Block, BlockKind
+from cop_drafts.text._diff_seq import sequence_opcodes
+from cop_drafts.text._diff_words import SPACE_NON_WORD
 
 #: Word-set similarity needed to pair two blocks in place, and elsewhere.
 PAIR_IN_PLACE = 0.3
@@ -60,7 +62,10 @@ class Step:
 def _word_set(block: Block) -> frozenset[str]:
     # The key, not the content: numbering ("Measure 2.3") must not make two
     # unrelated headings look alike.
-    return frozenset(_WORDS.findall(block.key.partition(":")[2].lower()))
+    text = block.key.partition(":")[2].lower()
+    if text.isascii():
+        return frozenset(text.translate(SPACE_NON_WORD).split())
+    return frozenset(_WORDS.findall(text))
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -84,18 +89,20 @@ def _similar_pairs(
         for word in sets[0, i]:
             postings[word].append(i)
     common = max(4, min(_RARE, len(free_old) // 8))
-    rare = {w: p for w, p in postings.items() if len(p) <= common}
+    # (posting size, word): the order in which a block's rare words are probed
+    rank = {w: (len(p), w) for w, p in postings.items() if len(p) <= common}
     families = {i: FAMILY[old[i].kind] for i in free_old}
     pairs: list[tuple[float, int, int]] = []
     for j in free_new:
         words = sets[1, j]
-        found = sorted((len(rare[w]), w) for w in words & rare.keys())
-        hits: Counter[int] = Counter()
+        found = sorted([rank[w] for w in words & rank.keys()])
+        ids: list[int] = []
         for _, word in found[:_PROBE_WORDS]:
-            hits.update(rare[word])
-        best = [i for i, _ in hits.most_common(_CANDIDATES)]  # ties: first seen
+            ids += postings[word]
+        # Most hits first, ties in the order first seen (as most_common does)
+        hits = sorted(Counter(ids).items(), key=itemgetter(1), reverse=True)
         family = FAMILY[new[j].kind]
-        for i in best:
+        for i, _ in hits[:_CANDIDATES]:
             if families[i] == family:
                 score = _dice(words, sets[0, i])
                 if score >= PAIR_IN_PLACE:
@@ -142,13 +149,11 @@ def _in_place_kind(old: Block, new: Block) -> ChangeKind:
 
 def align(old: Sequence[Block], new: Sequence[Block]) -> list[Step]:
     """The redline's rows in reading order: deletions before insertions."""
-    matcher = SequenceMatcher(
-        None, [b.key for b in old], [b.key for b in new], autojunk=False
-    )
+    opcodes = sequence_opcodes([b.key for b in old], [b.key for b in new])
     in_place: dict[int, int] = {}  # new -> old
     gap_of_old: dict[int, int] = {}
     gap_of_new: dict[int, int] = {}
-    for number, (tag, i1, i2, j1, j2) in enumerate(matcher.get_opcodes()):
+    for number, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
             in_place.update((j1 + k, i1 + k) for k in range(i2 - i1))
             continue

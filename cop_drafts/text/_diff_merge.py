@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from enum import StrEnum
 
 from cop_drafts.text._diff_blocks import Block, BlockKind
+from cop_drafts.text._diff_seq import sequence_opcodes
 from cop_drafts.text._diff_words import (
     Op,
     Vocabulary,
@@ -96,9 +96,8 @@ def emit(diff: WordDiff) -> str:
 
 
 def _line_ops(old: list[str], new: list[str]) -> list[tuple[Op, str]]:
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
     ops: list[tuple[Op, str]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in sequence_opcodes(old, new):
         if tag == "equal":
             ops.extend((Op.EQUAL, line) for line in new[j1:j2])
             continue
@@ -230,13 +229,9 @@ def _merge_table(
 
     rows = [cells(old_rows[0], new_rows[0]), new.split("\n")[1]]
     old_body, new_body = old_rows[2:], new_rows[2:]
-    matcher = SequenceMatcher(
-        None,
-        ["|".join(row) for row in old_body],
-        ["|".join(row) for row in new_body],
-        autojunk=False,
-    )
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in sequence_opcodes(
+        ["|".join(row) for row in old_body], ["|".join(row) for row in new_body]
+    ):
         if tag == "equal":
             rows.extend(_row(row) for row in new_body[j1:j2])
             continue

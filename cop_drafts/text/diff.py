@@ -7,9 +7,11 @@ sanitised HTML, as a source diff and as a summary. Pure functions on strings.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cop_drafts.text._diff_blocks import Block, BlockKind, Version, clean_text
@@ -155,15 +157,35 @@ def diff_texts(
     old_text: str, new_text: str, *, budget: Budget | None = None
 ) -> DiffResult:
     """Diff two Markdown texts: blocks, redline HTML and summary. Never raises."""
-    identical = old_text == new_text
-    old = _split(clean_text(old_text))
-    new = _split(clean_text(new_text))
-    steps = align(old.blocks, new.blocks)
-    rows = _rows(old, new, steps, budget or Budget())
-    summary = summarise(rows, old.blocks, new.blocks)
-    html = render_redline(old, new, rows, no_changes=summary.changes == 0)
-    blocks = tuple(_diff_block(row, old, new) for row in rows if not row.step.away)
-    return DiffResult(old.text, new.text, blocks, summary, identical, html)
+    with _collector_paused():
+        identical = old_text == new_text
+        old = _split(clean_text(old_text))
+        new = _split(clean_text(new_text))
+        steps = align(old.blocks, new.blocks)
+        rows = _rows(old, new, steps, budget or Budget())
+        summary = summarise(rows, old.blocks, new.blocks)
+        html = render_redline(old, new, rows, no_changes=summary.changes == 0)
+        blocks = tuple(_diff_block(row, old, new) for row in rows if not row.step.away)
+        return DiffResult(old.text, new.text, blocks, summary, identical, html)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a diff runs, if it was running.
+
+    A diff makes hundreds of thousands of objects (tokens, blocks, word
+    units) that live until it returns and form no cycles, so each collection
+    of the oldest generation walks them all for nothing: a fifth of the time
+    of a 1.5 MB diff. Reference counting still frees everything as usual.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def summary_line(old_text: str, new_text: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from cop_drafts.text._diff_blocks import Block, BlockKind, Version
@@ -36,7 +37,9 @@ from cop_drafts.text.render import (
 _SEP = "\ue00f"
 _SEP_SOURCE = f"\n\n{_SEP}\n\n"
 _SEP_HTML = re.compile(f"<p[^>]*>{_SEP}</p>\n?")
-_TAG_SPLIT = re.compile(r"(<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)")
+# A tag: the same language as <(?:[^>"']|"[^"]*"|'[^']*')*>, unrolled so that
+# the regex engine does not try alternatives at every character.
+_TAG_SPLIT = re.compile(r"""(<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>)""")
 _MARK_SPLIT = re.compile("([\ue000-\ue003])")
 _MARKS = re.compile("[\ue000-\ue003]")
 _ENCODED_MARKS = re.compile("%EE%80%8[0-3]", re.IGNORECASE)
@@ -73,12 +76,47 @@ def _slices_html(version: Version, blocks: list[Block]) -> dict[int, str]:
     """Unsanitised HTML of blocks by index, from their version's tokens
     (prepared first). One renderer call per block: measured cheaper than one
     call over all of them with separators."""
-    return {
-        block.index: _wrap_list(
-            version, block, render_tokens(_tokens(version, block), version.env)
-        )
-        for block in blocks
-    }
+    html: dict[int, str] = {}
+    for block in blocks:
+        tokens = _tokens(version, block)
+        text = _plain_html(tokens)
+        if text is None:
+            text = render_tokens(tokens, version.env)
+        html[block.index] = _wrap_list(version, block, text)
+    return html
+
+
+_PLAIN_OPEN = {"paragraph_open", "heading_open"}
+
+
+def _plain_html(tokens: list[Token]) -> str | None:
+    """What the renderer makes of a lone paragraph or heading of plain text
+    (most blocks), without its dispatch per token; None for anything else."""
+    if len(tokens) != 3:
+        return None
+    start, inline, end = tokens
+    children = inline.children
+    if (
+        start.type not in _PLAIN_OPEN
+        or start.hidden
+        or end.hidden
+        or inline.type != "inline"
+        or not children
+        or len(children) != 1
+        or children[0].type != "text"
+    ):
+        return None
+    return (
+        f"<{start.tag}{_attrs(start)}>{escapeHtml(children[0].content)}"
+        f"</{end.tag}{_attrs(end)}>\n"
+    )
+
+
+def _attrs(token: Token) -> str:
+    return "".join(
+        f' {escapeHtml(key)}="{escapeHtml(str(value))}"'
+        for key, value in token.attrItems()
+    )
 
 
 def _wrap_list(version: Version, block: Block, html: str) -> str:
@@ -157,18 +195,23 @@ def _sanitise_all(raw: list[str]) -> list[str]:
 def _mark(html: str, whole: str | None = None, old_ids: bool = False) -> str:
     """Turn markers into <del>/<ins> per text node; `whole` wraps every node."""
     parts = _TAG_SPLIT.split(html)  # text, tag, text, ..., text
-    clean = _MARKS.search(html) is None and _ENCODED_MARKS.search(html) is None
+    if _MARKS.search(html) is None and _ENCODED_MARKS.search(html) is None:
+        # no markers anywhere: only whole-block wrapping and ids to do
+        if whole:
+            parts[::2] = [
+                f"<{whole}>{p}</{whole}>" if p.strip() else p for p in parts[::2]
+            ]
+        if old_ids:
+            parts[1::2] = [p.replace(' id="', ' id="old-', 1) for p in parts[1::2]]
+        return "".join(parts)
     out: list[str] = []
     state: str | None = None
     for index, part in enumerate(parts):
         if index % 2:
-            if not clean:
-                part = _ENCODED_MARKS.sub("", _MARKS.sub("", part))
+            part = _ENCODED_MARKS.sub("", _MARKS.sub("", part))
             if old_ids:
                 part = part.replace(' id="', ' id="old-', 1)
             out.append(part)
-        elif clean:  # no markers anywhere: only whole-block wrapping to do
-            out.append(f"<{whole}>{part}</{whole}>" if whole and part.strip() else part)
         else:
             state = _mark_text(part, state, whole, out)
     return "".join(out)
