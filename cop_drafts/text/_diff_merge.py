@@ -157,6 +157,7 @@ def merge_blocks(
         timeout=budget.timeout,
         max_units=budget.max_units,
         floor=REWRITE_FLOOR,
+        below=REWRITE_BELOW,
     )
     if diff is None:
         merged = merge_lines(old.content, new.content, code=False, note=BUDGET_NOTE)

@@ -121,6 +121,15 @@ def similarity_bound(old_cores: list[str], new_cores: list[str]) -> float:
     return 1.0 if total == 0 else 2 * (old_words & new_words).total() / total
 
 
+def _similarity_above(old_cores: list[str], new_cores: list[str]) -> float:
+    """A bound WordDiff.similarity never exceeds: the words it keeps unchanged
+    are a common subsequence, so no more than the words both sides share."""
+    old_words = Counter([c for c in old_cores if _WORD.match(c)])
+    new_words = Counter([c for c in new_cores if _WORD.match(c)])
+    total = old_words.total() + new_words.total()
+    return 1.0 if total == 0 else 2 * (old_words & new_words).total() / total
+
+
 def shredded(old_cores: list[str], new_cores: list[str], floor: float) -> bool:
     """True when a word redline would shred the text: shown as a rewrite instead.
 
@@ -243,13 +252,15 @@ def diff_words(
     timeout: float,
     max_units: int,
     floor: float = 0.0,
+    below: float = 0.0,
 ) -> WordDiff | None:
     """Word diff of `old` to `new`; None when it would pass the budget.
 
     The budget is `max_units` words and marks per side and `timeout` seconds
     of diff-match-patch time; past it the caller shows the block by lines.
     When the similarity cannot reach `floor`, the diff is skipped and the
-    result is one deletion and one insertion.
+    result is one deletion and one insertion; so it is when the similarity
+    is sure to stay under `below` (and the diff could not have timed out).
     """
     _, old_cores, old_texts = units(old)
     new_lead, new_cores, new_texts = units(new)
@@ -258,6 +269,16 @@ def diff_words(
     if old_cores == new_cores:
         diffs: list[tuple[int, str]] = [(Op.EQUAL, "x" * len(new_cores))]
     elif floor and shredded(old_cores, new_cores, floor):
+        diffs = [(Op.DELETE, "x" * len(old_cores)), (Op.INSERT, "x" * len(new_cores))]
+    elif (
+        below
+        and len(old_cores) * len(new_cores) <= _MATCHER_CELLS
+        and _similarity_above(old_cores, new_cores) < below
+    ):
+        # Encoded all the same: the characters later blocks get must not
+        # depend on this shortcut (diff-match-patch's cleanup reads them).
+        vocabulary.encode(old_cores)
+        vocabulary.encode(new_cores)
         diffs = [(Op.DELETE, "x" * len(old_cores)), (Op.INSERT, "x" * len(new_cores))]
     else:
         engine = diff_match_patch()
