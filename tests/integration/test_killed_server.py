@@ -1,0 +1,278 @@
+"""What the server acknowledged survives the server being killed.
+
+gunicorn serves the demo from a real data folder; participants post comments
+and a Chair saves edits, all at once, and the whole process group is killed
+with SIGKILL in the middle. Every comment and every save that got its
+redirect (the acknowledgement) must be there afterwards, the repository must
+be valid with no lock left behind, and the restarted server must work.
+(A power cut is what fsync guards against; no test makes one, so the suite
+runs without it: see tests/conftest.py.)
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cop_drafts.db.models import Code, Comment, Visibility, utcnow
+from cop_drafts.services import accounts, demo, rounds
+from cop_drafts.store.repo import DraftStore, Person
+from tests.story import KEEP, S
+
+_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+_BASE = re.compile(r'name="base" value="([0-9a-f]{40})"')
+_TEXT = re.compile(r'<textarea id="text"[^>]*>\n?(.*?)</textarea>', re.S)
+LOAD_SECONDS = 2.0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a 302 is the acknowledgement: keep it as the answer
+
+
+class Browser:
+    """A cookie-keeping HTTP client that does not follow redirects."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        """Status and Location of a form post."""
+        body = urllib.parse.urlencode(data).encode()
+        try:
+            with self.opener.open(self.base + path, body, timeout=10) as response:
+                return response.status, ""
+        except urllib.error.HTTPError as answer:
+            return answer.code, answer.headers.get("Location", "")
+
+    def log_in(self, key: str) -> None:
+        token = _TOKEN.search(self.get("/login"))
+        assert token is not None
+        status, _ = self.post(
+            "/login",
+            {
+                "email": f"{key}@{demo.DOMAIN}",
+                "password": demo.DEMO_PASSWORD,
+                "csrf_token": token.group(1),
+            },
+        )
+        assert status == 302
+
+
+Serve = Callable[[], tuple[str, "subprocess.Popen[bytes]"]]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def serve(db_url: str, data_dir: Path) -> Iterator[Serve]:
+    """Start gunicorn on the test's data; returns a function that (re)starts
+    it and gives its base URL. Every server is killed at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+    env = {
+        **os.environ,
+        "COP_DRAFTS_DATA": str(data_dir),
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "killed-server-test",
+    }
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    assert gunicorn is not None
+
+    def start() -> tuple[str, subprocess.Popen[bytes]]:
+        port = _free_port()
+        process = subprocess.Popen(
+            [gunicorn, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}"]
+            + ["cop_drafts.app:create_app()"],
+            env=env,
+            start_new_session=True,  # its own process group, killed as one
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                Browser(base).get("/login")
+                return base, process
+            except OSError:
+                assert process.poll() is None, "gunicorn did not start"
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _comment(client: Browser, body: str, line: int) -> tuple[int, str]:
+    page = client.get(f"/c/gpai-code/s/{S}?rev=draft-3")
+    token = _TOKEN.search(page)
+    assert token is not None
+    return client.post(
+        "/c/gpai-code/comments",
+        {
+            "path": S,
+            "rev": "draft-3",
+            "body": body,
+            "quote": KEEP,
+            "kind": "comment",
+            "line_start": str(line),
+            "line_end": str(line),
+            "client_token": uuid.uuid4().hex,
+            "csrf_token": token.group(1),
+        },
+    )
+
+
+def _save(client: Browser, line: str) -> tuple[int, str]:
+    page = client.get(f"/c/gpai-code/edit/{S}")
+    token, base, text = _TOKEN.search(page), _BASE.search(page), _TEXT.search(page)
+    assert token and base and text
+    return client.post(
+        f"/c/gpai-code/edit/{S}",
+        {
+            "text": html.unescape(text.group(1)) + line + "\n",
+            "message": f"Add {line}",
+            "base": base.group(1),
+            "draft": base.group(1),
+            "csrf_token": token.group(1),
+        },
+    )
+
+
+def test_acknowledged_comments_and_saves_survive_a_killed_server(
+    db: Session, seeded: Code, data_dir: Path, serve: Serve
+) -> None:
+    office = accounts.find_user(db, f"ai-office@{demo.DOMAIN}")
+    rounds.open_round(
+        db,
+        seeded,
+        office,
+        rounds.RoundInput(
+            tag="draft-3",
+            plenary_at=utcnow() - timedelta(hours=1),
+            visibility=Visibility.WORKING_GROUP,
+            observers_may_comment=False,
+        ),
+    )
+    repo = data_dir / "codes" / "gpai-code.git"
+    with DraftStore.open(repo) as store:
+        text = store.read("draft-3", S).text
+    line = text[: text.index(KEEP)].count("\n") + 1
+    base, server = serve()
+
+    comments: dict[int, str] = {}  # comment id -> body, acknowledged
+    saves: dict[str, str] = {}  # commit id -> the line it added, acknowledged
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def commenter(n: int) -> None:
+        client = Browser(base)
+        client.log_in("provider")
+        k = 0
+        while not stop.is_set():
+            body = f"Comment {n}.{k} under load."
+            try:
+                status, where = _comment(client, body, line)
+            except OSError:
+                return  # the server is gone
+            k += 1
+            found = re.search(r"#c(\d+)$", where)
+            if status == 302 and found:
+                with lock:
+                    comments[int(found.group(1))] = body
+
+    def chair() -> None:
+        client = Browser(base)
+        client.log_in("wg2-chair")
+        k = 0
+        while not stop.is_set():
+            added = f"Saved line {k} under load."
+            try:
+                status, where = _save(client, added)
+            except OSError:
+                return
+            k += 1
+            found = re.search(r"saved=([0-9a-f]{40})", where)
+            if status == 302 and found:
+                with lock:
+                    saves[found.group(1)] = added
+
+    workers = [threading.Thread(target=commenter, args=(n,)) for n in range(3)]
+    workers.append(threading.Thread(target=chair))
+    for worker in workers:
+        worker.start()
+    time.sleep(LOAD_SECONDS)
+    os.killpg(server.pid, signal.SIGKILL)  # mid-request: no clean shutdown
+    server.wait()
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert comments and saves, "the load did not get going before the kill"
+    print(f"acknowledged before the kill: {len(comments)} comments, {len(saves)} saves")
+
+    db.expire_all()
+    stored = {i: body for i, body in db.execute(select(Comment.id, Comment.body))}
+    assert {i: stored.get(i) for i in comments} == comments
+    with DraftStore.open(repo) as store:
+        tip = store.read("wg/2", S).text
+        for commit_id, added in saves.items():
+            assert store.find_commit_id(commit_id) == commit_id
+            assert added in tip
+        # No lock left behind: a save goes through at once.
+        store.save(
+            "wg/2",
+            S,
+            tip + "After the kill.\n",
+            base=store.resolve("wg/2"),
+            author=Person("Test", "t@example.org"),
+            message="After the kill",
+        )
+    if shutil.which("git"):
+        check = subprocess.run(
+            ["git", "--git-dir", str(repo), "fsck", "--full", "--strict"],
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+
+    # The restarted server serves and takes comments again.
+    base, _ = serve()
+    client = Browser(base)
+    client.log_in("provider")
+    status, where = _comment(client, "After the restart.", line)
+    assert status == 302 and "#c" in where
