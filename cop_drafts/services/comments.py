@@ -381,6 +381,16 @@ def can_see(user: User | None, comment: Comment) -> bool:
     return is_member(user, comment.wg) or user.role is Role.OBSERVER
 
 
+def reads_section(user: User | None, wg: int | None) -> bool:
+    """True when `user` may read other people's comments on a section of `wg`
+    at all (a round may still keep them to the Chairs)."""
+    if user is None:
+        return False
+    if can(user, Action.SEE_ALL_COMMENTS, wg=wg):
+        return True
+    return is_member(user, wg) or user.role is Role.OBSERVER
+
+
 def sees_authors(user: User | None, wg: int | None) -> bool:
     """Chairs see each comment's author, organisation and category."""
     return can(user, Action.SEE_ALL_COMMENTS, wg=wg) or is_wg_chair(user, wg or 0)

@@ -290,6 +290,7 @@ class SectionThreads:
     title: str
     wg: int | None
     margin: Margin
+    readable: bool = True  # False: its comments are for its Working Group only
 
 
 def for_code(
@@ -306,5 +307,8 @@ def for_code(
         if filters.wg is not None and section.wg != filters.wg:
             continue
         found = for_version(db, store, code, user, section.path, commit_id, filters)
-        out.append(SectionThreads(section.path, section.title, section.wg, found))
+        readable = comments.reads_section(user, section.wg)
+        out.append(
+            SectionThreads(section.path, section.title, section.wg, found, readable)
+        )
     return out

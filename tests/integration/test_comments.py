@@ -535,9 +535,21 @@ def test_code_wide_list_with_working_group_filter(
     everything = listed()
     assert everything[S] == 1 and everything["risk-mitigation.md"] == 1
     assert listed("&wg=3") == {"risk-mitigation.md": 1}
-    # A Chair of Working Group 2 does not see Working Group 3's comments.
+    # A Chair of Working Group 2 does not see Working Group 3's comments,
+    # and the list says why instead of "No comments".
     chair = as_user("wg2-chair")
     assert listed()["risk-mitigation.md"] == 0
+    page = parse(chair.get("/c/gpai-code/comments?rev=draft-3").get_data(as_text=True))
+    hidden = {
+        s.attrs["data-path"]
+        for s in page.find_all("section", data_testid="section-comments")
+        if s.find(data_testid="not-readable") is not None
+    }
+    assert hidden == {
+        "transparency-copyright.md",
+        "risk-mitigation.md",
+        "governance.md",
+    }
 
 
 def test_checks_set_to_block_stop_publishing(
