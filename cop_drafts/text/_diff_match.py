@@ -59,16 +59,18 @@ class Step:
     away: bool = False
 
 
-def _word_set(block: Block) -> frozenset[str]:
+def _word_set(block: Block) -> frozenset[bytes]:
+    """The block's words in UTF-8: bytes are cheaper to split out than str,
+    and compare (equal, ordered) as their text does."""
     # The key, not the content: numbering ("Measure 2.3") must not make two
     # unrelated headings look alike.
     text = block.key.partition(":")[2].lower()
     if text.isascii():
-        return frozenset(text.translate(SPACE_NON_WORD).split())
-    return frozenset(_WORDS.findall(text))
+        return frozenset(text.encode("ascii").translate(SPACE_NON_WORD).split())
+    return frozenset(w.encode("utf-8", "surrogatepass") for w in _WORDS.findall(text))
 
 
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+def _dice(a: frozenset[bytes], b: frozenset[bytes]) -> float:
     return 1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b))
 
 
@@ -77,14 +79,14 @@ def _similar_pairs(
     new: Sequence[Block],
     free_old: list[int],
     free_new: list[int],
-    sets: dict[tuple[int, int], frozenset[str]],
+    sets: dict[tuple[int, int], frozenset[bytes]],
 ) -> list[tuple[float, int, int]]:
     """Candidate (similarity, old, new) pairs found through shared rare words.
 
     Ties are broken by the words themselves, never by set iteration order
     (which follows string hashes and so changes from process to process).
     """
-    postings: dict[str, list[int]] = defaultdict(list)
+    postings: dict[bytes, list[int]] = defaultdict(list)
     for i in free_old:
         for word in sets[0, i]:
             postings[word].append(i)
@@ -104,13 +106,14 @@ def _similar_pairs(
         family = FAMILY[new[j].kind]
         for i, _ in hits[:_CANDIDATES]:
             if families[i] == family:
-                score = _dice(words, sets[0, i])
+                other = sets[0, i]  # _dice, inline; `words` is not empty here
+                score = 2 * len(words & other) / (len(words) + len(other))
                 if score >= PAIR_IN_PLACE:
                     pairs.append((score, i, j))
     return pairs
 
 
-def _movable(old: frozenset[str], new: frozenset[str]) -> bool:
+def _movable(old: frozenset[bytes], new: frozenset[bytes]) -> bool:
     """True when two blocks are alike enough to call one a moved, edited other."""
     short = min(len(old), len(new)) < _SHORT
     return _dice(old, new) >= (PAIR_MOVED_SHORT if short else PAIR_MOVED)
@@ -182,7 +185,7 @@ def _pair_free(
     new: Sequence[Block],
     free_old: list[int],
     free_new: list[int],
-    sets: dict[tuple[int, int], frozenset[str]],
+    sets: dict[tuple[int, int], frozenset[bytes]],
 ) -> dict[int, int]:
     """Pairs (old -> new) among unanchored blocks: same key first, then similar."""
     by_key: dict[str, list[int]] = defaultdict(list)

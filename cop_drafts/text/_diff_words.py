@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import compress
 from operator import itemgetter
 
 from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
@@ -28,12 +29,13 @@ _UNIT = re.compile(
 )
 _WORD = re.compile(r"\w")
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
-#: Every ASCII character that \w does not match, as a space: on ASCII text,
-#: text.translate(SPACE_NON_WORD).split() are the runs of \w, found about
-#: four times faster than by a regex (translate has an ASCII fast path).
-SPACE_NON_WORD = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")}
-)
+#: Byte tables for ASCII text: every byte that \w does not match as a space,
+#: and (WORD_RUNS) every one it does as "a". On ASCII text,
+#: text.encode().translate(SPACE_NON_WORD).split() are the runs of \w, found
+#: about five times faster than by a regex.
+_ASCII_WORD = [c < 128 and (chr(c).isalnum() or c == 95) for c in range(256)]
+SPACE_NON_WORD = bytes(c if word else 32 for c, word in enumerate(_ASCII_WORD))
+WORD_RUNS = bytes(97 if word else 32 for word in _ASCII_WORD)
 #: Unchanged runs of at most this many words (and characters) between two
 #: changes are shown as part of the change.
 ISLAND_WORDS = 2
@@ -104,7 +106,8 @@ def units(text: str) -> tuple[str, list[str], list[str]]:
 def count_words(text: str) -> int:
     """Number of words (runs with a letter or digit) in a text."""
     if text.isascii() and "'" not in text:  # then a word is a run of \w
-        return len(text.translate(SPACE_NON_WORD).split())
+        runs = text.encode("ascii").translate(WORD_RUNS)  # counted where they start
+        return runs.count(b" a") + runs.startswith(b"a")
     return len(_WORDS.findall(text))
 
 
@@ -115,19 +118,33 @@ def similarity_bound(old_cores: list[str], new_cores: list[str]) -> float:
     multiset intersection; counting only longer words drops the "the" and
     "of" that a redline would not keep between changes anyway.
     """
-    old_words = Counter([c.lower() for c in old_cores if len(c) >= _CONTENT_WORD])
-    new_words = Counter([c.lower() for c in new_cores if len(c) >= _CONTENT_WORD])
-    total = old_words.total() + new_words.total()
-    return 1.0 if total == 0 else 2 * (old_words & new_words).total() / total
+    old_words = [c.lower() for c in old_cores if len(c) >= _CONTENT_WORD]
+    new_words = [c.lower() for c in new_cores if len(c) >= _CONTENT_WORD]
+    total = len(old_words) + len(new_words)
+    return 1.0 if total == 0 else 2 * _shared(old_words, new_words) / total
 
 
 def _similarity_above(old_cores: list[str], new_cores: list[str]) -> float:
     """A bound WordDiff.similarity never exceeds: the words it keeps unchanged
     are a common subsequence, so no more than the words both sides share."""
-    old_words = Counter([c for c in old_cores if _WORD.match(c)])
-    new_words = Counter([c for c in new_cores if _WORD.match(c)])
-    total = old_words.total() + new_words.total()
-    return 1.0 if total == 0 else 2 * (old_words & new_words).total() / total
+    old_words = list(compress(old_cores, map(_WORD.match, old_cores)))
+    new_words = list(compress(new_cores, map(_WORD.match, new_cores)))
+    total = len(old_words) + len(new_words)
+    return 1.0 if total == 0 else 2 * _shared(old_words, new_words) / total
+
+
+def _shared(old: list[str], new: list[str]) -> int:
+    """Size of the multiset intersection of two lists (Counter & Counter's
+    total), with every loop in C."""
+    old_counts, new_counts = Counter(old), Counter(new)
+    common = old_counts.keys() & new_counts.keys()
+    return sum(
+        map(
+            min,
+            map(old_counts.__getitem__, common),
+            map(new_counts.__getitem__, common),
+        )
+    )
 
 
 def shredded(old_cores: list[str], new_cores: list[str], floor: float) -> bool:

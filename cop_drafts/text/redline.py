@@ -8,16 +8,20 @@ blocks are rendered from merged sources whose private-use markers become
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
-from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from cop_drafts.text._diff_blocks import Block, BlockKind, Version
+from cop_drafts.text._diff_html import (
+    block_tokens,
+    direct_html,
+    render_batch,
+    sanitise_all,
+    slices_html,
+)
 from cop_drafts.text._diff_match import ChangeKind, Step
 from cop_drafts.text._diff_merge import (
     DEL_CLOSE,
@@ -27,16 +31,8 @@ from cop_drafts.text._diff_merge import (
     Merge,
     Shown,
 )
-from cop_drafts.text.render import (
-    parse_blocks,
-    prepare_tokens,
-    render_tokens,
-    sanitise,
-)
+from cop_drafts.text.render import prepare_tokens
 
-_SEP = "\ue00f"
-_SEP_SOURCE = f"\n\n{_SEP}\n\n"
-_SEP_HTML = re.compile(f"<p[^>]*>{_SEP}</p>\n?")
 # A tag: the same language as <(?:[^>"']|"[^"]*"|'[^']*')*>, unrolled so that
 # the regex engine does not try alternatives at every character.
 _TAG_SPLIT = re.compile(r"""(<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>)""")
@@ -67,129 +63,12 @@ class Row:
     merge: Merge | None
 
 
-def _tokens(version: Version, block: Block) -> list[Token]:
-    tokens = version.tokens[block.token_start : block.token_end]
-    return tokens[1:-1] if block.kind is BlockKind.FOOTNOTE else tokens
-
-
-def _slices_html(version: Version, blocks: list[Block]) -> dict[int, str]:
-    """Unsanitised HTML of blocks by index, from their version's tokens
-    (prepared first). One renderer call per block: measured cheaper than one
-    call over all of them with separators."""
-    html: dict[int, str] = {}
-    for block in blocks:
-        tokens = _tokens(version, block)
-        text = _plain_html(tokens)
-        if text is None:
-            text = render_tokens(tokens, version.env)
-        html[block.index] = _wrap_list(version, block, text)
-    return html
-
-
-_PLAIN_OPEN = {"paragraph_open", "heading_open"}
-
-
-def _plain_html(tokens: list[Token]) -> str | None:
-    """What the renderer makes of a lone paragraph or heading of plain text
-    (most blocks), without its dispatch per token; None for anything else."""
-    if len(tokens) != 3:
-        return None
-    start, inline, end = tokens
-    children = inline.children
-    if (
-        start.type not in _PLAIN_OPEN
-        or start.hidden
-        or end.hidden
-        or inline.type != "inline"
-        or not children
-        or len(children) != 1
-        or children[0].type != "text"
-    ):
-        return None
-    return (
-        f"<{start.tag}{_attrs(start)}>{escapeHtml(children[0].content)}"
-        f"</{end.tag}{_attrs(end)}>\n"
-    )
-
-
-def _attrs(token: Token) -> str:
-    return "".join(
-        f' {escapeHtml(key)}="{escapeHtml(str(value))}"'
-        for key, value in token.attrItems()
-    )
-
-
-def _wrap_list(version: Version, block: Block, html: str) -> str:
-    if block.list_token < 0:
-        return html
-    if version.tokens[block.list_token].type == "ordered_list_open":
-        info = version.tokens[block.token_start].info
-        start = int(info) if info.isdigit() else 1
-        return f'<ol start="{start}">\n{html}</ol>\n'
-    return f"<ul>\n{html}</ul>\n"
-
-
 def _batch_source(row: Row, new: Block) -> str:
     assert row.merge is not None
     source = row.merge.source
     if new.kind is BlockKind.FOOTNOTE and source.startswith(new.prefix):
         source = source[len(new.prefix) :]
     return source
-
-
-def _render_batch(new: Version, items: list[tuple[str, Block]]) -> list[str]:
-    """Render merged sources in one parse; line numbers point into `new`."""
-    if not items:
-        return []
-    starts: list[int] = []
-    line = 0
-    for source, _ in items:
-        starts.append(line)
-        line += source.count("\n") + 4
-    notes = new.env.get("footnotes", {})
-    env: dict[str, Any] = {
-        "footnotes": {
-            "refs": dict(notes.get("refs", {})),
-            "list": {k: dict(v) for k, v in notes.get("list", {}).items()},
-        }
-    }
-    # Block parse, then the inline pass with prepare_tokens' plain-text fast
-    # path: the same tokens as a full parse, for less work.
-    tokens = parse_blocks(_SEP_SOURCE.join(s for s, _ in items), env, inline=False)
-    prepare_tokens(tokens, env)
-    for token in tokens:
-        if token.map is None or token.nesting == -1:
-            continue
-        number = bisect_right(starts, token.map[0]) - 1
-        block = items[number][1]
-        first = min(block.line_end, block.line_start + token.map[0] - starts[number])
-        last = min(block.line_end, block.line_start + token.map[1] - 1 - starts[number])
-        token.attrSet("data-line-start", str(first))
-        token.attrSet("data-line-end", str(max(first, last)))
-        if token.type == "heading_open" and block.kind is BlockKind.HEADING:
-            heading_id = new.tokens[block.token_start].attrGet("id")
-            if heading_id is not None:
-                token.attrSet("id", str(heading_id))
-    # Footnote references rendered here repeat the ids of the version's own
-    # ones (fnref1 ...): a prefix keeps every id of the redline unique.
-    html = render_tokens(tokens, env).replace(' id="fnref', ' id="m-fnref')
-    parts = _SEP_HTML.split(html)
-    if len(parts) != len(items):  # a source swallowed a separator: go one by one
-        return [
-            render_tokens(parse_blocks(s, dict(env)), env).replace(
-                ' id="fnref', ' id="m-fnref'
-            )
-            for s, _ in items
-        ]
-    return parts
-
-
-def _sanitise_all(raw: list[str]) -> list[str]:
-    """Sanitise many pieces in one pass of the allow-list."""
-    parts = sanitise(_SEP.join(raw)).split(_SEP)
-    if len(parts) != len(raw):
-        parts = [sanitise(piece) for piece in raw]
-    return parts
 
 
 def _mark(html: str, whole: str | None = None, old_ids: bool = False) -> str:
@@ -258,6 +137,7 @@ class _Builder:
         self.old, self.new, self.rows = old, new, rows
         self.old_context = _contexts(old)
         self.new_context = _contexts(new)
+        self.direct: tuple[dict[int, str], dict[int, str]] = ({}, {})
 
     def pieces(self) -> list[list[tuple[str, str | None, bool]]]:
         """Per row: (raw html, whole-mark, old ids) pieces, not yet sanitised."""
@@ -266,7 +146,7 @@ class _Builder:
             for i, row in enumerate(self.rows)
             if row.merge is not None and row.merge.shown is not Shown.REWRITE
         ]
-        batch = _render_batch(
+        batch = render_batch(
             self.new,
             [(src, self.new.blocks[self.rows[i].step.new or 0]) for i, src in merged],
         )
@@ -294,8 +174,8 @@ class _Builder:
                 if side >= 0 and isinstance(block, Block):
                     wanted[side].append(block)
         html = (
-            _slices_html(self.old, wanted[0]),
-            _slices_html(self.new, wanted[1]),
+            slices_html(self.old, wanted[0], self.direct[0]),
+            slices_html(self.new, wanted[1], self.direct[1]),
         )
         return [
             [
@@ -312,7 +192,8 @@ class _Builder:
         ]
 
     def _prepare(self) -> None:
-        """Inline-parse, in one pass per version, the blocks shown from tokens."""
+        """Inline-parse, in one pass per version, the blocks shown from tokens;
+        plain paragraphs and headings (most) are rendered directly instead."""
         shown: tuple[list[Token], list[Token]] = ([], [])
         for row in self.rows:
             step = row.step
@@ -323,11 +204,19 @@ class _Builder:
                 step.kind is ChangeKind.DELETED
                 or (row.merge is not None and not merged)
             ):
-                shown[0].extend(_tokens(self.old, self.old.blocks[step.old]))
+                self._show(0, self.old.blocks[step.old], shown[0])
             if step.new is not None and not merged:
-                shown[1].extend(_tokens(self.new, self.new.blocks[step.new]))
+                self._show(1, self.new.blocks[step.new], shown[1])
         prepare_tokens(shown[0], self.old.env)
         prepare_tokens(shown[1], self.new.env)
+
+    def _show(self, side: int, block: Block, shown: list[Token]) -> None:
+        tokens = block_tokens(self.new if side else self.old, block)
+        html = direct_html(tokens)
+        if html is None:
+            shown.extend(tokens)
+        else:
+            self.direct[side][block.index] = html
 
     @staticmethod
     def _footnote(block: Block, html: str) -> str:
@@ -343,7 +232,7 @@ class _Builder:
         """The redline's HTML: rows wrapped, unchanged stretches folded."""
         raw = self.pieces()
         flat = [piece for pieces in raw for piece in pieces]
-        clean = iter(_sanitise_all([html for html, _, _ in flat]))
+        clean = iter(sanitise_all([html for html, _, _ in flat]))
         rows_html: list[str] = []
         for row, pieces in zip(self.rows, raw, strict=True):
             body = []

@@ -87,7 +87,7 @@ def _flow_parser() -> MarkdownIt:
     # top-level block can be rendered on its own (the redline needs that).
     md = MarkdownIt("js-default", {"html": False, "linkify": False})
     md.use(footnote_plugin)
-    md.disable("footnote_tail")
+    md.disable(["footnote_tail", "normalize"])  # parse_blocks normalises
     # The default, spelled out: markdown-it looks this option up in every
     # inline parse, and a missing key costs an exception each time.
     md.options["strikethrough_single_tilde"] = False
@@ -100,7 +100,7 @@ def _block_parser() -> MarkdownIt:
     # for the blocks that are shown, which is most of the cost saved.
     md = MarkdownIt("js-default", {"html": False, "linkify": False})
     md.use(footnote_plugin)
-    md.disable(["footnote_tail", "inline", "text_join"])
+    md.disable(["footnote_tail", "normalize", "inline", "text_join"])
     md.options["strikethrough_single_tilde"] = False
     return md
 
@@ -174,6 +174,9 @@ def parse_blocks(text: str, env: dict[str, Any], *, inline: bool = True) -> list
     tokens to be rendered first. HTML is unsanitised until sanitise().
     """
     md = _flow_parser() if inline else _block_parser()
+    # What markdown-it's "normalize" rule does (disabled in these parsers), by
+    # str.replace: its regex substitution stops at every line end.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     tokens = md.parse(text, env)
     _annotate(tokens, lines=inline)
     return tokens
@@ -196,6 +199,12 @@ def prepare_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> None:
         _core_inline(state)
         _core_text_join(state)
     _annotate_lines(tokens)
+
+
+def is_plain(content: str) -> bool:
+    """True when inline content holds nothing inline rules act on: its inline
+    parse is one text token of the same content."""
+    return _PLAIN.fullmatch(content) is not None
 
 
 def render_tokens(tokens: Sequence[Token], env: dict[str, Any]) -> str:
