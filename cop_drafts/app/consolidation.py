@@ -129,7 +129,11 @@ def resolve(code_slug: str) -> Any:
             "warning",
         )
         return redirect(_back(code_slug))
-    _flash_merged(done)
+    if into == "main":
+        _flash_merged(done)
+    else:
+        for _, commit_id in done.merged:
+            flash(f"Brought main into {into} (commit {commit_id[:10]}).", "info")
     return redirect(_back(code_slug))
 
 

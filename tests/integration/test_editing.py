@@ -531,6 +531,8 @@ def test_the_editor_says_what_waits_on_main_and_its_chair_brings_it_in(
     done = chair.post(resolution, data={**fields, "message": "Bring main in"})
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     assert done.headers["Location"].endswith(EDIT)
+    editor = page(chair.get(done.headers["Location"]))
+    assert "Brought main into wg/2" in editor.find(class_="flashes").text
     tip = seeded_store.commit_info("wg/2")
     assert tip.parent_ids == (wg_tip, seeded_store.resolve("main"))
     assert tip.author_email == "wg2-chair@demo.cop-drafts.eu"
