@@ -55,7 +55,6 @@ from .values import (
 LOCK_NAME = "cop-drafts.lock"
 
 
-
 def set_durable(on: bool) -> None:
     """Whether libgit2 fsyncs every object, ref and packfile it writes.
 
