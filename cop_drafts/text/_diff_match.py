@@ -32,6 +32,8 @@ _CANDIDATES = 4
 #: A word in more blocks than this is no clue to where a block came from.
 _RARE = 24
 _WORDS = re.compile(r"\w+")
+#: SPACE_NON_WORD that also lowercases ASCII letters.
+_LOWER_WORDS = SPACE_NON_WORD.lower()
 
 
 class ChangeKind(StrEnum):
@@ -64,10 +66,11 @@ def _word_set(block: Block) -> frozenset[bytes]:
     and compare (equal, ordered) as their text does."""
     # The key, not the content: numbering ("Measure 2.3") must not make two
     # unrelated headings look alike.
-    text = block.key.partition(":")[2].lower()
-    if text.isascii():
-        return frozenset(text.encode("ascii").translate(SPACE_NON_WORD).split())
-    return frozenset(w.encode("utf-8", "surrogatepass") for w in _WORDS.findall(text))
+    text = block.key.partition(":")[2]
+    if text.isascii():  # lowercased by the same table (A-Z only, as str.lower)
+        return frozenset(text.encode("ascii").translate(_LOWER_WORDS).split())
+    words = _WORDS.findall(text.lower())
+    return frozenset(w.encode("utf-8", "surrogatepass") for w in words)
 
 
 def _dice(a: frozenset[bytes], b: frozenset[bytes]) -> float:

@@ -87,7 +87,9 @@ def _flow_parser() -> MarkdownIt:
     # top-level block can be rendered on its own (the redline needs that).
     md = MarkdownIt("js-default", {"html": False, "linkify": False})
     md.use(footnote_plugin)
-    md.disable(["footnote_tail", "normalize"])  # parse_blocks normalises
+    # parse_blocks normalises. html_block only returns False with html off,
+    # at every line and as a terminator of paragraphs, lists and quotes.
+    md.disable(["footnote_tail", "normalize", "html_block"])
     # The default, spelled out: markdown-it looks this option up in every
     # inline parse, and a missing key costs an exception each time.
     md.options["strikethrough_single_tilde"] = False
@@ -100,7 +102,7 @@ def _block_parser() -> MarkdownIt:
     # for the blocks that are shown, which is most of the cost saved.
     md = MarkdownIt("js-default", {"html": False, "linkify": False})
     md.use(footnote_plugin)
-    md.disable(["footnote_tail", "normalize", "inline", "text_join"])
+    md.disable(["footnote_tail", "normalize", "html_block", "inline", "text_join"])
     md.options["strikethrough_single_tilde"] = False
     return md
 
