@@ -53,6 +53,8 @@ class SectionDiff:
     line_by_line: int  # blocks past the word-diff budget, shown by lines
     anchor: str
     html: Markup
+    # "old"/"new": that side's file is not UTF-8 text (bytes shown as U+FFFD)
+    not_utf8: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -136,24 +138,31 @@ class _Files:
     ) -> None:
         self._sides = (old, new)
         self._store, self._path = store, path
-        self._read: list[tuple[str, str]] = []
+        self._read: list[tuple[str, str, bool]] = []
 
-    def _files(self) -> list[tuple[str, str]]:
+    def _files(self) -> list[tuple[str, str, bool]]:
         if not self._read:
             for version in self._sides:
                 file = (
                     self._store.read(version.commit_id, self._path) if version else None
                 )
-                self._read.append((file.text, file.blob_id) if file else ("", "-"))
+                self._read.append(
+                    (file.text, file.blob_id, file.is_utf8) if file else ("", "-", True)
+                )
         return self._read
 
     def texts(self) -> tuple[str, str]:
-        (old, _), (new, _) = self._files()
+        (old, _, _), (new, _, _) = self._files()
         return old, new
 
     def blob_ids(self) -> str:
-        (_, old), (_, new) = self._files()
+        (_, old, _), (_, new, _) = self._files()
         return f"{old}/{new}"
+
+    def not_utf8(self) -> list[str]:
+        """The sides ("old", "new") whose file is not UTF-8 text."""
+        (_, _, old), (_, _, new) = self._files()
+        return [side for side, ok in (("old", old), ("new", new)) if not ok]
 
 
 def _section_diff(
@@ -215,13 +224,14 @@ def _section_diff(
         entry["line_by_line"],
         anchor,
         Markup(html),
+        tuple(entry.get("not_utf8", ())),
     )
 
 
 def _compute(cache: FileCache, base: str, files: _Files, html: bool = False) -> str:
     """Diff the two texts; store the redline and return it or the summary."""
     result = diff_texts(*files.texts())
-    summary = json.dumps(_summary_entry(result))
+    summary = json.dumps({**_summary_entry(result), "not_utf8": files.not_utf8()})
     cache.put(
         base + ("/summary" if html else "/redline"),
         (summary if html else result.redline_html).encode(),

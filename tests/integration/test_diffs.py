@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pygit2
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -300,6 +301,30 @@ def test_raw_html_and_scripts_are_inert_in_every_view(
     _, html = _download(seeded_store, old_id, tmp_path)
     _inert(parse(html))
     assert "<script>alert(1" in parse(html).text
+
+
+def test_a_file_that_is_not_utf8_is_compared_with_a_note(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    """Saves refuse such files; one pushed from outside still compares."""
+    old_id = seeded_store.resolve("wg/1")
+    repo = pygit2.Repository(str(seeded_store.path))
+    tip = repo.references["refs/heads/wg/1"].peel(pygit2.Commit)
+    data = seeded_store.read("wg/1", SECTION).text.encode() + b"Caf\xe9 au lait.\n"
+    builder = repo.TreeBuilder(tip.tree)
+    builder.insert(SECTION, repo.create_blob(data), pygit2.enums.FileMode.BLOB)
+    sig = pygit2.Signature("X", "x@example.org", 1700000000, 0)
+    repo.create_commit(
+        "refs/heads/wg/1", sig, sig, "latin-1", builder.write(), [tip.id]
+    )
+    client = as_user("provider")
+    for _ in range(2):  # computed, then from the cache
+        tree = page(client, f"{C}/changes/{SECTION}?from={old_id}&to=wg/1")
+        note = tree.find(data_testid="not-utf8")
+        assert note is not None and "The later version" in note.text
+        assert "Caf\ufffd au lait." in tree.find(data_testid="diff-body").text
+    back = page(client, f"{C}/changes/{SECTION}?from=wg/1&to={old_id}&view=split")
+    assert "The earlier version" in back.find(data_testid="not-utf8").text
 
 
 def _download(store: DraftStore, old_id: str, folder: Path) -> tuple[str, str]:
