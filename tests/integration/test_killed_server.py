@@ -43,7 +43,9 @@ from tests.story import KEEP, S
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 _BASE = re.compile(r'name="base" value="([0-9a-f]{40})"')
 _TEXT = re.compile(r'<textarea id="text"[^>]*>\n?(.*?)</textarea>', re.S)
-LOAD_SECONDS = 2.0
+# Kill once this much was acknowledged (requests are in flight all along);
+# on a machine too slow for it, kill after LOAD_SECONDS_MAX anyway.
+ENOUGH_COMMENTS, ENOUGH_SAVES, LOAD_SECONDS_MAX = 15, 4, 60.0
 # What a client sees of a server killed mid-request: a refused or reset
 # connection, or a response cut short.
 GONE = (OSError, http.client.HTTPException)
@@ -240,7 +242,12 @@ def test_acknowledged_comments_and_saves_survive_a_killed_server(
     workers.append(threading.Thread(target=chair))
     for worker in workers:
         worker.start()
-    time.sleep(LOAD_SECONDS)
+    deadline = time.monotonic() + LOAD_SECONDS_MAX
+    while time.monotonic() < deadline:
+        with lock:
+            if len(comments) >= ENOUGH_COMMENTS and len(saves) >= ENOUGH_SAVES:
+                break
+        time.sleep(0.05)
     os.killpg(server.pid, signal.SIGKILL)  # mid-request: no clean shutdown
     server.wait()
     stop.set()
