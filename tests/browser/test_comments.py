@@ -3,15 +3,12 @@ iteration carries the comments: one exact, one reworded, one orphaned."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Visibility, utcnow
-from cop_drafts.services import accounts, demo, rounds
+from cop_drafts.db.models import Code
 from cop_drafts.store.repo import DraftStore
-from tests.story import DROP, KEEP, REWORD, S, rework_main
+from tests.story import DROP, KEEP, REWORD, S, open_round_on_draft_3, rework_main
 
 from .conftest import log_in, shot
 
@@ -59,18 +56,7 @@ def test_comment_reload_publish_and_carry(
     seeded: Code,
     seeded_store: DraftStore,
 ) -> None:
-    office = accounts.find_user(db, f"ai-office@{demo.DOMAIN}")
-    rounds.open_round(
-        db,
-        seeded,
-        office,
-        rounds.RoundInput(
-            tag="draft-3",
-            plenary_at=utcnow() - timedelta(hours=2),
-            visibility=Visibility.WORKING_GROUP,
-            observers_may_comment=False,
-        ),
-    )
+    open_round_on_draft_3(db, seeded)
 
     log_in(page, live_server, "provider")
     page.goto(f"{live_server}/c/gpai-code/s/{S}?rev=draft-3")

@@ -27,7 +27,6 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -35,10 +34,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Comment, Visibility, utcnow
-from cop_drafts.services import accounts, demo, rounds
+from cop_drafts.db.models import Code, Comment
+from cop_drafts.services import demo
 from cop_drafts.store.repo import DraftStore, Person
-from tests.story import KEEP, S
+from tests.story import KEEP, S, open_round_on_draft_3
 
 _TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 _BASE = re.compile(r'name="base" value="([0-9a-f]{40})"')
@@ -93,6 +92,7 @@ class Browser:
 
 
 Serve = Callable[[], tuple[str, "subprocess.Popen[bytes]"]]
+Act = Callable[["Browser", int], tuple[int, str, str]]
 
 
 def _free_port() -> int:
@@ -183,63 +183,57 @@ def _save(client: Browser, line: str) -> tuple[int, str]:
 def test_acknowledged_comments_and_saves_survive_a_killed_server(
     db: Session, seeded: Code, data_dir: Path, serve: Serve
 ) -> None:
-    office = accounts.find_user(db, f"ai-office@{demo.DOMAIN}")
-    rounds.open_round(
-        db,
-        seeded,
-        office,
-        rounds.RoundInput(
-            tag="draft-3",
-            plenary_at=utcnow() - timedelta(hours=1),
-            visibility=Visibility.WORKING_GROUP,
-            observers_may_comment=False,
-        ),
-    )
+    open_round_on_draft_3(db, seeded)
     repo = data_dir / "codes" / "gpai-code.git"
     with DraftStore.open(repo) as store:
         text = store.read("draft-3", S).text
     line = text[: text.index(KEEP)].count("\n") + 1
     base, server = serve()
 
-    comments: dict[int, str] = {}  # comment id -> body, acknowledged
+    comments: dict[str, str] = {}  # comment id -> body, acknowledged
     saves: dict[str, str] = {}  # commit id -> the line it added, acknowledged
     stop = threading.Event()
     lock = threading.Lock()
 
-    def commenter(n: int) -> None:
+    def load(key: str, act: Act, acknowledged: str, into: dict[str, str]) -> None:
+        """As `key`, act until stopped; keep what each acknowledgement names
+        (the first group of `acknowledged` in the redirect's Location)."""
         client = Browser(base)
-        client.log_in("provider")
+        client.log_in(key)
         k = 0
         while not stop.is_set():
-            body = f"Comment {n}.{k} under load."
             try:
-                status, where = _comment(client, body, line)
+                status, where, value = act(client, k)
             except GONE:
                 return  # the server is gone
             k += 1
-            found = re.search(r"#c(\d+)$", where)
+            found = re.search(acknowledged, where)
             if status == 302 and found:
                 with lock:
-                    comments[int(found.group(1))] = body
+                    into[found.group(1)] = value
 
-    def chair() -> None:
-        client = Browser(base)
-        client.log_in("wg2-chair")
-        k = 0
-        while not stop.is_set():
-            added = f"Saved line {k} under load."
-            try:
-                status, where = _save(client, added)
-            except GONE:
-                return
-            k += 1
-            found = re.search(r"saved=([0-9a-f]{40})", where)
-            if status == 302 and found:
-                with lock:
-                    saves[found.group(1)] = added
+    def comment(n: int) -> Act:
+        def act(client: Browser, k: int) -> tuple[int, str, str]:
+            body = f"Comment {n}.{k} under load."
+            return (*_comment(client, body, line), body)
 
-    workers = [threading.Thread(target=commenter, args=(n,)) for n in range(3)]
-    workers.append(threading.Thread(target=chair))
+        return act
+
+    def save(client: Browser, k: int) -> tuple[int, str, str]:
+        added = f"Saved line {k} under load."
+        return (*_save(client, added), added)
+
+    workers = [
+        threading.Thread(
+            target=load, args=("provider", comment(n), r"#c(\d+)$", comments)
+        )
+        for n in range(3)
+    ]
+    workers.append(
+        threading.Thread(
+            target=load, args=("wg2-chair", save, r"saved=([0-9a-f]{40})", saves)
+        )
+    )
     for worker in workers:
         worker.start()
     deadline = time.monotonic() + LOAD_SECONDS_MAX
@@ -258,7 +252,7 @@ def test_acknowledged_comments_and_saves_survive_a_killed_server(
 
     db.expire_all()
     stored = {i: body for i, body in db.execute(select(Comment.id, Comment.body))}
-    assert {i: stored.get(i) for i in comments} == comments
+    assert {i: stored.get(int(i)) for i in comments} == comments
     with DraftStore.open(repo) as store:
         tip = store.read("wg/2", S).text
         for commit_id, added in saves.items():
