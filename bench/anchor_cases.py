@@ -380,14 +380,22 @@ def _pick_block(
     return rng.choice(ps) if ps else None
 
 
-def edit_insert_before(rng, text, pools):
-    blk = _pick_block(rng, text)
+def _anchored_block(
+    rng: random.Random, text: str, min_words: int = 12
+) -> tuple[int, int, tuple[int, int, str]] | None:
+    """A prose block (start, end) and an anchor inside it, or None."""
+    blk = _pick_block(rng, text, min_words)
     if blk is None:
         return None
-    s, e = blk
-    anchor = anchor_in(rng, text, s, e)
-    if anchor is None:
+    anchor = anchor_in(rng, text, *blk)
+    return None if anchor is None else (*blk, anchor)
+
+
+def edit_insert_before(rng, text, pools):
+    found = _anchored_block(rng, text)
+    if found is None:
         return None
+    s, e, anchor = found
     a, b, shape = anchor
     choice = rng.random()
     if choice < 0.25:  # a new paragraph that repeats the quoted words
@@ -436,13 +444,10 @@ def _typo(rng: random.Random, word: str) -> str:
 
 def edit_typo(rng, text, pools):
     """A typo fix: the OLD text has 1-3 typos that the new text corrects."""
-    blk = _pick_block(rng, text)
-    if blk is None:
+    found = _anchored_block(rng, text)
+    if found is None:
         return None
-    s, e = blk
-    anchor = anchor_in(rng, text, s, e)
-    if anchor is None:
-        return None
+    s, e, anchor = found
     a, b, shape = anchor
     cands = [
         w
@@ -467,13 +472,10 @@ def edit_typo(rng, text, pools):
 
 
 def edit_reword(rng, text, pools):
-    blk = _pick_block(rng, text)
-    if blk is None:
+    found = _anchored_block(rng, text)
+    if found is None:
         return None
-    s, e = blk
-    anchor = anchor_in(rng, text, s, e)
-    if anchor is None:
-        return None
+    s, e, anchor = found
     a, b, shape = anchor
     ws = words_in(text, a, b)
     n = rng.randint(1, min(3, len(ws)))
@@ -485,13 +487,10 @@ def edit_reword(rng, text, pools):
 
 
 def edit_heavy_reword(rng, text, pools):
-    blk = _pick_block(rng, text, 20)
-    if blk is None:
+    found = _anchored_block(rng, text, 20)
+    if found is None:
         return None
-    s, e = blk
-    anchor = anchor_in(rng, text, s, e)
-    if anchor is None:
-        return None
+    s, e, anchor = found
     share = rng.uniform(0.6, 0.95)
     edits = [
         (x, y, rng.choice(pools.words))
@@ -581,13 +580,10 @@ def edit_move(rng, text, pools):
 
 
 def edit_move_reword(rng, text, pools):
-    blk = _pick_block(rng, text)
-    if blk is None:
+    found = _anchored_block(rng, text)
+    if found is None:
         return None
-    s, e = blk
-    anchor = anchor_in(rng, text, s, e)
-    if anchor is None:
-        return None
+    s, e, anchor = found
     a, b, shape = anchor
     ws = words_in(text, a, b) if rng.random() < 0.7 else words_in(text, s, e)
     n = rng.randint(1, min(3, len(ws)))
