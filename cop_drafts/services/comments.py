@@ -378,7 +378,7 @@ def can_see(user: User | None, comment: Comment) -> bool:
     round_ = comment.round
     if round_ is not None and round_.visibility is Visibility.CHAIRS:
         return False
-    return is_member(user, comment.wg) or user.role is Role.OBSERVER
+    return reads_section(user, comment.wg)
 
 
 def reads_section(user: User | None, wg: int | None) -> bool:
