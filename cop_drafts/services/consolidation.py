@@ -27,7 +27,7 @@ from . import audit
 from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
 from .consistency import CheckReport, check_report, text_at
 from .errors import PermissionDenied, ValidationError
-from .flowback import FlowBackResult, FlowStatus, flow_back
+from .flowback import FlowBackResult, FlowStatus, clashes, flow_back
 from .permissions import Action, can, require
 
 
@@ -210,8 +210,7 @@ def _wg_status(
     )
     flow_conflicts: tuple[str, ...] = ()
     if behind:
-        back = store.preview_merge([MAIN], branch)
-        flow_conflicts = tuple(side.path for side in back.conflicts)
+        flow_conflicts = clashes(store, branch)
     return WgStatus(
         wg,
         branch,

@@ -23,7 +23,7 @@ from cop_drafts.store.values import CommitInfo, Person
 from cop_drafts.text.diff import DiffResult, diff_texts
 from cop_drafts.text.render import render
 
-from . import audit
+from . import audit, flowback
 from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
 from .consistency import text_at
 from .errors import PermissionDenied, ValidationError
@@ -155,14 +155,15 @@ def waiting_from_main(store: DraftStore, draft: Draft) -> Waiting | None:
     commits = store.log_range(MAIN, draft.branch, limit=1000)
     if not commits:
         return None
-    here = store.log_range(MAIN, draft.branch, path=draft.section.path, limit=50)
-    clashes = store.preview_merge([MAIN], draft.branch).conflicts
+    here = store.log_range(
+        MAIN, draft.branch, path=draft.section.path, limit=WAITING_SHOWN
+    )
     return Waiting(
         draft.branch,
         len(commits),
         tuple(commits[:WAITING_SHOWN]),
-        tuple(here[:WAITING_SHOWN]),
-        tuple(side.path for side in clashes),
+        tuple(here),
+        flowback.clashes(store, draft.branch),
     )
 
 

@@ -38,6 +38,11 @@ class FlowBackResult:
     paths: tuple[str, ...] = ()
 
 
+def clashes(store: DraftStore, branch: str) -> tuple[str, ...]:
+    """The files where bringing ``main`` into `branch` now would conflict."""
+    return tuple(side.path for side in store.preview_merge([MAIN], branch).conflicts)
+
+
 def flow_back(
     db: Session, store: DraftStore, code: Code, actor: User, what: str
 ) -> tuple[FlowBackResult, ...]:
