@@ -31,23 +31,28 @@ def _board(code_slug: str, status: int = 200, **page: Any) -> Any:
     return html, status
 
 
-def _back(code_slug: str) -> str:
-    """Where a merge returns: the editor it came from (a Working Group Chair
-    bringing main in), or the board."""
+def _back_path() -> str:
+    """The section whose editor a merge came from (a Working Group Chair
+    bringing main in), or "" when it came from the board."""
     path = request.form.get("back", "")
-    if path and is_path(path):
+    return path if path and is_path(path) else ""
+
+
+def _back(code_slug: str) -> str:
+    """Where a merge returns: the editor it came from, or the board."""
+    path = _back_path()
+    if path:
         return url_for("editor.edit", code_slug=code_slug, path=path)
     return url_for("consolidation.show", code_slug=code_slug)
 
 
 def _conflict_page(code_slug: str, conflict: service.MergeConflict, **page: Any) -> Any:
     code = code_service.get_code(db_session(), code_slug)
-    back = request.form.get("back", "")
     defaults: dict[str, Any] = {
         "merged": (),
         "texts": {},
         "error": None,
-        "back": back if is_path(back) else "",
+        "back": _back_path(),
         "back_url": _back(code_slug),
     }
     html = render_template(
