@@ -91,6 +91,18 @@ def _post(
     )
 
 
+def _publish_draft_4(office: FlaskClient):
+    """The AI Office publishes main as draft-4 through the form."""
+    return office.post(
+        "/c/gpai-code/publish",
+        data={
+            "tag": "draft-4",
+            "message": "Fourth draft",
+            "csrf_token": csrf_token(office, "/c/gpai-code/publish"),
+        },
+    )
+
+
 def _threads(client: FlaskClient, rev: str = "draft-3", query: str = "") -> list[Node]:
     html = client.get(f"{PAGE}?rev={rev}{query}").get_data(as_text=True)
     margin = parse(html).find("aside", data_testid="margin")
@@ -387,14 +399,7 @@ def test_publishing_carries_comments_exact_fuzzy_orphaned(
     office = as_user("ai-office")
     form = parse(office.get("/c/gpai-code/publish").get_data(as_text=True))
     assert form.find(data_testid="publish-form") is not None
-    response = office.post(
-        "/c/gpai-code/publish",
-        data={
-            "tag": "draft-4",
-            "message": "Fourth draft",
-            "csrf_token": csrf_token(office, "/c/gpai-code/publish"),
-        },
-    )
+    response = _publish_draft_4(office)
     assert response.status_code == 302
     statuses = {r.quote or "": r.status for r in db.scalars(select(Relocation))}
     assert sorted(statuses.values()) == ["exact", "fuzzy", "orphaned"]
@@ -561,14 +566,7 @@ def test_checks_set_to_block_stop_publishing(
     office = as_user("ai-office")
     page = parse(office.get("/c/gpai-code/publish").get_data(as_text=True))
     assert page.find(data_testid="blocking") is not None
-    response = office.post(
-        "/c/gpai-code/publish",
-        data={
-            "tag": "draft-4",
-            "message": "Fourth draft",
-            "csrf_token": csrf_token(office, "/c/gpai-code/publish"),
-        },
-    )
+    response = _publish_draft_4(office)
     assert response.status_code == 400
     assert "TODO" in parse(response.get_data(as_text=True)).text
     assert db.scalar(select(func.count()).select_from(Relocation)) == 0
