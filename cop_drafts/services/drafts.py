@@ -53,7 +53,8 @@ class Waiting:
     """Changes on ``main`` that have not reached the editor's branch yet.
 
     `commits` are the newest first (at most WAITING_SHOWN); `here` those of
-    them that change the section; `clashes` the files where bringing main in
+    them that change the section (`here_count` in all); `clashes` the files
+    where bringing main in
     does not merge by itself (empty when it would merge cleanly).
     """
 
@@ -61,6 +62,7 @@ class Waiting:
     count: int
     commits: tuple[CommitInfo, ...]
     here: tuple[CommitInfo, ...]
+    here_count: int
     clashes: tuple[str, ...]
 
 
@@ -155,14 +157,13 @@ def waiting_from_main(store: DraftStore, draft: Draft) -> Waiting | None:
     commits = store.log_range(MAIN, draft.branch, limit=1000)
     if not commits:
         return None
-    here = store.log_range(
-        MAIN, draft.branch, path=draft.section.path, limit=WAITING_SHOWN
-    )
+    here = store.log_range(MAIN, draft.branch, path=draft.section.path, limit=1000)
     return Waiting(
         draft.branch,
         len(commits),
         tuple(commits[:WAITING_SHOWN]),
-        tuple(here),
+        tuple(here[:WAITING_SHOWN]),
+        len(here),
         flowback.clashes(store, draft.branch),
     )
 

@@ -564,3 +564,23 @@ def test_a_chair_brings_main_in_when_it_merges_cleanly(
     assert done.status_code == 302 and done.headers["Location"].endswith(EDIT)
     assert "A harmonised entry." in seeded_store.read("wg/2", "glossary.md").text
     assert page(chair.get(EDIT)).find(data_testid="waiting") is None
+
+
+def test_the_notice_counts_every_waiting_change_but_lists_the_newest(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    for n in range(7):
+        main = seeded_store.read("main", S)
+        seeded_store.save(
+            "main",
+            S,
+            main.text + f"\nHarmonised line {n}.\n",
+            base=main.commit_id,
+            author=Person("Coordinator", "c@example.org"),
+            message=f"Harmonise {n}",
+        )
+    notice = page(as_user("wg2-chair").get(EDIT)).find(data_testid="waiting")
+    assert notice is not None
+    assert "7 changes on main have not reached wg/2 yet" in notice.text
+    assert "7 of them in this section" in notice.text
+    assert len(notice.find_all("li")) == 5 and "Harmonise 6" in notice.text
