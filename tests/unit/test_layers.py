@@ -38,6 +38,17 @@ FORBIDDEN = {
         "cop_drafts.app",
         "cop_drafts.services",
     },
+    "export": {
+        "flask",
+        "flask_login",
+        "flask_wtf",
+        "sqlalchemy",
+        "pygit2",
+        "cop_drafts.app",
+        "cop_drafts.services",
+        "cop_drafts.db",
+        "cop_drafts.store",
+    },
     "services": {"flask", "flask_login", "flask_wtf", "cop_drafts.app"},
 }
 
