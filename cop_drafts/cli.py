@@ -14,10 +14,12 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+from cop_drafts.cache import FileCache
 from cop_drafts.config import CHECKOUT, SECRET_FILE, Settings, load_settings
 from cop_drafts.db.models import CATEGORY_LABELS, ROLE_LABELS, Category, Role, WgRole
 from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
-from cop_drafts.services import accounts, codes, demo
+from cop_drafts.export.errors import ExportUnavailable
+from cop_drafts.services import accounts, codes, demo, exports
 from cop_drafts.services import diffs as diff_service
 from cop_drafts.services.errors import ServiceError, ValidationError
 from cop_drafts.store.errors import StoreError
@@ -43,7 +45,7 @@ def _errors() -> Iterator[None]:
     except ValidationError as error:
         details = "; ".join(error.fields.values())
         raise click.ClickException(f"{error} {details}".strip()) from error
-    except (ServiceError, StoreError) as error:
+    except (ServiceError, StoreError, ExportUnavailable) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -210,6 +212,54 @@ def redline(old: Path, new: Path, output: Path) -> None:
                 f"cannot write {output}: {error.strerror or error}"
             ) from error
     click.echo(line, err=True)
+
+
+@main.command("export")
+@click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
+@click.option("--iteration", "tag", required=True, help="A published iteration.")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(list(exports.FORMATS)),
+    help="What to write.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The file to write; - for standard output.",
+)
+@click.pass_obj
+def export(
+    settings: Settings, code_slug: str, tag: str, fmt: str, output: Path
+) -> None:
+    """Write a download of a published iteration; print its SHA-256.
+
+    The same iteration gives the same bytes every time, on any machine, so
+    the hash can be compared with the one on the iteration's page.
+    """
+    with _session(settings) as db, _errors():
+        code = codes.get_code(db, code_slug)
+        iteration = codes.find_iteration(db, code, tag)
+        if iteration is None:
+            raise click.ClickException(f"{code_slug} has no published iteration {tag}")
+        with codes.open_store(settings, code_slug) as store:
+            built = exports.build(
+                db, store, FileCache(settings.downloads_dir), code, iteration, fmt
+            )
+    if str(output) == "-":
+        sys.stdout.buffer.write(built.data)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            output.write_bytes(built.data)
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot write {output}: {error.strerror or error}"
+            ) from error
+    click.echo(f"{built.sha256}  {built.name}", err=str(output) == "-")
 
 
 @main.group("users")

@@ -27,6 +27,9 @@ class Settings:
     login_max_failures: int = 5
     login_window_minutes: int = 15
     invitation_days: int = 14
+    # Downloads are keyed by immutable commit ids only, so one folder can
+    # serve several data folders (the tests share one across a run).
+    downloads_root: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -38,6 +41,11 @@ class Settings:
     def cache_dir(self) -> Path:
         """Rendered HTML, blame and diffs, keyed by immutable commit ids."""
         return self.data_dir / "cache"
+
+    @property
+    def downloads_dir(self) -> Path:
+        """Built downloads of published iterations (PDF, Word, ...) by commit."""
+        return self.downloads_root or self.data_dir / "downloads"
 
     def as_flask_config(self) -> dict[str, Any]:
         """The Flask config mapping for these settings."""

@@ -182,10 +182,22 @@ def seeded_store(seeded: Code, data_dir: Path) -> Iterator[DraftStore]:
 
 
 # -- app and clients -------------------------------------------------------------
+@pytest.fixture(scope="session")
+def shared_downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One downloads folder for the run: its keys are commit ids, so the demo's
+    PDF and Word files are built once, not once a test."""
+    return tmp_path_factory.mktemp("downloads")
+
+
 @pytest.fixture
-def app(db_url: str, data_dir: Path) -> Iterator[Flask]:
+def app(db_url: str, data_dir: Path, shared_downloads: Path) -> Iterator[Flask]:
     application = create_app(
-        {"data_dir": data_dir, "database_url": db_url, "testing": True}
+        {
+            "data_dir": data_dir,
+            "database_url": db_url,
+            "testing": True,
+            "downloads_root": shared_downloads,
+        }
     )
     yield application
     application.extensions["cop_drafts.engine"].dispose()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from cop_drafts.db.models import Code, Round, Visibility, utcnow
 from cop_drafts.services import accounts, demo, rounds
 from cop_drafts.store.repo import DraftStore, Person
+from tests.conftest import csrf_token
 
 S = "risk-assessment.md"
 KEEP = "Signatories shall record each decision taken under this Measure"
@@ -49,3 +52,42 @@ def rework_main(store: DraftStore) -> None:
         author=Person("Coordinator", "c@example.org"),
         message="Rework",
     )
+
+
+def publish_through_form(
+    client: FlaskClient, tag: str = "draft-4", notes: str = "Fourth draft", **extra: str
+) -> tuple[TestResponse, TestResponse | None]:
+    """Publish main through the two steps, as a person would: the form leads to
+    the review page, whose confirm form is sent as it is, the box that
+    acknowledges error-level findings ticked. Returns (review, confirm);
+    confirm is None when the review page offers no confirm button."""
+    data = {
+        "tag": tag,
+        "notes": notes,
+        "csrf_token": csrf_token(client, "/c/gpai-code/publish"),
+        **extra,
+    }
+    review = client.post("/c/gpai-code/publish", data=data)
+    form = _confirm_form(review.get_data(as_text=True))
+    if form is None:
+        return review, None
+    return review, client.post("/c/gpai-code/publish/confirm", data=form)
+
+
+def _confirm_form(html: str) -> dict[str, str] | None:
+    from tests.integration.html import parse
+
+    form = parse(html).find("form", data_testid="confirm-form")
+    if (
+        form is None
+        or form.find("button", data_testid="confirm").attrs.get("disabled") is not None
+    ):
+        return None
+    fields = {}
+    for node in form.find_all("input"):
+        if node.attrs.get("type") == "checkbox" and node.attrs["name"] != (
+            "accept_errors"
+        ):
+            continue
+        fields[node.attrs["name"]] = node.attrs.get("value", "")
+    return fields

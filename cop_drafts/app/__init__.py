@@ -20,6 +20,7 @@ from . import (
     diffs,
     editor,
     errors,
+    iterations,
     publishing,
     rounds,
     sections,
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         comments.bp,
         rounds.bp,
         publishing.bp,
+        iterations.bp,
         admin.bp,
     ):
         app.register_blueprint(bp)

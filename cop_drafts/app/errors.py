@@ -9,6 +9,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from cop_drafts.export.errors import ExportUnavailable
 from cop_drafts.services.errors import (
     PermissionDenied,
     TooManyAttempts,
@@ -39,6 +40,7 @@ STATUS: dict[type[Exception], int] = {
     ValidationError: 400,
     InvalidContent: 400,
     TooManyAttempts: 429,
+    ExportUnavailable: 503,
 }
 
 TITLES = {
@@ -50,6 +52,7 @@ TITLES = {
     413: "Too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "Not available on this server",
 }
 
 EXPLANATIONS = {
@@ -65,6 +68,7 @@ EXPLANATIONS = {
     429: "Wait a little and try again.",
     500: "The error has been logged. Nothing you submitted before this "
     "page appeared has been lost.",
+    503: "This server cannot build that file. The other downloads work.",
 }
 
 

@@ -1,4 +1,5 @@
-"""Publishing an iteration of the Code: a tag on main, comments carried."""
+"""Publishing an iteration in two steps: review what would happen, then
+confirm by name. The tag never moves, so nothing is published in one click."""
 
 from __future__ import annotations
 
@@ -7,15 +8,27 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
+from cop_drafts.db.models import Visibility
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import consistency, publishing
+from cop_drafts.services import publishing, rounds
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
+from cop_drafts.store.errors import StaleBase
 
-from .web import acting_user, db_session, get_store, show_errors
+from .rounds import VISIBILITY_CHOICES, brussels_input
+from .web import acting_user, cache, db_session, get_store, show_errors
 
 bp = Blueprint("publishing", __name__)
 
@@ -24,25 +37,95 @@ class PublishForm(FlaskForm):
     tag = StringField(
         "Name of the iteration", validators=[DataRequired(), Length(max=63)]
     )
-    message = TextAreaField(
-        "What this iteration is", validators=[DataRequired(), Length(max=5000)]
+    notes = TextAreaField(
+        "Release notes: what this iteration is and what changed",
+        validators=[DataRequired(), Length(max=5000)],
+    )
+    open_round = BooleanField("Open a round of comments on this iteration")
+    plenary_at = DateTimeLocalField(
+        "Plenary meeting (Brussels time)", validators=[Optional()]
+    )
+    closes_at = DateTimeLocalField(
+        "Comments close (Brussels time; empty: two weeks after, 18:00)",
+        validators=[Optional()],
+    )
+    visibility = SelectField(
+        "Comments are visible to",
+        choices=VISIBILITY_CHOICES,
+        default=Visibility.WORKING_GROUP.value,
+    )
+    observers_may_comment = BooleanField("Observers may comment")
+    if_open = RadioField(
+        "If the current round is still open",
+        choices=[
+            SelectChoice("close", "close its comment window when publishing"),
+            SelectChoice("refuse", "do not publish until it has closed"),
+        ],
+        default="close",
+        # Only shown while a round is open; absent means "close".
+        validate_choice=False,
+    )
+    accept_errors = BooleanField(
+        "I have read the error-level findings and publish with them"
+    )
+    base = HiddenField()
+
+
+def _input(form: PublishForm) -> publishing.PublishInput:
+    next_round = None
+    if form.open_round.data:
+        plenary = brussels_input(form.plenary_at.data)
+        if plenary is None:
+            raise ValidationError(
+                "Plenary missing.",
+                {"plenary_at": "Give the date of the Plenary that opens the round."},
+            )
+        next_round = rounds.RoundInput(
+            tag=form.tag.data or "",
+            plenary_at=plenary,
+            visibility=Visibility(form.visibility.data),
+            observers_may_comment=bool(form.observers_may_comment.data),
+            closes_at=brussels_input(form.closes_at.data),
+        )
+    return publishing.PublishInput(
+        tag=form.tag.data or "",
+        notes=form.notes.data or "",
+        next_round=next_round,
+        close_open_round=form.if_open.data != "refuse",
+        base=form.base.data or None,
+        accept_errors=bool(form.accept_errors.data),
     )
 
 
-def _page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
+def _form_page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
     db = db_session()
     code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
-    user = acting_user()
-    main = code_service.resolve_version(db, store, code, user, "main")
     return render_template(
         "publishing/new.html",
         code=code,
         form=form,
-        main=main,
-        tip=store.commit_info(main.commit_id),
-        iterations=code_service.iterations(db, code, user),
-        report=consistency.check_report(db, store, code),
+        tip=get_store(code_slug).commit_info("main"),
+        iterations=code_service.iterations(db, code, acting_user()),
+        open_round=rounds.open_now(db, code),
+    ), status
+
+
+def _review(code_slug: str, form: PublishForm, status: int = 200) -> Any:
+    """The review page, or the form again with what is wrong."""
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    try:
+        result = publishing.review(
+            db, store, cache(), code, acting_user(), _input(form)
+        )
+    except ValidationError as error:
+        show_errors(form, error)
+        return _form_page(code_slug, form, 400)
+    if not form.base.data:
+        form.base.data = result.tip.commit_id
+    return render_template(
+        "publishing/review.html", code=code, form=form, review=result
     ), status
 
 
@@ -50,30 +133,54 @@ def _page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
 @login_required
 def new(code_slug: str) -> Any:
     require(acting_user(), Action.PUBLISH)
-    return _page(code_slug, PublishForm())
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    count = len(code_service.iterations_all(db, code))
+    form = PublishForm(formdata=None, tag=f"draft-{count + 1}", open_round=True)
+    return _form_page(code_slug, form)
 
 
 @bp.post("/c/<code_slug>/publish")
 @login_required
-def create(code_slug: str) -> Any:
+def review(code_slug: str) -> Any:
     require(acting_user(), Action.PUBLISH)
     form = PublishForm()
     if not form.validate():
-        return _page(code_slug, form, 400)
+        return _form_page(code_slug, form, 400)
+    form.base.data = ""  # a review from the form names main as it is now
+    return _review(code_slug, form)
+
+
+@bp.post("/c/<code_slug>/publish/confirm")
+@login_required
+def create(code_slug: str) -> Any:
+    require(acting_user(), Action.PUBLISH)
+    form = PublishForm()
+    if not form.validate() or not form.base.data:
+        return _form_page(code_slug, form, 400)
     db = db_session()
     code = code_service.get_code(db, code_slug)
     try:
-        iteration, counts = publishing.publish(
-            db,
-            get_store(code_slug),
-            code,
-            acting_user(),
-            form.tag.data or "",
-            form.message.data or "",
+        done = publishing.publish(
+            db, get_store(code_slug), code, acting_user(), _input(form)
         )
+    except StaleBase:
+        db.rollback()
+        form.base.data = ""
+        flash(
+            "The consolidated text changed while you reviewed it (or someone "
+            "published it first). Nothing was published: review it again.",
+            "error",
+        )
+        return _review(code_slug, form, 409)
     except ValidationError as error:
-        show_errors(form, error)
-        return _page(code_slug, form, 400)
-    carried = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none open"
-    flash(f"{iteration.tag} is published. Comments carried: {carried}.", "info")
-    return redirect(url_for("codes.show", code_slug=code_slug, rev=iteration.tag))
+        db.rollback()
+        form.form_errors.append(str(error))
+        return _review(code_slug, form, 400)
+    carried = (
+        ", ".join(f"{n} {s}" for s, n in sorted(done.carried.items())) or "none open"
+    )
+    flash(f"{done.iteration.tag} is published. Comments carried: {carried}.", "info")
+    return redirect(
+        url_for("iterations.show", code_slug=code_slug, tag=done.iteration.tag)
+    )

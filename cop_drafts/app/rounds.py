@@ -23,6 +23,14 @@ from .web import BRUSSELS, acting_user, db_session, show_errors
 bp = Blueprint("rounds", __name__)
 
 
+VISIBILITY_CHOICES = [
+    SelectChoice(
+        Visibility.WORKING_GROUP.value, "every participant of the Working Group"
+    ),
+    SelectChoice(Visibility.CHAIRS.value, "the Chairs only"),
+]
+
+
 class RoundForm(FlaskForm):
     tag = SelectField("Published iteration", choices=[], validators=[DataRequired()])
     plenary_at = DateTimeLocalField(
@@ -32,15 +40,7 @@ class RoundForm(FlaskForm):
         "Window closes (Brussels time; empty: two weeks after, 18:00)",
         validators=[Optional()],
     )
-    visibility = SelectField(
-        "Comments are visible to",
-        choices=[
-            SelectChoice(
-                Visibility.WORKING_GROUP.value, "every participant of the Working Group"
-            ),
-            SelectChoice(Visibility.CHAIRS.value, "the Chairs only"),
-        ],
-    )
+    visibility = SelectField("Comments are visible to", choices=VISIBILITY_CHOICES)
     observers_may_comment = BooleanField("Observers may comment")
 
 
@@ -50,7 +50,7 @@ class ExtendForm(FlaskForm):
     )
 
 
-def _brussels(value: datetime | None) -> datetime | None:
+def brussels_input(value: datetime | None) -> datetime | None:
     # Browsers send local date-times without a zone: they are Brussels times.
     return value.replace(tzinfo=BRUSSELS) if value is not None else None
 
@@ -95,10 +95,10 @@ def create(code_slug: str) -> Any:
         return _page(code_slug, form, 400)
     data = round_service.RoundInput(
         tag=form.tag.data or "",
-        plenary_at=_brussels(form.plenary_at.data),  # type: ignore[arg-type]
+        plenary_at=brussels_input(form.plenary_at.data),  # type: ignore[arg-type]
         visibility=Visibility(form.visibility.data),
         observers_may_comment=bool(form.observers_may_comment.data),
-        closes_at=_brussels(form.closes_at.data),
+        closes_at=brussels_input(form.closes_at.data),
     )
     try:
         round_service.open_round(db, code, acting_user(), data)
@@ -119,7 +119,7 @@ def update(code_slug: str, round_id: int) -> Any:
     db = db_session()
     code = code_service.get_code(db, code_slug)
     round_ = round_service.extend_round(
-        db, code, acting_user(), round_id, _brussels(form.closes_at.data)
+        db, code, acting_user(), round_id, brussels_input(form.closes_at.data)
     )  # type: ignore[arg-type]
     flash(f"The window of {round_.tag} now closes later.", "info")
     return redirect(url_for("rounds.index", code_slug=code_slug))

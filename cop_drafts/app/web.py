@@ -63,6 +63,11 @@ def cache() -> FileCache:
     return FileCache(settings().cache_dir)
 
 
+def downloads() -> FileCache:
+    """Where built downloads of published iterations are kept."""
+    return FileCache(settings().downloads_dir)
+
+
 def acting_user() -> User | None:
     """The logged-in User, or None for a public visitor."""
     if current_user.is_authenticated:

@@ -226,8 +226,14 @@ class Iteration(Base):
     commit_id: Mapped[str] = mapped_column(String(40))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    # The release notes, also the annotated tag's message.
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     code: Mapped[Code] = relationship()
+    published_by: Mapped[User | None] = relationship()
 
 
 class AuditEvent(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from cop_drafts.cache import FileCache
 from cop_drafts.config import Settings
 from cop_drafts.db.models import Code, Iteration, User
-from cop_drafts.store.errors import InvalidContent, NotFound, TagExists
+from cop_drafts.store.errors import InvalidContent, NotFound
 from cop_drafts.store.manifest import Manifest, SectionSpec
 from cop_drafts.store.refs import MAIN, check_rev, wg_branch
 from cop_drafts.store.repo import DraftStore, Person, import_folder
@@ -24,6 +24,7 @@ from cop_drafts.text.render import RENDER_VERSION, Heading, render
 
 from . import audit
 from .permissions import Action, require
+from .timeline import Timeline, timeline
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
@@ -111,6 +112,26 @@ def create_code(
     )
     db.commit()
     return code
+
+
+def find_iteration(db: Session, code: Code, tag: str) -> Iteration | None:
+    """The published iteration `tag` of `code`, whoever may see it, or None."""
+    query = select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == tag)
+    return db.scalar(query)
+
+
+def get_iteration(db: Session, code: Code, user: User | None, tag: str) -> Iteration:
+    """Iteration `tag` if the reader may see it. Raises NotFound."""
+    iteration = find_iteration(db, code, tag)
+    if iteration is None or (user is None and not iteration.is_public):
+        raise NotFound(f"no published iteration {tag!r}")
+    return iteration
+
+
+def iterations_all(db: Session, code: Code) -> list[Iteration]:
+    """Every published iteration, oldest first, whoever may see it."""
+    query = select(Iteration).where(Iteration.code_id == code.id)
+    return list(db.scalars(query.order_by(Iteration.published_at, Iteration.id)))
 
 
 def iterations(db: Session, code: Code, user: User | None) -> list[Iteration]:
@@ -244,6 +265,7 @@ class Overview:
     iterations: list[Iteration]
     branches: list[BranchInfo]
     last_work: dict[str, CommitInfo]
+    timeline: Timeline
 
 
 def overview(
@@ -253,15 +275,18 @@ def overview(
     rev = rev or default_rev(db, code, user)
     if rev is None:
         return None
-    version = resolve_version(db, store, code, user, rev)
+    visible = iterations(db, code, user)
+    version = resolve_version(db, store, code, user, rev, visible)
     branches = store.branches() if user is not None else []
     manifest = store.manifest(version.commit_id)
+    newest = store.manifest(visible[-1].commit_id) if visible else manifest
     return Overview(
         manifest,
         version,
-        iterations(db, code, user),
+        visible,
         branches,
         {b.name: _last_work(store, manifest, b) for b in branches},
+        timeline(db, code, newest, visible),
     )
 
 
@@ -289,53 +314,12 @@ def history(store: DraftStore, version: Version, path: str) -> list[CommitInfo]:
     return store.history(version.commit_id, path)
 
 
-def publish(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    actor: User | None,
-    tag: str,
-    message: str,
-    *,
-    enforce: bool = True,
-    tagger: Person | None = None,
-) -> Iteration:
-    """Tag ``main`` as published iteration `tag`. Raises PermissionDenied, TagExists."""
-    if enforce:
-        require(actor, Action.PUBLISH)
-    existing = db.scalar(
-        select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == tag)
-    )
-    if existing is not None:
-        raise TagExists(f"iteration {tag} already exists; tags never move")
-    if tagger is None:
-        if actor is None:
-            raise InvalidContent("a tag needs a tagger")
-        tagger = Person(actor.name, actor.email)
-    info = store.create_tag(tag, MAIN, tagger, message)
-    iteration = Iteration(
-        code_id=code.id, tag=tag, commit_id=info.commit_id, published_at=info.time
-    )
-    db.add(iteration)
-    audit.record(
-        db,
-        actor,
-        "iteration.publish",
-        f"code:{code.slug}@{tag}",
-        f"published {tag} ({info.commit_id[:10]})",
-    )
-    db.commit()
-    return iteration
-
-
 def set_public(
     db: Session, code: Code, actor: User | None, tag: str, public: bool
 ) -> Iteration:
     """Mark an iteration public or not. Raises PermissionDenied, NotFound."""
     require(actor, Action.PUBLISH)
-    iteration = db.scalar(
-        select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == tag)
-    )
+    iteration = find_iteration(db, code, tag)
     if iteration is None:
         raise NotFound(f"no iteration {tag}")
     iteration.is_public = public

@@ -38,6 +38,8 @@ from . import accounts, codes, comments, publishing, rounds
 DEMO_SLUG = "gpai-code"
 DEMO_PASSWORD = "demo-password-2026"
 DOMAIN = "demo.cop-drafts.eu"
+#: Iterations the demo makes public; the newest stays with the participants.
+PUBLIC_TAGS = ("draft-1", "draft-2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,17 +323,24 @@ def build_demo(
             if iteration is not first:
                 builder.replay(previous, iteration)
                 previous = iteration["tag"]
-            tagger = Person(office.name, office.email, _when(iteration["date"]))
+            tag = iteration["tag"]
             publishing.publish(
                 db,
                 store,
                 code,
                 office_user,
-                iteration["tag"],
-                iteration.get("message", iteration["tag"]),
-                tagger=tagger,
+                publishing.PublishInput(
+                    tag=tag,
+                    notes=iteration.get("message", tag),
+                    next_round=_round_input(tag, plan),
+                    # The demo shows findings as they are; it publishes anyway.
+                    accept_errors=True,
+                ),
+                tagger=Person(office.name, office.email, _when(iteration["date"])),
             )
-            _comment_round(db, store, code, office_user, iteration["tag"], plan)
+            _post_comments(db, store, code, tag, plan)
+        for tag in PUBLIC_TAGS:
+            codes.set_public(db, code, office_user, tag, True)
         if in_progress:
             _work_in_progress(store, drafts, people)
     return code
@@ -378,35 +387,33 @@ def _load_comments(drafts: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def _comment_round(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    office: User | None,
-    tag: str,
-    plan: dict[str, Any],
-) -> None:
-    """Open the demo round of `tag` (if planned) and post its comments."""
+def _round_input(tag: str, plan: dict[str, Any]) -> rounds.RoundInput | None:
+    """The demo round opened when `tag` is published, if one is planned."""
     spec = next((r for r in plan["rounds"] if r["tag"] == tag), None)
     if spec is None:
-        return
+        return None
     # "now": the Plenary met this morning, so the window is open for two weeks.
     plenary = (
         utcnow() - timedelta(hours=4)
         if spec["plenary"] == "now"
         else _when(spec["plenary"])
     )
-    rounds.open_round(
-        db,
-        code,
-        office,
-        rounds.RoundInput(
-            tag=tag,
-            plenary_at=plenary,
-            visibility=Visibility(spec["visibility"]),
-            observers_may_comment=bool(spec.get("observers_may_comment", False)),
-        ),
+    return rounds.RoundInput(
+        tag=tag,
+        plenary_at=plenary,
+        visibility=Visibility(spec["visibility"]),
+        observers_may_comment=bool(spec.get("observers_may_comment", False)),
     )
+
+
+def _post_comments(
+    db: Session, store: DraftStore, code: Code, tag: str, plan: dict[str, Any]
+) -> None:
+    """Post the demo comments of `tag`'s round during its window."""
+    round_ = _round_input(tag, plan)
+    if round_ is None:
+        return
+    plenary = round_.plenary_at
     at = plenary + timedelta(hours=1)
     for n, item in enumerate(c for c in plan["comments"] if c["tag"] == tag):
         text = store.read(tag, item["file"]).text

@@ -1,36 +1,92 @@
-"""Publishing an iteration: tag main, then carry every open comment to it."""
+"""Publishing an iteration: reviewed first, then one step that tags ``main``,
+writes the record of the last round's comments into the tagged commit, closes
+that round, opens the next one and carries every open comment to the new text.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Iteration, User
-from cop_drafts.store.refs import is_branch_name, is_hex_rev, is_tag_name
+from cop_drafts.cache import FileCache
+from cop_drafts.db.models import (
+    Code,
+    Comment,
+    CommentStatus,
+    Iteration,
+    Round,
+    User,
+    utcnow,
+)
+from cop_drafts.store.errors import NoChange, TagExists
+from cop_drafts.store.refs import MAIN, is_branch_name, is_hex_rev, is_tag_name
 from cop_drafts.store.repo import DraftStore, Person
+from cop_drafts.store.values import CommitInfo
+from cop_drafts.text.checks import Finding, Severity
 
-from . import audit, codes, consistency, reanchor
+from . import audit, codes, consistency, diffs, reanchor, record, rounds
+from .consistency import CheckReport
 from .errors import ValidationError
 from .permissions import Action, require
 
 
-def publish(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    actor: User | None,
-    tag: str,
-    message: str,
-    *,
-    tagger: Person | None = None,
-) -> tuple[Iteration, Counter[str]]:
-    """Tag ``main`` as iteration `tag` and re-anchor every open comment once.
+@dataclass(frozen=True, slots=True)
+class PublishInput:
+    """What the publisher chose: the name, the notes and the round to open.
 
-    Raises PermissionDenied, ValidationError, TagExists.
+    `base` is the commit of ``main`` that was reviewed (None: main as it is,
+    for the command line and the demo); `accept_errors` says the publisher
+    saw the error-level findings and publishes anyway.
     """
-    require(actor, Action.PUBLISH)
-    tag, message = tag.strip(), message.strip()
+
+    tag: str
+    notes: str
+    next_round: rounds.RoundInput | None = None
+    close_open_round: bool = True
+    base: str | None = None
+    accept_errors: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """Everything the publisher sees before confirming."""
+
+    data: PublishInput
+    tip: CommitInfo
+    previous: Iteration | None
+    comparison: diffs.Comparison | None
+    report: CheckReport
+    errors: tuple[Finding, ...]
+    carried: int
+    open_round: Round | None
+    record_round: Round | None
+    record_count: int
+    next_window: tuple[datetime, datetime] | None
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def ready(self) -> bool:
+        """True when nothing refuses publishing."""
+        return not self.reasons
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What publishing did."""
+
+    iteration: Iteration
+    carried: Counter[str]
+    round: Round | None
+    record_files: tuple[str, ...]
+
+
+def check_input(db: Session, code: Code, data: PublishInput) -> PublishInput:
+    """The input with its name and notes trimmed. Raises ValidationError."""
+    tag, notes = data.tag.strip(), data.notes.strip()
     if not is_tag_name(tag) or is_branch_name(tag) or is_hex_rev(tag):
         raise ValidationError(
             "Bad name.",
@@ -39,32 +95,205 @@ def publish(
                 "e.g. draft-4 or final."
             },
         )
-    if not message:
+    if codes.find_iteration(db, code, tag) is not None:
         raise ValidationError(
-            "Message missing.", {"message": "Say what this iteration is."}
+            "Name taken.", {"tag": f"{tag} is published already; names never move."}
         )
-    blocking = consistency.check_report(db, store, code).blocking
-    if blocking:
+    if not notes:
+        raise ValidationError(
+            "Release notes missing.", {"notes": "Say what this iteration is."}
+        )
+    if data.next_round is not None:
+        rounds.check_dates(data.next_round.plenary_at, data.next_round.closes_at)
+    return PublishInput(
+        tag,
+        notes,
+        data.next_round,
+        data.close_open_round,
+        data.base,
+        data.accept_errors,
+    )
+
+
+def _reasons(
+    data: PublishInput,
+    tip: CommitInfo,
+    last: Iteration | None,
+    report: CheckReport,
+    errors: tuple[Finding, ...],
+    open_round: Round | None,
+) -> tuple[str, ...]:
+    out = []
+    if last is not None and last.commit_id == tip.commit_id:
+        out.append(
+            f"Nothing changed in the consolidated text since {last.tag}: "
+            "a new iteration would carry the same text."
+        )
+    if report.blocking:
         # Checks inform; the coordinating Chair may set some to block, and
         # then they block publishing as they block consolidation.
-        first = blocking[0]
-        raise ValidationError(
-            f"{len(blocking)} finding(s) of checks set to block must be fixed on "
-            f"main first, e.g. {first.path} line {first.line_start}: {first.message}"
+        first = report.blocking[0]
+        out.append(
+            f"{len(report.blocking)} finding(s) of checks set to block must be "
+            f"fixed first, e.g. {first.path} line {first.line_start}: "
+            f"{first.message}"
         )
-    iteration = codes.publish(db, store, code, actor, tag, message, tagger=tagger)
-    counts = reanchor.reanchor(db, store, code, iteration.commit_id, tag)
+    if errors and not data.accept_errors:
+        out.append(
+            f"{len(errors)} error-level finding(s): read them and confirm that "
+            "this iteration is published with them."
+        )
+    if open_round is not None and not data.close_open_round:
+        out.append(
+            f"The round on {open_round.tag} is still open until "
+            f"{open_round.closes_at.astimezone(rounds.BRUSSELS):%d %b %Y %H:%M} "
+            "Brussels; you chose not to close it early."
+        )
+    return tuple(out)
+
+
+def _last(db: Session, code: Code) -> Iteration | None:
+    query = select(Iteration).where(Iteration.code_id == code.id)
+    return db.scalar(query.order_by(Iteration.published_at.desc(), Iteration.id.desc()))
+
+
+def _open_comments(db: Session, code: Code) -> int:
+    query = select(func.count(Comment.id)).where(
+        Comment.code_id == code.id,
+        Comment.parent_id.is_(None),
+        Comment.status == CommentStatus.OPEN,
+        Comment.anchor.is_not(None),
+    )
+    return db.scalar(query) or 0
+
+
+def review(
+    db: Session,
+    store: DraftStore,
+    cache: FileCache,
+    code: Code,
+    actor: User | None,
+    data: PublishInput,
+) -> Review:
+    """What publishing `data` would do, and what refuses it.
+
+    Raises PermissionDenied, ValidationError (name, notes, round dates).
+    """
+    require(actor, Action.PUBLISH)
+    data = check_input(db, code, data)
+    tip = store.commit_info(MAIN)
+    last = _last(db, code)
+    report = consistency.check_report(db, store, code)
+    errors = tuple(f for f in report.findings if f.severity is Severity.ERROR)
+    open_round = rounds.open_now(db, code)
+    record_round = rounds.find_round(db, code, last.commit_id) if last else None
+    comparison = None
+    if last is not None:
+        old = codes.Version(last.tag, last.commit_id, last.tag, True)
+        new = codes.Version(MAIN, tip.commit_id, "the consolidated text", False)
+        comparison = diffs.compare(store, cache, old, new)
+    window = None
+    if data.next_round is not None:
+        window = rounds.check_dates(
+            data.next_round.plenary_at, data.next_round.closes_at
+        )
+    return Review(
+        data,
+        tip,
+        last,
+        comparison,
+        report,
+        errors,
+        _open_comments(db, code),
+        open_round,
+        record_round,
+        len(record.round_comments(db, record_round)) if record_round else 0,
+        window,
+        # Error-level findings are acknowledged on the review page itself.
+        _reasons(
+            replace(data, accept_errors=True), tip, last, report, errors, open_round
+        ),
+    )
+
+
+def publish(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    actor: User | None,
+    data: PublishInput,
+    *,
+    tagger: Person | None = None,
+    now: datetime | None = None,
+) -> Published:
+    """Publish ``main`` as iteration `data.tag`, all or nothing.
+
+    The record of the previous round goes into a commit on ``main`` that the
+    tag names; the open round closes (or publishing is refused), the next
+    round opens and every open comment is carried, in one database
+    transaction. Raises PermissionDenied, ValidationError (with every reason
+    that refuses it), StaleBase (main moved since the review).
+    """
+    require(actor, Action.PUBLISH)
+    data = check_input(db, code, data)
+    now = now or utcnow()
+    tip = store.commit_info(MAIN)
+    base = data.base or tip.commit_id
+    last = _last(db, code)
+    report = consistency.check_report(db, store, code)
+    errors = tuple(f for f in report.findings if f.severity is Severity.ERROR)
+    open_round = rounds.open_now(db, code, now)
+    reasons = _reasons(data, tip, last, report, errors, open_round)
+    if reasons:
+        raise ValidationError(" ".join(reasons))
+    if tagger is None:
+        if actor is None:
+            raise ValidationError("A published iteration needs a publisher.")
+        tagger = Person(actor.name, actor.email)
+    carried = reanchor.carry(db, store, code, base)
+    record_round = rounds.find_round(db, code, last.commit_id) if last else None
+    files: dict[str, bytes] = {}
+    if record_round is not None:
+        files = record.files(
+            db, store, code, record_round, data.tag, base, carried, tagger.when or now
+        )
+    try:
+        info = store.publish(
+            data.tag,
+            base=base,
+            tagger=tagger,
+            message=data.notes,
+            files=files,
+            files_message=f"Record of the comments of the round on {record_round.tag}"
+            if record_round
+            else "",
+        )
+    except (NoChange, TagExists) as error:
+        raise ValidationError(f"{error}. Nothing was published.") from error
+    iteration = Iteration(
+        code_id=code.id,
+        tag=data.tag,
+        commit_id=info.commit_id,
+        published_at=info.time,
+        published_by_id=actor.id if actor else None,
+        notes=data.notes,
+    )
+    db.add(iteration)
+    db.flush()
+    if open_round is not None:
+        rounds.close_round(db, code, actor, open_round, now)
+    new_round = None
+    if data.next_round is not None:
+        new_round = rounds.add_round(db, code, actor, iteration, data.next_round)
+    counts = reanchor.record(db, carried, info.commit_id, data.tag)
     audit.record(
         db,
         actor,
-        "comments.reanchor",
-        f"code:{code.slug}@{tag}",
-        "carried comments: "
-        + (
-            ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-            or "none open"
-        ),
+        "iteration.publish",
+        f"code:{code.slug}@{data.tag}",
+        f"published {data.tag} ({info.commit_id[:10]}); carried comments: "
+        + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none open"),
         **counts,
     )
     db.commit()
-    return iteration, counts
+    return Published(iteration, counts, new_round, tuple(sorted(files)))

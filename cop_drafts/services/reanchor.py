@@ -167,24 +167,40 @@ def relocate_to(
     return [landing or Landing.orphaned() for landing in landings]
 
 
-def reanchor(
-    db: Session, store: DraftStore, code: Code, commit_id: str, tag: str
-) -> Counter[str]:
-    """Relocate every pending comment to iteration `tag` once; counts by status."""
+def carry(
+    db: Session, store: DraftStore, code: Code, commit_id: str
+) -> list[tuple[Anchored, Landing]]:
+    """Where every pending comment lands on `commit_id`; nothing is written."""
     comments = pending(db, code, commit_id)
     memo: dict[tuple[str, str], str | None] = {}
     found = sources(db, store, comments, memo)
+    landings = relocate_to(store, found, commit_id, memo)
+    return [(s.comment, landing) for s, landing in zip(found, landings, strict=True)]
+
+
+def record(
+    db: Session,
+    carried: Sequence[tuple[Anchored, Landing]],
+    commit_id: str,
+    tag: str,
+) -> Counter[str]:
+    """Store where each comment landed on iteration `tag` (not committed).
+
+    `commit_id` may differ from the commit the landings were computed on
+    when the sections are the same (publishing adds the record of comments
+    in a commit of its own). Counts by status.
+    """
     counts: Counter[str] = Counter()
     rows = []
-    landings = relocate_to(store, found, commit_id, memo)
-    for source, landing in zip(found, landings, strict=True):
+    now = utcnow()
+    for comment, landing in carried:
         counts[landing.status.value] += 1
         rows.append(
             {
-                "comment_id": source.comment.id,
+                "comment_id": comment.id,
                 "tag": tag,
                 "commit_id": commit_id,
-                "path": source.comment.path,
+                "path": comment.path,
                 "status": landing.status.value,
                 "start": landing.start,
                 "end": landing.end,
@@ -192,11 +208,19 @@ def reanchor(
                 "line_end": landing.line_end,
                 "quote": landing.quote,
                 "score": landing.score,
-                "created_at": utcnow(),
+                "created_at": now,
             }
         )
     if rows:
         # One executemany, not 10,000 ORM objects: publishing stays fast.
         db.execute(insert(Relocation), rows)
+    return counts
+
+
+def reanchor(
+    db: Session, store: DraftStore, code: Code, commit_id: str, tag: str
+) -> Counter[str]:
+    """Relocate every pending comment to iteration `tag` once; counts by status."""
+    counts = record(db, carry(db, store, code, commit_id), commit_id, tag)
     db.commit()
     return counts

@@ -7,10 +7,21 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Iteration, Round, User, Visibility, utcnow
+from cop_drafts.db.models import (
+    CATEGORY_LABELS,
+    Code,
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Iteration,
+    Round,
+    User,
+    Visibility,
+    utcnow,
+)
 from cop_drafts.store.errors import NotFound
 
 from . import audit
@@ -78,33 +89,54 @@ def next_open(db: Session, code: Code, now: datetime | None = None) -> Round | N
     return db.scalar(query)
 
 
-def open_round(db: Session, code: Code, actor: User | None, data: RoundInput) -> Round:
-    """Open a round on a published iteration. Raises PermissionDenied,
-    ValidationError, NotFound."""
-    require(actor, Action.MANAGE_ROUNDS)
-    iteration = db.scalar(
-        select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == data.tag)
-    )
-    if iteration is None:
-        raise NotFound(f"no published iteration {data.tag}")
-    if find_round(db, code, iteration.commit_id) is not None:
-        raise ValidationError(
-            "Round exists.", {"tag": f"A round for {data.tag} is already open."}
-        )
-    if data.plenary_at.tzinfo is None:
+def open_now(db: Session, code: Code, now: datetime | None = None) -> Round | None:
+    """The round whose window is open or still to open, or None (at most one)."""
+    return next_open(db, code, now)
+
+
+def check_dates(
+    plenary_at: datetime, closes_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """(opens, closes) of a window: closes defaults to two weeks after the
+    Plenary, 18:00 Brussels. Raises ValidationError."""
+    if plenary_at.tzinfo is None:
         raise ValidationError("Plenary time needs a time zone.")
-    closes_at = data.closes_at or default_close(data.plenary_at)
-    if closes_at <= data.plenary_at:
+    closes_at = closes_at or default_close(plenary_at)
+    if closes_at.tzinfo is None or closes_at <= plenary_at:
         raise ValidationError(
             "Window closes before it opens.",
             {"closes_at": "The window must close after the Plenary."},
+        )
+    return plenary_at, closes_at
+
+
+def add_round(
+    db: Session, code: Code, actor: User | None, iteration: Iteration, data: RoundInput
+) -> Round:
+    """A round on `iteration` in the caller's transaction (not committed).
+
+    Raises ValidationError (dates, a round on it exists, another is open).
+    """
+    if find_round(db, code, iteration.commit_id) is not None:
+        raise ValidationError(
+            "Round exists.", {"tag": f"A round for {iteration.tag} is already set up."}
+        )
+    opens_at, closes_at = check_dates(data.plenary_at, data.closes_at)
+    current = open_now(db, code)
+    if current is not None:
+        # One round at a time: participants comment on one draft at a time.
+        raise ValidationError(
+            f"The round on {current.tag} is still open until "
+            f"{current.closes_at.astimezone(BRUSSELS):%d %b %Y %H:%M} Brussels: "
+            "only one round can be open at a time.",
+            {"tag": f"The round on {current.tag} is still open."},
         )
     round_ = Round(
         code_id=code.id,
         tag=iteration.tag,
         commit_id=iteration.commit_id,
-        plenary_at=data.plenary_at,
-        opens_at=data.plenary_at,
+        plenary_at=opens_at,
+        opens_at=opens_at,
         closes_at=closes_at,
         visibility=data.visibility,
         observers_may_comment=data.observers_may_comment,
@@ -120,6 +152,37 @@ def open_round(db: Session, code: Code, actor: User | None, data: RoundInput) ->
         f"opened the round on {iteration.tag}, window until "
         f"{closes_at.astimezone(BRUSSELS):%d %b %Y %H:%M} Brussels",
     )
+    return round_
+
+
+def close_round(
+    db: Session, code: Code, actor: User | None, round_: Round, now: datetime
+) -> None:
+    """End a round's window at `now` in the caller's transaction."""
+    before = round_.closes_at
+    round_.closes_at = now
+    round_.opens_at = min(round_.opens_at, now)
+    audit.record(
+        db,
+        actor,
+        "round.close",
+        f"code:{code.slug}@{round_.tag}",
+        f"closed the window of {round_.tag}",
+        before=before.isoformat(),
+        after=now.isoformat(),
+    )
+
+
+def open_round(db: Session, code: Code, actor: User | None, data: RoundInput) -> Round:
+    """Open a round on a published iteration. Raises PermissionDenied,
+    ValidationError, NotFound."""
+    require(actor, Action.MANAGE_ROUNDS)
+    iteration = db.scalar(
+        select(Iteration).where(Iteration.code_id == code.id, Iteration.tag == data.tag)
+    )
+    if iteration is None:
+        raise NotFound(f"no published iteration {data.tag}")
+    round_ = add_round(db, code, actor, iteration, data)
     db.commit()
     return round_
 
@@ -151,3 +214,38 @@ def extend_round(
     )
     db.commit()
     return round_
+
+
+@dataclass(frozen=True, slots=True)
+class RoundCounts:
+    """How many comments a round has so far, by Working Group and category."""
+
+    total: int
+    by_wg: tuple[tuple[int | None, int], ...]
+    by_category: tuple[tuple[str, int], ...]
+
+
+def counts(db: Session, round_: Round) -> RoundCounts:
+    """Open comments (not notes, not replies) of a round, counted."""
+    base = select(Comment.wg, User.category, func.count(Comment.id)).join(
+        User, User.id == Comment.author_id
+    )
+    rows = db.execute(
+        base.where(
+            Comment.round_id == round_.id,
+            Comment.parent_id.is_(None),
+            Comment.kind == CommentKind.COMMENT,
+            Comment.status == CommentStatus.OPEN,
+        ).group_by(Comment.wg, User.category)
+    ).all()
+    by_wg: dict[int | None, int] = {}
+    by_category: dict[str, int] = {}
+    for wg, category, n in rows:
+        by_wg[wg] = by_wg.get(wg, 0) + n
+        label = CATEGORY_LABELS[category] if category else "Not given"
+        by_category[label] = by_category.get(label, 0) + n
+    return RoundCounts(
+        sum(by_wg.values()),
+        tuple(sorted(by_wg.items(), key=lambda item: (item[0] is None, item[0] or 0))),
+        tuple(sorted(by_category.items(), key=lambda item: (-item[1], item[0]))),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from .errors import InvalidContent
 from .refs import check_path
@@ -21,12 +22,22 @@ class SectionSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """A step of the process the Code names itself (kick-off, closing Plenary)."""
+
+    label: str
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
-    """Title, subtitle and ordered sections of one Code."""
+    """Title, subtitle, purpose, ordered sections and milestones of one Code."""
 
     title: str
     subtitle: str
     sections: tuple[SectionSpec, ...]
+    purpose: str = ""
+    milestones: tuple[Milestone, ...] = ()
 
     def find_section(self, path: str) -> SectionSpec | None:
         """The section stored at `path`, or None."""
@@ -54,7 +65,29 @@ def parse_manifest(text: str) -> Manifest:
     if len(set(paths)) != len(paths):
         raise InvalidContent(f"{MANIFEST} lists a file twice")
     subtitle = data.get("subtitle", "")
-    return Manifest(title.strip(), str(subtitle).strip(), sections)
+    purpose = data.get("purpose", "")
+    milestones = tuple(_milestone(raw) for raw in data.get("milestones", []))
+    return Manifest(
+        title.strip(),
+        str(subtitle).strip(),
+        sections,
+        str(purpose).strip(),
+        tuple(sorted(milestones, key=lambda m: m.day)),
+    )
+
+
+def _milestone(raw: object) -> Milestone:
+    # [[milestones]] label = "Kick-off Plenary", date = 2026-02-10
+    if not isinstance(raw, dict):
+        raise InvalidContent(f"{MANIFEST}: each milestone must be a table")
+    label, day = raw.get("label"), raw.get("date")
+    if isinstance(day, datetime):
+        day = day.date()
+    if not isinstance(label, str) or not label.strip() or not isinstance(day, date):
+        raise InvalidContent(
+            f"{MANIFEST}: a milestone needs a label and a date (2026-02-10)"
+        )
+    return Milestone(label.strip(), day)
 
 
 def _section(raw: object) -> SectionSpec:

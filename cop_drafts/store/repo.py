@@ -370,6 +370,61 @@ class DraftStore:
             )
         return next(t for t in self.tags() if t.name == name)
 
+    def publish(
+        self,
+        name: str,
+        *,
+        base: str,
+        tagger: Person,
+        message: str,
+        files: Mapping[str, bytes] | None = None,
+        files_message: str = "",
+    ) -> TagInfo:
+        """Tag ``main`` as iteration `name`, first committing `files` on it.
+
+        All under the write lock, so two people publishing at once make one
+        iteration: ``main`` must still be at `base` (the commit that was
+        reviewed), `base` must not be a published iteration already, and the
+        tag must be new. `files` (path -> bytes, e.g. the record of comments)
+        go into one commit on top of `base`, which the tag then names.
+        Raises StaleBase, NoChange, TagExists, InvalidRev, InvalidPath.
+        """
+        if not is_tag_name(name) or is_branch_name(name) or is_hex_rev(name):
+            raise InvalidRev(f"not a valid iteration name: {name!r}")
+        data = {check_path(p): b for p, b in (files or {}).items()}
+        base_commit = self._commit(base)
+        with self._write_lock():
+            repo = self._repo
+            tip = self._branch_tip(MAIN)
+            if tip is None or tip.id != base_commit.id:
+                raise StaleBase("the consolidated text changed since it was reviewed")
+            if f"refs/tags/{name}" in repo.references:
+                raise TagExists(f"iteration {name} already exists; tags never move")
+            published = [t.name for t in self.tags() if t.commit_id == str(tip.id)]
+            if published:
+                raise NoChange(f"this text is already published as {published[0]}")
+            target = tip.id
+            if data:
+                sig = _signature(tagger)
+                tree = self._tree_with(tip.tree, data)
+                target = repo.create_commit(
+                    None, sig, sig, files_message or message, tree, [tip.id]
+                )
+                self._set_branch(MAIN, target, f"publish: {name}")
+            repo.create_tag(
+                name,
+                target,
+                pygit2.enums.ObjectType.COMMIT,
+                _signature(tagger),
+                message,
+            )
+        return next(t for t in self.tags() if t.name == name)
+
+    def files(self, rev: str) -> list[tuple[str, bytes]]:
+        """(path, content) of every file at `rev`, by path. Raises InvalidRev."""
+        commit = self._commit(rev)
+        return sorted(_blobs(self._repo, commit.tree, ""))
+
     # -- writing ---------------------------------------------------------------
     @contextmanager
     def _write_lock(self) -> Iterator[None]:

@@ -1,0 +1,89 @@
+"""Published iterations: their pages, downloads, record of comments, and the
+whole Code as one document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from cop_drafts.services import codes as code_service
+from cop_drafts.services import exports, iterations
+from cop_drafts.store.errors import NotFound
+
+from .web import acting_user, cache, db_session, downloads, get_store
+
+bp = Blueprint("iterations", __name__)
+
+_RECORD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "md": "text/markdown; charset=utf-8",
+}
+
+
+def _attachment(data: bytes, name: str, media_type: str) -> Response:
+    response = Response(data, mimetype=media_type)
+    # Always a download, never shown in place: an HTML export opened on our
+    # origin would be a page we did not build.
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.get("/c/<code_slug>/iterations/<tag>")
+def show(code_slug: str, tag: str) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    found = iterations.page(
+        db, get_store(code_slug), cache(), downloads(), code, user, tag
+    )
+    return render_template("iterations/show.html", code=code, page=found)
+
+
+@bp.get("/c/<code_slug>/iterations/<tag>/download/<fmt>")
+def download(code_slug: str, tag: str, fmt: str) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    built = exports.download(
+        db, get_store(code_slug), downloads(), code, user, tag, fmt
+    )
+    return _attachment(built.data, built.name, built.format.media_type)
+
+
+@bp.get("/c/<code_slug>/iterations/<tag>/reports/<round_tag>/<name>")
+def record(code_slug: str, tag: str, round_tag: str, name: str) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    path = f"{iterations.REPORTS}{round_tag}/{name}"
+    found, data = iterations.record_file(
+        db, get_store(code_slug), code, user, tag, path
+    )
+    extension = name.rsplit(".", 1)[-1]
+    if extension not in _RECORD_TYPES:
+        raise NotFound(f"no record file {name!r}")
+    download_name = f"{code.slug}-{tag}-comments-on-{found.round_tag}.{extension}"
+    return _attachment(data, download_name, _RECORD_TYPES[extension])
+
+
+@bp.get("/c/<code_slug>/document")
+def document(code_slug: str) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    visible = code_service.iterations(db, code, user)
+    rev = request.args.get("rev") or code_service.default_rev(db, code, user, visible)
+    if rev is None:
+        raise NotFound("nothing of this Code is public yet")
+    version = code_service.resolve_version(db, store, code, user, rev, visible)
+    body = exports.whole_code(store, cache(), code, version)
+    iteration = next((it for it in visible if it.commit_id == version.commit_id), None)
+    return render_template(
+        "iterations/document.html",
+        code=code,
+        version=version,
+        iteration=iteration,
+        manifest=store.manifest(version.commit_id),
+        body=body,
+    )
