@@ -36,7 +36,7 @@ _ID_VALUE = re.compile(r'\bid="([^"]*)"')
 _FOOTNOTE_REF = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.S)
 _TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 _FIRST_ROW_END = "</tr>"
-#: A word this long in a cell may be broken anywhere (a URL, an identifier).
+#: A word this long may be broken anywhere (a URL, an identifier).
 _LONG_WORD = re.compile(r"[^\s<>]{32,}")
 _CELL = re.compile(r"<t[hd][\s>]")
 _TICKS = re.compile(r"`+")
@@ -106,11 +106,22 @@ def _table_classes(inner: str) -> list[str]:
         classes.append("doc-table-wide")
     if columns >= VERY_WIDE_TABLE:
         classes.append("doc-table-very-wide")
-    if _LONG_WORD.search(_TAG.sub(" ", inner)):
-        # Only these cells break words anywhere: in any other table that
-        # makes WeasyPrint measure every cell character by character.
-        classes.append("doc-table-long-words")
     return classes
+
+
+def _mark_long_words(html: str) -> str:
+    # Only such words may break anywhere: "overflow-wrap: anywhere" on whole
+    # table cells breaks short words in narrow columns, and makes WeasyPrint
+    # measure every cell character by character (most of a PDF's time).
+    def mark(text: str) -> str:
+        return _LONG_WORD.sub(r'<span class="doc-long-word">\g<0></span>', text)
+
+    out, start = [], 0
+    for tag in _TAG.finditer(html):
+        out += [mark(html[start : tag.start()]), tag.group(0)]
+        start = tag.end()
+    out.append(mark(html[start:]))
+    return "".join(out)
 
 
 def _mark_tables(html: str) -> str:
@@ -136,7 +147,7 @@ def _headings(html: str) -> list[Entry]:
 
 def _section_html(section: Section, section_id: str) -> tuple[str, list[Entry]]:
     html = _LINE_ATTR.sub("", render(section.text).html).strip()
-    html = _prefix_ids(_mark_tables(html), f"{section_id}--")
+    html = _prefix_ids(_mark_long_words(_mark_tables(html)), f"{section_id}--")
     entries = _headings(html)
     if not html.startswith("<h1"):
         # A section that does not open with its own title (the real drafts

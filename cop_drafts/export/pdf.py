@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -92,9 +93,11 @@ def _fetcher_class(weasyprint: ModuleType) -> type:
 
 @lru_cache(maxsize=1)
 def _fc_config_create() -> Callable[[], int] | None:
+    # RTLD_NOLOAD: only the Fontconfig WeasyPrint has already loaded will do;
+    # a configuration of another copy of the library would crash Pango.
     for name in _FONTCONFIG_NAMES:
         try:
-            library = ctypes.CDLL(name)
+            library = ctypes.CDLL(name, mode=getattr(os, "RTLD_NOLOAD", 0))
         except OSError:
             continue
         create = library.FcConfigCreate
@@ -158,11 +161,11 @@ def render_pdf(html: str) -> Any:
 
 
 def _write(html: str, *, when: datetime, commit_id: str) -> bytes:
-    import pydyf
-
     stamp = _pdf_date(when)
 
     def fix_dates(_document: Any, pdf: Any) -> None:
+        import pydyf  # WeasyPrint's PDF writer, there whenever WeasyPrint is
+
         pdf.info["CreationDate"] = pydyf.String(stamp)
         pdf.info["ModDate"] = pydyf.String(stamp)
 
