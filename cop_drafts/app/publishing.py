@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from cop_drafts.db.models import Visibility
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import publishing, rounds
+from cop_drafts.services import consistency, publishing, rounds
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 from cop_drafts.store.errors import StaleBase
@@ -107,6 +107,7 @@ def _form_page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
         tip=get_store(code_slug).commit_info("main"),
         iterations=code_service.iterations(db, code, acting_user()),
         open_round=rounds.open_now(db, code),
+        report=consistency.check_report(db, get_store(code_slug), code),
     ), status
 
 

@@ -386,7 +386,8 @@ class DraftStore:
         iteration: ``main`` must still be at `base` (the commit that was
         reviewed), `base` must not be a published iteration already, and the
         tag must be new. `files` (path -> bytes, e.g. the record of comments)
-        go into one commit on top of `base`, which the tag then names.
+        go into one commit on top of `base`, which the tag then names; branches
+        with no work of their own beyond `base` move to that commit too.
         Raises StaleBase, NoChange, TagExists, InvalidRev, InvalidPath.
         """
         if not is_tag_name(name) or is_branch_name(name) or is_hex_rev(name):
@@ -411,6 +412,7 @@ class DraftStore:
                     None, sig, sig, files_message or message, tree, [tip.id]
                 )
                 self._set_branch(MAIN, target, f"publish: {name}")
+                self._follow_main(tip.id, target)
             repo.create_tag(
                 name,
                 target,
@@ -419,6 +421,18 @@ class DraftStore:
                 message,
             )
         return next(t for t in self.tags() if t.name == name)
+
+    def _follow_main(self, old: pygit2.Oid, new: pygit2.Oid) -> None:
+        """Move every branch with nothing of its own beyond ``old`` (its tip
+        is ``old`` or an ancestor of it) to ``new``, a child of ``old``: a
+        commit that only adds files to main then waits on no branch."""
+        repo = self._repo
+        for ref in list(repo.references):
+            if not ref.startswith("refs/heads/") or ref == f"refs/heads/{MAIN}":
+                continue
+            tip = repo.references[ref].peel(pygit2.Commit).id
+            if tip == old or repo.descendant_of(old, tip):
+                self._set_branch(ref.removeprefix("refs/heads/"), new, "follow main")
 
     def files(self, rev: str) -> list[tuple[str, bytes]]:
         """(path, content) of every file at `rev`, by path. Raises InvalidRev."""

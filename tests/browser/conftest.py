@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from cop_drafts.db.models import Code
@@ -85,3 +85,26 @@ def shot(page: Page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=False)
+
+
+def publish(page: Page, base: str, tag: str, notes: str, *, plenary: str = "") -> None:
+    """Publish the consolidated text through the form, the review page and its
+    confirmation, as the logged-in publisher of `page`; lands on the new
+    iteration's page. With `plenary` (YYYY-MM-DDTHH:MM), a round opens."""
+    page.goto(f"{base}/c/gpai-code/publish")
+    page.fill("input[name=tag]", tag)
+    page.fill("textarea[name=notes]", notes)
+    if plenary:
+        page.check("input[name=open_round]")
+        page.fill("input[name=plenary_at]", plenary)
+    else:
+        page.uncheck("input[name=open_round]")
+    page.locator("[data-testid=review]").click()
+    confirm = page.locator("[data-testid=confirm]")
+    expect(confirm).to_have_text(f"Publish {tag}: this cannot be undone")
+    shot(page, f"publish-review-{tag}")
+    acknowledge = page.locator("input[name=accept_errors]")
+    if acknowledge.count():
+        acknowledge.check()
+    confirm.click()
+    expect(page.locator("[data-testid=iteration-name]")).to_have_text(tag)

@@ -10,7 +10,7 @@ from cop_drafts.db.models import Code
 from cop_drafts.store.repo import DraftStore
 from tests.story import DROP, KEEP, REWORD, S, open_round_on_draft_3, rework_main
 
-from .conftest import log_in, shot
+from .conftest import log_in, publish, shot
 
 SELECT = """([quote]) => {
   const doc = document.querySelector('[data-testid=document]');
@@ -95,10 +95,7 @@ def test_comment_reload_publish_and_carry(
     office_context = browser.new_context()
     office_page = office_context.new_page()
     log_in(office_page, live_server, "ai-office")
-    office_page.goto(f"{live_server}/c/gpai-code/publish")
-    office_page.fill("input[name=tag]", "draft-4")
-    office_page.fill("textarea[name=message]", "Fourth draft")
-    office_page.locator("[data-testid=publish-form] button[type=submit]").click()
+    publish(office_page, live_server, "draft-4", "Fourth draft")
     expect(office_page.locator(".flash")).to_contain_text("1 exact")
     expect(office_page.locator(".flash")).to_contain_text("1 fuzzy")
     expect(office_page.locator(".flash")).to_contain_text("1 orphaned")

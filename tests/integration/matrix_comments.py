@@ -54,7 +54,14 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
                 gate(400, office),
             ),
             (role, "publishing.new", "GET", f"{C}/publish", gate(200, publisher)),
-            (role, "publishing.create", "POST", f"{C}/publish", gate(400, publisher)),
+            (role, "publishing.review", "POST", f"{C}/publish", gate(400, publisher)),
+            (
+                role,
+                "publishing.create",
+                "POST",
+                f"{C}/publish/confirm",
+                gate(400, publisher),
+            ),
         ]
     return rows
 
