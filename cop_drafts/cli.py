@@ -178,6 +178,20 @@ def _read_markdown(path: Path) -> str:
         ) from error
 
 
+def _write(output: Path, data: bytes) -> None:
+    """Write `data` to `output`, or to standard output for ``-``."""
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot write {output}: {error.strerror or error}"
+        ) from error
+
+
 @main.command("redline")
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
@@ -202,15 +216,7 @@ def redline(old: Path, new: Path, output: Path) -> None:
         old_label=str(old) if same else old.name,
         new_label=str(new) if same else new.name,
     )
-    if str(output) == "-":
-        click.echo(html, nl=False)
-    else:
-        try:
-            output.write_text(html, encoding="utf-8")
-        except OSError as error:
-            raise click.ClickException(
-                f"cannot write {output}: {error.strerror or error}"
-            ) from error
+    _write(output, html.encode("utf-8"))
     click.echo(line, err=True)
 
 
@@ -249,16 +255,7 @@ def export(
             built = exports.build(
                 db, store, FileCache(settings.downloads_dir), code, iteration, fmt
             )
-    if str(output) == "-":
-        sys.stdout.buffer.write(built.data)
-        sys.stdout.buffer.flush()
-    else:
-        try:
-            output.write_bytes(built.data)
-        except OSError as error:
-            raise click.ClickException(
-                f"cannot write {output}: {error.strerror or error}"
-            ) from error
+    _write(output, built.data)
     click.echo(f"{built.sha256}  {built.name}", err=str(output) == "-")
 
 

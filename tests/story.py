@@ -68,13 +68,15 @@ def publish_through_form(
         **extra,
     }
     review = client.post("/c/gpai-code/publish", data=data)
-    form = _confirm_form(review.get_data(as_text=True))
+    form = confirm_fields(review.get_data(as_text=True))
     if form is None:
         return review, None
     return review, client.post("/c/gpai-code/publish/confirm", data=form)
 
 
-def _confirm_form(html: str) -> dict[str, str] | None:
+def confirm_fields(html: str) -> dict[str, str] | None:
+    """The fields the review page's confirm form sends (the acknowledgement
+    of error-level findings ticked), or None when it offers no confirm."""
     from tests.integration.html import parse
 
     form = parse(html).find("form", data_testid="confirm-form")

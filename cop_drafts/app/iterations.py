@@ -72,11 +72,9 @@ def document(code_slug: str) -> Any:
     db, user = db_session(), acting_user()
     code = code_service.get_code(db, code_slug)
     store = get_store(code_slug)
-    visible = code_service.iterations(db, code, user)
-    rev = request.args.get("rev") or code_service.default_rev(db, code, user, visible)
-    if rev is None:
-        raise NotFound("nothing of this Code is public yet")
-    version = code_service.resolve_version(db, store, code, user, rev, visible)
+    version, visible = code_service.version_for(
+        db, store, code, user, request.args.get("rev")
+    )
     body = exports.whole_code(store, cache(), code, version)
     iteration = next((it for it in visible if it.commit_id == version.commit_id), None)
     return render_template(

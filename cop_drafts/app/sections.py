@@ -9,7 +9,6 @@ from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import margin
-from cop_drafts.store.errors import NotFound
 
 from . import pagecache
 from .web import acting_user, cache, db_session, filters_from, get_store
@@ -22,11 +21,9 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
     db, user = db_session(), acting_user()
     code = code_service.get_code(db, code_slug)
     store = get_store(code_slug)
-    visible = code_service.iterations(db, code, user)
-    rev = request.args.get("rev") or code_service.default_rev(db, code, user, visible)
-    if rev is None:
-        raise NotFound("no published iteration of this Code is public")
-    version = code_service.resolve_version(db, store, code, user, rev.strip(), visible)
+    version, visible = code_service.version_for(
+        db, store, code, user, request.args.get("rev")
+    )
     section = store.get_section(version.commit_id, path)
     return {
         "code": code,

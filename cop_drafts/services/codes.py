@@ -197,6 +197,18 @@ def resolve_version(
     return Version(rev, commit_id, label, iteration is not None)
 
 
+def version_for(
+    db: Session, store: DraftStore, code: Code, user: User | None, rev: str | None
+) -> tuple[Version, list[Iteration]]:
+    """The version a reader asked for (default: the newest they may see) and
+    the iterations they may see. Raises NotFound, InvalidRev."""
+    visible = iterations(db, code, user)
+    rev = (rev or "").strip() or default_rev(db, code, user, visible)
+    if rev is None:
+        raise NotFound("no published iteration of this Code is public")
+    return resolve_version(db, store, code, user, rev, visible), visible
+
+
 def section_page(
     store: DraftStore, cache: FileCache, version: Version, path: str
 ) -> SectionPage:

@@ -1,4 +1,4 @@
-"""Who may do what: the one place where the role table of DESIGN.md lives.
+"""Who may do what: the one place where the role table of docs/design.md lives.
 
 Every view asks this policy; nothing else decides. Anonymous visitors are
 represented by ``None``.

@@ -1,1 +1,1 @@
-"""text layer (see DESIGN.md)."""
+"""text layer (see docs/design.md)."""

@@ -78,7 +78,7 @@ def test_redline_navigate_expand_download(
 def test_whole_code_and_picker(page: Page, live_server: str) -> None:
     log_in(page, live_server, "wg2-chair")
     page.goto(f"{live_server}/c/gpai-code")
-    page.get_by_role("link", name="What changed").click()
+    page.get_by_test_id("what-changed").click()
     expect(page.locator("[data-testid=summary-sections] tbody tr")).to_have_count(6)
     shot(page, "diff-code")
 

@@ -34,6 +34,7 @@ from tests.story import (
     KEEP,
     REWORD,
     S,
+    confirm_fields,
     open_round_on_draft_3,
     publish_through_form,
     rework_main,
@@ -100,11 +101,8 @@ def test_publishing_is_reviewed_then_confirmed_by_name(
     # Nothing is published by the review.
     assert "draft-4" not in [t.name for t in seeded_store.tags()]
 
-    fields = {
-        n.attrs["name"]: n.attrs.get("value", "")
-        for n in page.find("form", data_testid="confirm-form").find_all("input")
-    }
-    assert fields["base"] == seeded_store.resolve("main")
+    fields = confirm_fields(review.get_data(as_text=True))
+    assert fields is not None and fields["base"] == seeded_store.resolve("main")
     done = office.post("/c/gpai-code/publish/confirm", data=fields)
     assert done.status_code == 302
     assert done.headers["Location"].endswith("/c/gpai-code/iterations/draft-4")
@@ -157,8 +155,8 @@ def test_confirming_after_main_moved_publishes_nothing(
             "csrf_token": csrf_token(office, "/c/gpai-code/publish"),
         },
     )
-    form = parse(review.get_data(as_text=True)).find("form", data_testid="confirm-form")
-    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    fields = confirm_fields(review.get_data(as_text=True))
+    assert fields is not None
     text = seeded_store.read("main", S).text
     seeded_store.save(
         "main",
@@ -174,13 +172,8 @@ def test_confirming_after_main_moved_publishes_nothing(
     assert "draft-4" not in [t.name for t in seeded_store.tags()]
     assert db.scalar(select(func.count()).select_from(Iteration)) == 3
     # The page is a fresh review of the new text: confirming it now works.
-    again = parse(response.get_data(as_text=True)).find(
-        "form", data_testid="confirm-form"
-    )
-    fields = {
-        n.attrs["name"]: n.attrs.get("value", "") for n in again.find_all("input")
-    }
-    assert fields["base"] == seeded_store.resolve("main")
+    fields = confirm_fields(response.get_data(as_text=True))
+    assert fields is not None and fields["base"] == seeded_store.resolve("main")
     assert office.post("/c/gpai-code/publish/confirm", data=fields).status_code == 302
 
 

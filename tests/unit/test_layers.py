@@ -8,6 +8,18 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "cop_drafts"
+# Text and exports are values in and values out: no web, database or git.
+PURE = {
+    "flask",
+    "flask_login",
+    "flask_wtf",
+    "sqlalchemy",
+    "pygit2",
+    "cop_drafts.app",
+    "cop_drafts.services",
+    "cop_drafts.db",
+    "cop_drafts.store",
+}
 FORBIDDEN = {
     "store": {
         "flask",
@@ -19,17 +31,7 @@ FORBIDDEN = {
         "cop_drafts.db",
         "cop_drafts.text",
     },
-    "text": {
-        "flask",
-        "flask_login",
-        "flask_wtf",
-        "sqlalchemy",
-        "pygit2",
-        "cop_drafts.app",
-        "cop_drafts.services",
-        "cop_drafts.db",
-        "cop_drafts.store",
-    },
+    "text": PURE,
     "db": {
         "flask",
         "flask_login",
@@ -38,17 +40,7 @@ FORBIDDEN = {
         "cop_drafts.app",
         "cop_drafts.services",
     },
-    "export": {
-        "flask",
-        "flask_login",
-        "flask_wtf",
-        "sqlalchemy",
-        "pygit2",
-        "cop_drafts.app",
-        "cop_drafts.services",
-        "cop_drafts.db",
-        "cop_drafts.store",
-    },
+    "export": PURE,
     "services": {"flask", "flask_login", "flask_wtf", "cop_drafts.app"},
 }
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from cop_drafts.export.errors import ExportUnavailable
 from cop_drafts.export.model import Document
 from cop_drafts.text.diff import PagePart, diff_texts, document_html, prefix_ids
 from cop_drafts.text.render import render
+from tests.unit.export.reproduce import outputs_elsewhere
 
 from .conftest import (
     COMMIT_ID,
@@ -437,18 +437,7 @@ def test_pdf_is_the_same_from_other_processes(
         "from tests.unit.export.conftest import make_document\n"
         "print(hashlib.sha256(to_pdf(make_document())).hexdigest())\n"
     )
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for seed in ("1", "4242")
-    ]
-    digests = {run.communicate(timeout=120)[0].strip() for run in runs}
-    assert all(run.returncode == 0 for run in runs)
+    digests = outputs_elsewhere(code)
     assert digests == {hashlib.sha256(sample_pdf[0]).hexdigest()}
 
 

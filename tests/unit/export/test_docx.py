@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from docx.oxml.ns import qn
 
 from cop_drafts.export.archive import zip_time
 from cop_drafts.export.docx import AUTHOR, brussels_date, to_docx
+from tests.unit.export.reproduce import outputs_elsewhere
 from tests.unit.export.samples_docx import (
     CONTROL,
     LINK,
@@ -230,16 +228,7 @@ def test_builds_in_other_processes_are_identical():
         "from tests.unit.export.samples_docx import sample_document\n"
         "sys.stdout.write(hashlib.sha256(to_docx(sample_document())).hexdigest())\n"
     )
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            cwd=CHECKOUT,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            stdout=subprocess.PIPE,
-        )
-        for seed in ("1", "4242")
-    ]
-    digests = {run.communicate(timeout=60)[0].decode() for run in runs}
+    digests = outputs_elsewhere(code)
     assert digests == {hashlib.sha256(to_docx(sample_document())).hexdigest()}
 
 

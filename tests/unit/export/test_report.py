@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -19,6 +16,7 @@ import pytest
 from cop_drafts.export.archive import zip_time
 from cop_drafts.export.report import COLUMNS, CREATOR, ReportRow, report_files
 from cop_drafts.text.render import render
+from tests.unit.export.reproduce import outputs_elsewhere
 
 CHECKOUT = Path(__file__).resolve().parents[3]
 WHEN = datetime(2026, 3, 20, 17, 0, tzinfo=UTC)
@@ -147,17 +145,8 @@ def test_files_are_identical_in_other_processes():
         "sorted(files().items())]\n"
         "sys.stdout.write(' '.join(digests))\n"
     )
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            cwd=CHECKOUT,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            stdout=subprocess.PIPE,
-        )
-        for seed in ("3", "77")
-    ]
     here = " ".join(hashlib.sha256(d).hexdigest() for _, d in sorted(files().items()))
-    assert {run.communicate(timeout=60)[0].decode() for run in runs} == {here}
+    assert outputs_elsewhere(code, ("3", "77")) == {here}
 
 
 @pytest.mark.parametrize(
