@@ -30,6 +30,9 @@ class Settings:
     # Downloads are keyed by immutable commit ids only, so one folder can
     # serve several data folders (the tests share one across a run).
     downloads_root: Path | None = None
+    # Build every download of a new iteration in the background right after
+    # publishing, so its page lists every hash without making anyone wait.
+    prepare_downloads: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -197,6 +197,8 @@ def app(db_url: str, data_dir: Path, shared_downloads: Path) -> Iterator[Flask]:
             "database_url": db_url,
             "testing": True,
             "downloads_root": shared_downloads,
+            # Built when a page asks, inside the test: no thread outlives it.
+            "prepare_downloads": False,
         }
     )
     yield application

@@ -3,9 +3,18 @@ confirm by name. The tag never moves, so nothing is published in one click."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,17 +29,19 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from cop_drafts.cache import FileCache
 from cop_drafts.db.models import Visibility
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import consistency, publishing, rounds
+from cop_drafts.services import consistency, exports, publishing, rounds
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 from cop_drafts.store.errors import StaleBase
 
 from .rounds import VISIBILITY_CHOICES, brussels_input
-from .web import acting_user, cache, db_session, get_store, show_errors
+from .web import acting_user, cache, db_session, get_store, settings, show_errors
 
 bp = Blueprint("publishing", __name__)
+log = logging.getLogger(__name__)
 
 
 class PublishForm(FlaskForm):
@@ -95,6 +106,35 @@ def _input(form: PublishForm) -> publishing.PublishInput:
         base=form.base.data or None,
         accept_errors=bool(form.accept_errors.data),
     )
+
+
+def prepare_downloads(code_slug: str, tag: str) -> threading.Thread | None:
+    """Build every download of a new iteration in a background thread.
+
+    Its own database session and store: nothing of the request is shared.
+    A failure is logged; the page then builds what is missing when viewed.
+    """
+    config = settings()
+    if not config.prepare_downloads:
+        return None
+    sessions = current_app.extensions["cop_drafts.sessions"]
+
+    def work() -> None:
+        try:
+            with sessions() as db, code_service.open_store(config, code_slug) as store:
+                code = code_service.get_code(db, code_slug)
+                iteration = code_service.find_iteration(db, code, tag)
+                if iteration is not None:
+                    exports.prepare(
+                        db, store, FileCache(config.downloads_dir), code, iteration
+                    )
+        except Exception:  # a background thread has no one else to tell
+            log.exception("preparing the downloads of %s failed", tag)
+
+    thread = threading.Thread(target=work, name=f"downloads-{code_slug}-{tag}")
+    thread.daemon = True
+    thread.start()
+    return thread
 
 
 def _form_page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
@@ -182,6 +222,7 @@ def create(code_slug: str) -> Any:
         ", ".join(f"{n} {s}" for s, n in sorted(done.carried.items())) or "none open"
     )
     flash(f"{done.iteration.tag} is published. Comments carried: {carried}.", "info")
+    prepare_downloads(code_slug, done.iteration.tag)
     return redirect(
         url_for("iterations.show", code_slug=code_slug, tag=done.iteration.tag)
     )

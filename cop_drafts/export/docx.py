@@ -334,7 +334,8 @@ class _Writer:
             self._abstract[style] = num.abstractNumId.val
         if not self._next_num:  # python-docx's add_num scans every w:num: slow
             self._next_num = max(map(int, numbering.xpath("./w:num/@w:numId"))) + 1
-        num = numbering._insert_num(CT_Num.new(self._next_num, self._abstract[style]))
+        new_num = CT_Num.new(self._next_num, self._abstract[style])  # type: ignore[no-untyped-call]
+        num = numbering._insert_num(new_num)
         self._next_num += 1
         start = token.attrGet("start")
         num.add_lvlOverride(ilvl=0).add_startOverride(int(start or 1))

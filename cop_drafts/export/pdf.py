@@ -55,7 +55,8 @@ def _weasyprint() -> ModuleType:
             "(Pango, HarfBuzz, Fontconfig), which this machine lacks. On Debian "
             f"or Ubuntu: apt-get install {SYSTEM_PACKAGES}. ({exc})"
         ) from exc
-    return weasyprint
+    module: ModuleType = weasyprint
+    return module
 
 
 def asset_path(url: str) -> Path:
@@ -102,7 +103,7 @@ def _fc_config_create() -> Callable[[], int] | None:
             continue
         create = library.FcConfigCreate
         create.restype = ctypes.c_void_p
-        return create  # type: ignore[no-any-return]
+        return create
     return None
 
 

@@ -8,10 +8,13 @@ rebuild a file they were sent and compare its hash with the iteration page.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -194,6 +197,33 @@ def _builder(fmt: str) -> Callable[[Document], bytes]:
     }[fmt]
 
 
+def _make(
+    db: Session,
+    store: DraftStore,
+    cache: FileCache,
+    code: Code,
+    iteration: Iteration,
+    kind: Format,
+) -> bytes:
+    if kind.key == "redline-pdf":
+        return _redline(db, store, cache, code, iteration)
+    return _builder(kind.key)(iteration_document(store, code, iteration))
+
+
+@contextmanager
+def _building(cache: FileCache, key: str) -> Iterator[None]:
+    folder = cache.root / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(key.encode()).hexdigest()
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def _key(iteration: Iteration, fmt: str) -> str:
     return f"export/{EXPORT_VERSION}/{RENDER_VERSION}/{iteration.commit_id}/{fmt}"
 
@@ -231,13 +261,16 @@ def build(
     key = _key(iteration, fmt)
     data = cache.get(key)
     if data is None:
-        if kind.key == "redline-pdf":
-            data = _redline(db, store, cache, code, iteration)
-        else:
-            data = _builder(kind.key)(iteration_document(store, code, iteration))
-        cache.put(key, data)
-        meta = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        cache.put(key + "/meta", json.dumps(meta).encode())
+        # One build per file at a time, across threads and workers: a PDF
+        # costs seconds, and the page, a download and the background
+        # preparation after publishing may all ask for it at once.
+        with _building(cache, key):
+            data = cache.get(key)
+            if data is None:
+                data = _make(db, store, cache, code, iteration, kind)
+                cache.put(key, data)
+                meta = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                cache.put(key + "/meta", json.dumps(meta).encode())
     digest = hashlib.sha256(data).hexdigest()
     return Download(kind, file_name(code, iteration, kind), data, digest)
 

@@ -7,6 +7,7 @@ import csv
 import io
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +25,14 @@ from cop_drafts.db.models import (
     utcnow,
 )
 from cop_drafts.db.session import make_engine, make_sessionmaker
-from cop_drafts.services import accounts, comments, demo, publishing, rounds
+from cop_drafts.services import (
+    accounts,
+    comments,
+    demo,
+    exports,
+    publishing,
+    rounds,
+)
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.store.errors import StaleBase
 from cop_drafts.store.repo import DraftStore, Person
@@ -351,3 +359,24 @@ def test_the_demo_tag_of_draft_3_carries_the_record_of_draft_2(
         r["Where it landed"].lower() for r in rows
     }
     assert "reports/draft-2/comments.csv" not in dict(seeded_store.files("draft-2"))
+
+
+def test_downloads_are_prepared_in_the_background_after_publishing(
+    app, as_user: AsUser, seeded_store: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], prepare_downloads=True)
+    rework_main(seeded_store)
+    office = as_user("ai-office")
+    _review, confirm = publish_through_form(office)
+    assert confirm is not None and confirm.status_code == 302
+    [worker] = [t for t in threading.enumerate() if t.name.endswith("-draft-4")]
+    worker.join(timeout=300)
+    assert not worker.is_alive()
+
+    def refuse(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("built on the page instead of in the background")
+
+    monkeypatch.setattr(exports, "_make", refuse)
+    page = parse(office.get(confirm.headers["Location"]).get_data(as_text=True))
+    hashes = page.find("table", data_testid="downloads").find_all("code", class_="hash")
+    assert len(hashes) == 6 and all(len(h.text) == 64 for h in hashes)
