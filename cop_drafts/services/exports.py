@@ -8,11 +8,9 @@ rebuild a file they were sent and compare its hash with the iteration page.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from cop_drafts.db.models import Code, Iteration, User
 from cop_drafts.export import docx, html, pdf
 from cop_drafts.export.errors import ExportUnavailable
 from cop_drafts.export.model import Document, Section
+from cop_drafts.locks import file_lock
 from cop_drafts.store.errors import NotFound
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.render import RENDER_VERSION
@@ -214,14 +213,8 @@ def _make(
 def _building(cache: FileCache, key: str) -> Iterator[None]:
     folder = cache.root / ".locks"
     folder.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(key.encode()).hexdigest()
-    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(folder / hashlib.sha256(key.encode()).hexdigest()):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def _key(iteration: Iteration, fmt: str) -> str:

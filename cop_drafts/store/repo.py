@@ -7,9 +7,7 @@ new commit's parent says: no update is ever lost, across threads or processes.
 
 from __future__ import annotations
 
-import fcntl
 import heapq
-import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,6 +17,8 @@ from types import TracebackType
 from typing import Self
 
 import pygit2
+
+from cop_drafts.locks import file_lock
 
 from .blame import StateCache
 from .blame import origins as blame_origins
@@ -446,14 +446,8 @@ class DraftStore:
         key = str(self.path.resolve())
         with _thread_locks_guard:
             thread_lock = _thread_locks.setdefault(key, threading.Lock())
-        with thread_lock:
-            fd = os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+        with thread_lock, file_lock(self.path / LOCK_NAME):
+            yield
 
     def _branch_tip(self, branch: str) -> pygit2.Commit | None:
         ref = self._repo.references.get(f"refs/heads/{branch}")
