@@ -105,6 +105,16 @@ def init(settings: Settings, slug: str, folder: Path, author: str, email: str) -
     click.echo(f"Created {code.title!r} as {slug} in {settings.codes_dir}")
 
 
+def _prepare_downloads(db: Session, settings: Settings, slug: str) -> int:
+    code = codes.get_code(db, slug)
+    files = FileCache(settings.downloads_dir)
+    count = 0
+    with codes.open_store(settings, slug) as store:
+        for iteration in codes.iterations_all(db, code):
+            count += len(exports.prepare(db, store, files, code, iteration))
+    return count
+
+
 @main.command("demo")
 @click.option(
     "--drafts",
@@ -119,7 +129,10 @@ def demo_command(settings: Settings, drafts: Path) -> None:
     with _session(settings) as db, _errors():
         code = demo.build_demo(db, settings, drafts)
         seeded = demo.seed_accounts(db, drafts)
-    click.echo("Demo Code: " + ("built." if code else "already there, kept."))
+        click.echo("Demo Code: " + ("built." if code else "already there, kept."))
+        # Built once here so the iteration pages list every hash at once.
+        built = _prepare_downloads(db, settings, demo.DEMO_SLUG)
+        click.echo(f"Downloads of the published iterations: {built} ready.")
     click.echo(f"Accounts (password for all: {demo.DEMO_PASSWORD}):")
     for account, user, created in seeded:
         wgs = ", ".join(

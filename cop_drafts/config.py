@@ -85,6 +85,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         values["secret_key"] = env["SECRET_KEY"]
     if env.get("COP_DRAFTS_WEB_DIR"):
         values["web_dir"] = Path(env["COP_DRAFTS_WEB_DIR"]).resolve()
+    if env.get("COP_DRAFTS_DOWNLOADS"):
+        values["downloads_root"] = Path(env["COP_DRAFTS_DOWNLOADS"]).resolve()
     if env.get("COP_DRAFTS_HTTPS", "").lower() in {"1", "true", "yes"}:
         values["https"] = True
     if env.get("COP_DRAFTS_FSYNC", "").lower() in {"0", "false", "no"}:

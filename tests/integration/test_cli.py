@@ -14,28 +14,36 @@ from cop_drafts.store.repo import DraftStore
 from tests.conftest import DRAFTS
 
 
-def run(db_url: str, data: Path, *args: str, input: str | None = None):
+def run(
+    db_url: str,
+    data: Path,
+    *args: str,
+    input: str | None = None,
+    downloads: Path | None = None,
+):
+    env = {"DATABASE_URL": db_url}
+    if downloads is not None:
+        env["COP_DRAFTS_DOWNLOADS"] = str(downloads)
     return CliRunner().invoke(
-        main,
-        ["--data", str(data), *args],
-        input=input,
-        env={"DATABASE_URL": db_url},
-        catch_exceptions=False,
+        main, ["--data", str(data), *args], input=input, env=env, catch_exceptions=False
     )
 
 
 def test_demo_builds_once_and_prints_logins(
-    db_url: str, data_dir: Path, db: Session
+    db_url: str, data_dir: Path, db: Session, shared_downloads: Path
 ) -> None:
-    first = run(db_url, data_dir, "demo")
+    # The demo's tags are the same commits every time it is built, so the
+    # run's shared downloads folder spares rebuilding their PDFs.
+    first = run(db_url, data_dir, "demo", downloads=shared_downloads)
     assert first.exit_code == 0, first.output
     assert "Demo Code: built." in first.output
+    assert "Downloads of the published iterations: 17 ready." in first.output
     assert "ai-office@demo.cop-drafts.eu" in first.output
     assert "demo-password-2026" in first.output
     users = db.scalar(select(func.count()).select_from(User))
     comments = db.scalar(select(func.count()).select_from(Comment))
     assert users >= 17 and comments >= 6
-    second = run(db_url, data_dir, "demo")
+    second = run(db_url, data_dir, "demo", downloads=shared_downloads)
     assert second.exit_code == 0, second.output
     assert "already there, kept." in second.output
     assert db.scalar(select(func.count()).select_from(User)) == users
