@@ -21,9 +21,13 @@ from . import (
     editor,
     errors,
     iterations,
+    notifications,
     publishing,
     rounds,
     sections,
+    statistics,
+    submissions,
+    triage,
     web,
 )
 from .extensions import csrf, login_manager
@@ -64,6 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         rounds.bp,
         publishing.bp,
         iterations.bp,
+        triage.bp,
+        submissions.bp,
+        statistics.bp,
+        notifications.bp,
         admin.bp,
     ):
         app.register_blueprint(bp)

@@ -401,3 +401,157 @@ class CheckSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
+
+
+class DispositionKind(StrEnum):
+    """How the Chairs answered a comment."""
+
+    ACCEPTED = "accepted"
+    PARTIAL = "partially_accepted"
+    NOT_ACCEPTED = "not_accepted"
+    NOTED = "noted"
+
+
+DISPOSITION_LABELS = {
+    DispositionKind.ACCEPTED: "Accepted",
+    DispositionKind.PARTIAL: "Partially accepted",
+    DispositionKind.NOT_ACCEPTED: "Not accepted",
+    DispositionKind.NOTED: "Noted (out of scope or no change needed)",
+}
+
+
+class Disposition(Base):
+    """The Chairs' answer to one comment: who handles it, the disposition, the
+    response, the commit that implements it, and whether it is released.
+
+    A draft answer is seen by the Chairs only; participants and the record of
+    comments show it once released. Every change is kept in
+    DispositionRevision.
+    """
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[DispositionKind | None] = mapped_column(
+        _enum(DispositionKind, "disposition_kind"), nullable=True, index=True
+    )
+    response: Mapped[str] = mapped_column(Text, default="")
+    commit_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    comment: Mapped[Comment] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+
+class DispositionRevision(Base):
+    """One change of a comment's answer, as it was after the change."""
+
+    __tablename__ = "disposition_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DispositionKind | None] = mapped_column(
+        _enum(DispositionKind, "disposition_kind"), nullable=True
+    )
+    response: Mapped[str] = mapped_column(Text, default="")
+    commit_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    changed_by: Mapped[User | None] = relationship()
+
+
+class Submission(Base):
+    """A written submission: a spreadsheet of comments imported at once.
+
+    `digest` (SHA-256 of the file) with the author makes a re-upload of the
+    same file a no-op instead of a second set of comments.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("author_id", "code_id", "tag", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    imported_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    tag: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+class NotificationKind(StrEnum):
+    """What a person may be told about by e-mail."""
+
+    REPLY = "reply"
+    DISPOSITION = "disposition"
+    ITERATION = "iteration"
+    DEADLINE = "deadline"
+
+
+class Notification(Base):
+    """An e-mail waiting to be sent (the outbox), sent, or given up.
+
+    Written in the transaction of the action that causes it, sent afterwards
+    with retries: a failing mail server never blocks or loses the action.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[NotificationKind] = mapped_column(
+        _enum(NotificationKind, "notification_kind")
+    )
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    send_after: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class NotificationSetting(Base):
+    """A person's choice for one kind of notification: off, at once, or daily."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(
+        _enum(NotificationKind, "notification_kind")
+    )
+    # "off", "immediate" or "daily" (a digest once a day)
+    delivery: Mapped[str] = mapped_column(String(16), default="immediate")

@@ -26,6 +26,8 @@ class Action(StrEnum):
     WRITE_NOTE = "write_note"
     SEE_ALL_COMMENTS = "see_all_comments"
     VIEW_AUDIT = "view_audit"
+    DISPOSE = "dispose"
+    SUBMIT_FOR_OTHERS = "submit_for_others"
 
 
 def wg_role(user: User | None, wg: int) -> WgRole | None:
@@ -59,6 +61,14 @@ def can(user: User | None, action: Action, *, wg: int | None = None) -> bool:
         case Action.PUBLISH:
             return role in {Role.AI_OFFICE, Role.COORDINATOR}
         case Action.MANAGE_USERS | Action.VIEW_AUDIT | Action.MANAGE_ROUNDS:
+            return role is Role.AI_OFFICE
+        case Action.DISPOSE:
+            # Answering comments is the synthesis of the Working Group's
+            # Chairs and Vice-Chairs, and of the coordinating Chair.
+            if role is Role.COORDINATOR:
+                return True
+            return wg is not None and is_wg_chair(user, wg)
+        case Action.SUBMIT_FOR_OTHERS:
             return role is Role.AI_OFFICE
         case Action.WRITE_NOTE | Action.SEE_ALL_COMMENTS:
             # Internal notes and every comment with its author: the Chairs
@@ -98,4 +108,8 @@ _DENIED = {
     Action.WRITE_NOTE: "Internal notes are for the Chairs of this Working Group, "
     "the coordinating Chair and the AI Office.",
     Action.SEE_ALL_COMMENTS: "Only Chairs see every comment of this section.",
+    Action.DISPOSE: "Only the Chairs and Vice-Chairs of this Working Group, and "
+    "the coordinating Chair, answer its comments.",
+    Action.SUBMIT_FOR_OTHERS: "Only the AI Office imports a submission on "
+    "someone's behalf.",
 }
