@@ -19,6 +19,7 @@ from cop_drafts.cache import FileCache
 from cop_drafts.config import Settings
 from cop_drafts.db.models import (
     CATEGORY_LABELS,
+    DISPOSITION_LABELS,
     ROLE_LABELS,
     WG_ROLE_LABELS,
     Category,
@@ -140,6 +141,7 @@ def configure(app: Flask, config: Settings) -> None:
         ROLE_LABELS=ROLE_LABELS,
         WG_ROLE_LABELS=WG_ROLE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
+        DISPOSITION_LABELS=DISPOSITION_LABELS,
         Action=Action,
         app_version=__version__,
     )

@@ -28,7 +28,16 @@ from cop_drafts.store.repo import DraftStore, Person
 from cop_drafts.store.values import CommitInfo
 from cop_drafts.text.checks import Finding, Severity
 
-from . import audit, codes, consistency, diffs, reanchor, record, rounds
+from . import (
+    audit,
+    codes,
+    consistency,
+    diffs,
+    notifications,
+    reanchor,
+    record,
+    rounds,
+)
 from .consistency import CheckReport
 from .errors import ValidationError
 from .permissions import Action, require
@@ -286,6 +295,7 @@ def publish(
     if data.next_round is not None:
         new_round = rounds.add_round(db, code, actor, iteration, data.next_round)
     counts = reanchor.record(db, carried, info.commit_id, data.tag)
+    notifications.on_published(db, code, iteration)
     audit.record(
         db,
         actor,

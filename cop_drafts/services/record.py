@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import (
     CATEGORY_LABELS,
+    DISPOSITION_LABELS,
     Code,
     Comment,
     CommentKind,
@@ -24,6 +25,7 @@ from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import AnchorStatus
 from cop_drafts.text.anchor import Relocation as Landing
 
+from . import dispositions
 from .reanchor import Anchored
 
 #: How a landing reads in the record: plain words, as on the pages.
@@ -85,14 +87,18 @@ def files(
 
     Organisations are named only where the round showed comments to the
     Working Group; a round kept to the Chairs gives stakeholder categories.
+    Answers appear as far as the Chairs released them.
     """
     landed = {comment.id: landing for comment, landing in carried}
     manifest = store.manifest(new_commit)
     titles = {s.path: s.title for s in manifest.sections}
     texts: dict[str, str | None] = {}
     named = round_.visibility is Visibility.WORKING_GROUP
+    found = round_comments(db, round_)
+    answers = dispositions.released(db, [c.id for c in found])
     rows = []
-    for comment in round_comments(db, round_):
+    for comment in found:
+        answer = answers.get(comment.id)
         landing = landed.get(comment.id)
         if comment.path not in texts:
             try:
@@ -118,8 +124,10 @@ def files(
                 category=CATEGORY_LABELS[category] if category else "",
                 comment=comment.body,
                 proposed=comment.proposed_text or "",
-                disposition="",
-                response="",
+                disposition=(
+                    DISPOSITION_LABELS[answer.kind] if answer and answer.kind else ""
+                ),
+                response=answer.response if answer else "",
             )
         )
     order = {s.path: n for n, s in enumerate(manifest.sections)}

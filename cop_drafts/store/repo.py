@@ -434,6 +434,15 @@ class DraftStore:
             if tip == old or repo.descendant_of(old, tip):
                 self._set_branch(ref.removeprefix("refs/heads/"), new, "follow main")
 
+    def is_ancestor(self, commit_id: str, rev: str) -> bool:
+        """True when `commit_id` is `rev`'s commit or one of its ancestors.
+
+        Raises InvalidRev.
+        """
+        tip = self._commit(rev).id
+        target = self._commit(commit_id).id
+        return tip == target or self._repo.descendant_of(tip, target)
+
     def files(self, rev: str) -> list[tuple[str, bytes]]:
         """(path, content) of every file at `rev`, by path. Raises InvalidRev."""
         commit = self._commit(rev)
