@@ -8,7 +8,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import margin
+from cop_drafts.services import dispositions, margin
+from cop_drafts.services.permissions import Action, can
 
 from . import pagecache
 from .web import acting_user, cache, db_session, filters_from, get_store
@@ -82,7 +83,16 @@ def show(code_slug: str, path: str) -> Any:
 def history(code_slug: str, path: str) -> Any:
     ctx = _context(code_slug, path)
     commits = code_service.history(ctx["store"], ctx["version"], path)
-    return render_template("sections/history.html", commits=commits, **ctx)
+    user = acting_user()
+    answered = dispositions.answered_by(
+        db_session(),
+        ctx["code"],
+        [c.commit_id for c in commits],
+        released_only=not can(user, Action.DISPOSE, wg=ctx["section"].wg),
+    )
+    return render_template(
+        "sections/history.html", commits=commits, answered=answered, **ctx
+    )
 
 
 @bp.get("/c/<code_slug>/blame/<path:path>")

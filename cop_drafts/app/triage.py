@@ -32,7 +32,7 @@ bp = Blueprint("triage", __name__)
 
 _FILTER_KEYS = (
     "wg", "path", "landing", "category", "round", "answer", "assignee",
-    "organisation", "q", "sort", "page",
+    "organisation", "q", "commit", "sort", "page",
 )  # fmt: skip
 
 
@@ -65,6 +65,7 @@ def filters_from(args: MultiDict[str, str]) -> triage.Filters:
         assignee=args.get("assignee", "")[:12],
         organisation=args.get("organisation", "")[:100],
         q=args.get("q", "")[:200],
+        commit=args.get("commit", "")[:40],
         sort=sort if sort in triage.SORTS else "newest",
         page=int(page) if page.isdigit() else 1,
     )

@@ -288,16 +288,22 @@ def history(db: Session, comment_id: int) -> list[DispositionRevision]:
     return list(db.scalars(query.order_by(DispositionRevision.id)))
 
 
-def answered_by(db: Session, code: Code, commit_ids: Sequence[str]) -> dict[str, int]:
-    """How many comments each of these commits implements an answer to."""
+def answered_by(
+    db: Session, code: Code, commit_ids: Sequence[str], *, released_only: bool
+) -> dict[str, int]:
+    """How many comments each of these commits implements an answer to
+    (released answers only, for readers who are not Chairs)."""
     if not commit_ids:
         return {}
-    rows = db.execute(
+    query = (
         select(Disposition.commit_id, func.count(Disposition.id))
         .join(Comment, Comment.id == Disposition.comment_id)
         .where(Comment.code_id == code.id, Disposition.commit_id.in_(commit_ids))
         .group_by(Disposition.commit_id)
     )
+    if released_only:
+        query = query.where(Disposition.released_at.is_not(None))
+    rows = db.execute(query)
     return {commit_id: n for commit_id, n in rows if commit_id}
 
 

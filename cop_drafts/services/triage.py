@@ -68,6 +68,7 @@ class Filters:
     assignee: str = ""  # "me", "none" or a user id
     organisation: str = ""
     q: str = ""
+    commit: str = ""  # answers implemented by this change
     sort: str = "newest"
     page: int = 1
 
@@ -192,6 +193,8 @@ def _filtered(
     if f.organisation:
         pattern = "%" + f.organisation.lower().replace("%", "").replace("_", "") + "%"
         query = query.where(func.lower(Organisation.name).like(pattern))
+    if f.commit:
+        query = query.where(Disposition.commit_id == f.commit)
     condition = search.matching(db, f.q)
     if condition is not None:
         query = query.where(condition)

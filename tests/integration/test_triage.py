@@ -220,6 +220,13 @@ def test_answer_release_history_and_what_participants_see(
     page = parse(chair.get(f"{T}?open={posted['keep']}").get_data(as_text=True))
     assert "3 changes" in page.find(data_testid="history").text
     assert page.find(data_testid="implemented") is not None
+    # The change shows the comment it answers; the table lists it.
+    history = parse(chair.get(f"/c/gpai-code/history/{S}?rev=wg/2").get_data(True))
+    assert (
+        "answers 1 comment" in history.find(data_testid=f"answers-{change[:10]}").text
+    )
+    found = _ids(parse(chair.get(f"{T}?commit={change}").get_data(as_text=True)))
+    assert found == [posted["keep"]]
 
 
 def test_bulk_answer_and_release(
