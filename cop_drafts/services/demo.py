@@ -22,6 +22,7 @@ from cop_drafts.db.models import (
     Category,
     Code,
     CommentKind,
+    DispositionKind,
     Role,
     User,
     Visibility,
@@ -33,7 +34,7 @@ from cop_drafts.store.manifest import MANIFEST
 from cop_drafts.store.refs import MAIN, wg_branch
 from cop_drafts.store.repo import DraftStore, Person, import_folder
 
-from . import accounts, codes, comments, publishing, rounds
+from . import accounts, codes, comments, dispositions, publishing, rounds
 
 DEMO_SLUG = "gpai-code"
 DEMO_PASSWORD = "demo-password-2026"
@@ -318,12 +319,18 @@ def build_demo(
     plan = _load_comments(drafts)
     with codes.open_store(settings, DEMO_SLUG) as store:
         builder = _Builder(store, drafts, people)
+        previous_round: list[tuple[dict[str, Any], int]] = []
         previous = first["tag"]
         for iteration in history:
             if iteration is not first:
                 builder.replay(previous, iteration)
                 previous = iteration["tag"]
             tag = iteration["tag"]
+            if previous_round:
+                # The Chairs answer the last round's comments before the next
+                # iteration, so its tag carries their released answers.
+                answered_at = _when(iteration["date"]) - timedelta(days=3)
+                _answer_comments(db, store, code, previous_round, answered_at)
             publishing.publish(
                 db,
                 store,
@@ -338,7 +345,7 @@ def build_demo(
                 ),
                 tagger=Person(office.name, office.email, _when(iteration["date"])),
             )
-            _post_comments(db, store, code, tag, plan)
+            previous_round = _post_comments(db, store, code, tag, plan)
         for tag in PUBLIC_TAGS:
             codes.set_public(db, code, office_user, tag, True)
         if in_progress:
@@ -408,11 +415,13 @@ def _round_input(tag: str, plan: dict[str, Any]) -> rounds.RoundInput | None:
 
 def _post_comments(
     db: Session, store: DraftStore, code: Code, tag: str, plan: dict[str, Any]
-) -> None:
-    """Post the demo comments of `tag`'s round during its window."""
+) -> list[tuple[dict[str, Any], int]]:
+    """Post the demo comments of `tag`'s round during its window; each planned
+    item with the id of its comment."""
     round_ = _round_input(tag, plan)
     if round_ is None:
-        return
+        return []
+    posted = []
     plenary = round_.plenary_at
     at = plenary + timedelta(hours=1)
     for n, item in enumerate(c for c in plan["comments"] if c["tag"] == tag):
@@ -441,6 +450,7 @@ def _post_comments(
             ),
             now=when,
         )
+        posted.append((item, comment.id))
         if "reply" in item:
             replier = accounts.find_user(db, f"{item['reply']['author']}@{DOMAIN}")
             comments.reply(
@@ -452,3 +462,47 @@ def _post_comments(
                 f"demo-{tag}-{n:04d}-r",
                 now=when + timedelta(hours=20),
             )
+    return posted
+
+
+def _answer_comments(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    posted: list[tuple[dict[str, Any], int]],
+    when: datetime,
+) -> None:
+    """The Chairs' planned answers to a round's comments, some released; an
+    answer may name the change that implements it by words of its message."""
+    for n, (item, comment_id) in enumerate(p for p in posted if "answer" in p[0]):
+        plan = item["answer"]
+        chair = accounts.find_user(db, f"{plan['by']}@{DOMAIN}")
+        commit = ""
+        if "change" in plan:
+            spec = store.manifest(MAIN).find_section(item["file"])
+            branch = wg_branch(spec.wg) if spec and spec.wg else MAIN
+            commit = next(
+                c.commit_id
+                for c in store.history(branch, item["file"])
+                if plan["change"] in c.message
+            )
+        assignee = plan.get("assignee")
+        dispositions.answer(
+            db,
+            store,
+            code,
+            chair,
+            [comment_id],
+            dispositions.AnswerInput(
+                kind=DispositionKind(plan["kind"]),
+                response=plan["response"],
+                commit=commit,
+                assignee_id=(
+                    accounts.find_user(db, f"{assignee}@{DOMAIN}").id
+                    if assignee
+                    else None
+                ),
+            ),
+            release=bool(plan.get("released")),
+            now=when + timedelta(hours=n),
+        )
