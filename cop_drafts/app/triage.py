@@ -146,5 +146,7 @@ def update(code_slug: str) -> Any:
 def mine(code_slug: str) -> Any:
     db = db_session()
     code = code_service.get_code(db, code_slug)
-    found = outcomes.mine(db, get_store(code_slug), code, acting_user())
-    return render_template("triage/mine.html", code=code, items=found)
+    store = get_store(code_slug)
+    found = outcomes.mine(db, store, code, acting_user())
+    titles = {s.path: s.title for s in store.manifest("main").sections}
+    return render_template("triage/mine.html", code=code, items=found, titles=titles)
