@@ -32,7 +32,7 @@ bp = Blueprint("triage", __name__)
 
 _FILTER_KEYS = (
     "wg", "path", "landing", "category", "round", "answer", "assignee",
-    "organisation", "q", "commit", "sort", "page",
+    "organisation", "q", "commit", "group", "sort", "page",
 )  # fmt: skip
 
 
@@ -66,6 +66,7 @@ def filters_from(args: MultiDict[str, str]) -> triage.Filters:
         organisation=args.get("organisation", "")[:100],
         q=args.get("q", "")[:200],
         commit=args.get("commit", "")[:40],
+        group=int(args["group"]) if args.get("group", "").isdigit() else 0,
         sort=sort if sort in triage.SORTS else "newest",
         page=int(page) if page.isdigit() else 1,
     )
@@ -139,6 +140,20 @@ def update(code_slug: str) -> Any:
         flash(f"{done}: the answer to {len(ids)} comment(s).", "info")
     back = _back(form.back.data)
     return redirect(url_for("triage.index", code_slug=code_slug) + back)
+
+
+@bp.get("/c/<code_slug>/triage/similar")
+@login_required
+def similar(code_slug: str) -> Any:
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    store = get_store(code_slug)
+    wg = request.args.get("wg", "")
+    found = triage.similar(
+        db, store, code, acting_user(), int(wg) if wg.isdigit() else None
+    )
+    texts = triage.excerpts(db, [g.representative or g.ids[0] for g in found])
+    return render_template("triage/similar.html", code=code, groups=found, texts=texts)
 
 
 @bp.get("/c/<code_slug>/mine")

@@ -32,7 +32,7 @@ from cop_drafts.store.repo import DraftStore
 from cop_drafts.store.values import CommitInfo
 from cop_drafts.text.anchor import AnchorStatus
 
-from . import codes, comments, dispositions, search
+from . import codes, comments, dispositions, grouping, search
 from .errors import PermissionDenied
 from .permissions import Action, can
 
@@ -69,6 +69,7 @@ class Filters:
     organisation: str = ""
     q: str = ""
     commit: str = ""  # answers implemented by this change
+    group: int = 0  # the comments grouped with this one (same passage or text)
     sort: str = "newest"
     page: int = 1
 
@@ -161,6 +162,7 @@ def _filtered(
     f: Filters,
     actor: User,
     latest: str | None,
+    group_ids: tuple[int, ...] = (),
 ) -> Select[tuple[int]]:
     if f.wg is not None:
         query = query.where(Comment.wg == f.wg)
@@ -195,6 +197,8 @@ def _filtered(
         query = query.where(func.lower(Organisation.name).like(pattern))
     if f.commit:
         query = query.where(Disposition.commit_id == f.commit)
+    if f.group:
+        query = query.where(Comment.id.in_(group_ids or (f.group,)))
     condition = search.matching(db, f.q)
     if condition is not None:
         query = query.where(condition)
@@ -227,7 +231,11 @@ def table(
     latest = every[-1] if every else None
     latest_commit = latest.commit_id if latest else None
     query, landed = _base(code, wgs, latest_commit)
-    query = _filtered(db, query, landed, f, actor, latest_commit)
+    group_ids: tuple[int, ...] = ()
+    if f.group:
+        found = grouping.group_of(db, store, code, f.group)
+        group_ids = found.ids if found else (f.group,)
+    query = _filtered(db, query, landed, f, actor, latest_commit, group_ids)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, f.page), pages)
@@ -339,6 +347,7 @@ class Detail:
     changes: tuple[CommitInfo, ...]
     may_answer: bool
     implemented: CommitInfo | None
+    group: grouping.CommentGroup | None
 
 
 def detail(
@@ -392,4 +401,40 @@ def detail(
         changes,
         can(actor, Action.DISPOSE, wg=comment.wg),
         implemented,
+        grouping.group_of(db, store, code, comment.id),
     )
+
+
+def similar(
+    db: Session, store: DraftStore, code: Code, actor: User | None, wg: int | None
+) -> list[grouping.CommentGroup]:
+    """Groups of similar comments in the Working Groups `actor` triages.
+
+    Raises PermissionDenied.
+    """
+    wgs = wgs_of(actor, store.manifest(MAIN).wgs())
+    if wg is not None and wg in wgs:
+        return grouping.groups(db, store, code, wg=wg)
+    found = grouping.groups(db, store, code)
+    if set(wgs) >= {*store.manifest(MAIN).wgs(), None}:
+        return found
+    mine = set(
+        db.scalars(
+            select(Comment.id).where(
+                Comment.code_id == code.id,
+                or_(
+                    Comment.wg.in_([w for w in wgs if w is not None]),
+                    Comment.wg.is_(None) if None in wgs else False,
+                ),
+            )
+        )
+    )
+    return [g for g in found if set(g.ids) <= mine]
+
+
+def excerpts(db: Session, ids: list[int]) -> dict[int, str]:
+    """The text of these comments, by id (for a group's representative)."""
+    if not ids:
+        return {}
+    rows = db.execute(select(Comment.id, Comment.body).where(Comment.id.in_(ids)))
+    return {comment_id: body for comment_id, body in rows}

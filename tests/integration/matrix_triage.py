@@ -36,3 +36,14 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
 
 
 ROWS = _rows()
+
+ROWS += [
+    (
+        role,
+        "triage.similar",
+        "GET",
+        f"{C}/triage/similar",
+        302 if role is None else 200 if role in READS_TABLE else 403,
+    )
+    for role in ROLES
+]

@@ -25,7 +25,7 @@ from cop_drafts.services import triage as triage_service
 from cop_drafts.services.errors import PermissionDenied, ValidationError
 from cop_drafts.store.repo import DraftStore, Person
 from tests.conftest import csrf_token
-from tests.story import KEEP, REWORD, S, open_round_on_draft_3, rework_main
+from tests.story import DROP, KEEP, REWORD, S, open_round_on_draft_3, rework_main
 
 from .html import parse
 
@@ -387,3 +387,30 @@ def test_paging(db: Session, seeded: Code, seeded_store: DraftStore) -> None:
     assert first.total == len(words) and first.pages == 2
     assert len(first.rows) == 50 and len(second.rows) == len(words) - 50
     assert not set(first.ids) & set(second.ids)
+
+
+def test_similar_comments_are_answered_together(
+    as_user: AsUser, db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    open_round_on_draft_3(db, seeded)
+    letter = (
+        "We ask the Chairs to require independent audits of every Safety Margin "
+        "by accredited bodies, published in full, so that the public can trust "
+        "that margins are not chosen to suit the provider."
+    )
+    keys = ("provider", "civil-society", "academic")
+    ids = [
+        _post(db, seeded_store, seeded, key, S, KEEP if n else REWORD, letter + " " * n)
+        for n, key in enumerate(keys)
+    ]
+    alone = _post(db, seeded_store, seeded, "provider", S, DROP, "Short remark.")
+    chair = as_user("wg2-chair")
+    page = parse(chair.get(f"{T}/similar").get_data(as_text=True))
+    [group] = page.find_all(data_testid="group")
+    assert "3 comments" in group.text and "3 organisations" in group.text
+    link = group.find("a", data_testid="group-open").attrs["href"]
+    table = parse(chair.get(link).get_data(as_text=True))
+    assert sorted(_ids(table)) == sorted(ids) and alone not in _ids(table)
+    detail = parse(chair.get(f"{T}?open={ids[0]}").get_data(as_text=True))
+    assert "One of 3 similar comments" in detail.find(data_testid="detail-group").text
+    assert as_user("provider").get(f"{T}/similar").status_code == 403

@@ -36,3 +36,12 @@
   if (open && open.scrollIntoView) open.scrollIntoView({ block: "nearest" });
   document.documentElement.dataset.triageReady = "1";
 })();
+// "Select every comment on this page".
+(function () {
+  "use strict";
+  var all = document.querySelector("input.pick-all");
+  if (!all) return;
+  all.addEventListener("change", function () {
+    document.querySelectorAll("input.pick").forEach(function (box) { box.checked = all.checked; });
+  });
+})();
