@@ -272,6 +272,43 @@ def export(
     click.echo(f"{built.sha256}  {built.name}", err=str(output) == "-")
 
 
+@main.group("notify")
+def notify() -> None:
+    """E-mail notifications: send what is due, queue deadline reminders (cron)."""
+
+
+@notify.command("send")
+@click.pass_obj
+def notify_send(settings: Settings) -> None:
+    """Send the notifications that are due (run every minute from cron).
+
+    Over SMTP when COP_DRAFTS_SMTP_HOST is set; otherwise the mails are
+    printed here. A failing server leaves them queued for a later run.
+    """
+    from cop_drafts.db.models import utcnow
+    from cop_drafts.services import notifications
+
+    mailer = notifications.make_mailer(settings, emit=click.echo)
+    with _session(settings) as db, _errors():
+        report = notifications.send_due(
+            db, mailer, utcnow(), base_url=settings.base_url
+        )
+    click.echo(f"Sent {report.sent} mail(s); {report.failed} to retry later.")
+
+
+@notify.command("deadlines")
+@click.pass_obj
+def notify_deadlines(settings: Settings) -> None:
+    """Queue the reminders of comment deadlines two days ahead (run daily)."""
+    from cop_drafts.db.models import utcnow
+    from cop_drafts.services import notifications
+
+    with _session(settings) as db, _errors():
+        queued = notifications.queue_deadlines(db, utcnow())
+        db.commit()
+    click.echo(f"Queued {queued} deadline reminder(s).")
+
+
 @main.group("users")
 def users() -> None:
     """List, add and invite people."""

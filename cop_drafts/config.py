@@ -33,6 +33,16 @@ class Settings:
     # Build every download of a new iteration in the background right after
     # publishing, so its page lists every hash without making anyone wait.
     prepare_downloads: bool = True
+    # Where links in e-mails point; mail goes over SMTP when a host is set,
+    # to the log otherwise (development).
+    base_url: str = "http://127.0.0.1:5000"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "cop-drafts <cop-drafts@localhost>"
+    smtp_tls: bool = True  # STARTTLS before logging in or sending
+    smtp_timeout: float = 20.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,6 +83,25 @@ def _read_secret(data_dir: Path) -> str:
     return path.read_text().strip() if path.is_file() else ""
 
 
+def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """COP_DRAFTS_BASE_URL and COP_DRAFTS_SMTP_* (HOST, PORT, USER, PASSWORD,
+    FROM, TLS) from the environment."""
+    values: dict[str, Any] = {}
+    if env.get("COP_DRAFTS_BASE_URL"):
+        values["base_url"] = env["COP_DRAFTS_BASE_URL"].rstrip("/")
+    for name in ("host", "user", "password", "from"):
+        if env.get(f"COP_DRAFTS_SMTP_{name.upper()}"):
+            values[f"smtp_{name}"] = env[f"COP_DRAFTS_SMTP_{name.upper()}"]
+    if env.get("COP_DRAFTS_SMTP_PORT"):
+        try:
+            values["smtp_port"] = int(env["COP_DRAFTS_SMTP_PORT"])
+        except ValueError as error:
+            raise ValueError("COP_DRAFTS_SMTP_PORT must be a number") from error
+    if env.get("COP_DRAFTS_SMTP_TLS", "").lower() in {"0", "false", "no"}:
+        values["smtp_tls"] = False
+    return values
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """Defaults <- environment (COP_DRAFTS_*, DATABASE_URL, SECRET_KEY) <- dict."""
     env = os.environ
@@ -91,6 +120,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         values["https"] = True
     if env.get("COP_DRAFTS_FSYNC", "").lower() in {"0", "false", "no"}:
         values["fsync"] = False
+    values.update(_mail_settings(env))
     values.update(overrides or {})
     settings = replace(Settings(), **values)
     if not settings.database_url:

@@ -32,7 +32,7 @@ from cop_drafts.text.anchor import Anchor
 from cop_drafts.text.render import render_inline
 from cop_drafts.text.selection import locate_quote
 
-from . import audit, rounds
+from . import audit, notifications, rounds
 from .errors import PermissionDenied, ValidationError, WindowClosed
 from .permissions import Action, can, is_member, is_wg_chair
 
@@ -294,6 +294,7 @@ def reply(
         created_at=now,
         updated_at=now,
     )
+    notifications.on_reply(db, comment)  # queued in the reply's transaction
     return _insert(db, comment, f"reply to comment {parent.id}", actor)
 
 
