@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import (
     CATEGORY_LABELS,
+    Category,
     Code,
     Comment,
     CommentKind,
     CommentStatus,
     Iteration,
+    Organisation,
     Round,
     User,
     Visibility,
@@ -225,24 +227,31 @@ class RoundCounts:
     by_category: tuple[tuple[str, int], ...]
 
 
+#: What counts as a comment of a round: open, top-level, not a Chairs' note.
+COUNTED = (
+    Comment.parent_id.is_(None),
+    Comment.kind == CommentKind.COMMENT,
+    Comment.status == CommentStatus.OPEN,
+)
+
+
 def counts(db: Session, round_: Round) -> RoundCounts:
-    """Open comments (not notes, not replies) of a round, counted."""
-    base = select(Comment.wg, User.category, func.count(Comment.id)).join(
-        User, User.id == Comment.author_id
-    )
+    """Open comments (not notes, not replies) of a round, counted by Working
+    Group and by stakeholder category (the author's, else their
+    organisation's, as in the record of comments)."""
+    category = func.coalesce(User.category, Organisation.category)
     rows = db.execute(
-        base.where(
-            Comment.round_id == round_.id,
-            Comment.parent_id.is_(None),
-            Comment.kind == CommentKind.COMMENT,
-            Comment.status == CommentStatus.OPEN,
-        ).group_by(Comment.wg, User.category)
+        select(Comment.wg, category, func.count(Comment.id))
+        .join(User, User.id == Comment.author_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(Comment.round_id == round_.id, *COUNTED)
+        .group_by(Comment.wg, category)
     ).all()
     by_wg: dict[int | None, int] = {}
     by_category: dict[str, int] = {}
-    for wg, category, n in rows:
+    for wg, found, n in rows:
         by_wg[wg] = by_wg.get(wg, 0) + n
-        label = CATEGORY_LABELS[category] if category else "Not given"
+        label = CATEGORY_LABELS[Category(found)] if found else "Not given"
         by_category[label] = by_category.get(label, 0) + n
     return RoundCounts(
         sum(by_wg.values()),

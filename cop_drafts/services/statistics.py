@@ -19,8 +19,6 @@ from cop_drafts.db.models import (
     CATEGORY_LABELS,
     Code,
     Comment,
-    CommentKind,
-    CommentStatus,
     Disposition,
     DispositionKind,
     Iteration,
@@ -152,11 +150,7 @@ class Table:
 
 # The comments statistics count, as rounds.counts does: open, top-level
 # comments (not replies, not withdrawn, never the Chairs' internal notes).
-_COUNTED = (
-    Comment.parent_id.is_(None),
-    Comment.kind == CommentKind.COMMENT,
-    Comment.status == CommentStatus.OPEN,
-)
+_COUNTED = rounds.COUNTED
 
 
 def _counted(round_id: int) -> ColumnElement[bool]:
