@@ -420,5 +420,119 @@ def users_list(settings: Settings) -> None:
             )
 
 
+@main.group("comments")
+def comments_group() -> None:
+    """Written submissions: the spreadsheet template, importing a filled-in
+    one, and exporting every comment with its answer."""
+
+
+def _spreadsheet_format(output: Path) -> str:
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        raise click.BadParameter(
+            f"{output.name}: name the file .xlsx or .csv", param_hint="-o"
+        )
+    return fmt
+
+
+@comments_group.command("template")
+@click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
+@click.option("--iteration", "tag", required=True, help="A published iteration.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write: .xlsx or .csv.",
+)
+@click.pass_obj
+def comments_template(
+    settings: Settings, code_slug: str, tag: str, output: Path
+) -> None:
+    """Write the spreadsheet template for comments on an iteration."""
+    from cop_drafts.services import submissions
+
+    fmt = _spreadsheet_format(output)
+    with _session(settings) as db, _errors():
+        code = codes.get_code(db, code_slug)
+        if codes.find_iteration(db, code, tag) is None:
+            raise click.ClickException(f"{code_slug} has no published iteration {tag}")
+        with codes.open_store(settings, code_slug) as store:
+            _name, data = submissions.template(store, code, tag, fmt)
+    _write(output, data)
+    click.echo(f"Wrote the template for {tag} to {output}.")
+
+
+@comments_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
+@click.option("--iteration", "tag", required=True, help="The iteration commented on.")
+@click.option("--as", "email", required=True, help="The participant's e-mail.")
+@click.pass_obj
+def comments_import(
+    settings: Settings, file: Path, code_slug: str, tag: str, email: str
+) -> None:
+    """Import FILE (.xlsx or .csv) as comments by the participant EMAIL.
+
+    All rows or none: when a row needs correcting, nothing is written and
+    the rows to correct are listed. The same file twice imports once.
+    """
+    from cop_drafts.services import submissions
+
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {file}: {error.strerror}") from error
+    with _session(settings) as db, _errors():
+        code = codes.get_code(db, code_slug)
+        author = accounts.find_user(db, email)
+        if author is None:
+            raise click.ClickException(f"no account with the e-mail {email}")
+        with codes.open_store(settings, code_slug) as store:
+            try:
+                result = submissions.import_submission(
+                    db,
+                    store,
+                    code,
+                    None,
+                    author,
+                    tag,
+                    file.name,
+                    data,
+                    limit=settings.max_upload_bytes,
+                )
+            except submissions.Rejected as error:
+                click.echo(error.report(), err=True)
+                raise click.ClickException(str(error)) from error
+    if result.already:
+        click.echo(f"{file.name} was already imported on {result.created_at:%Y-%m-%d}.")
+    else:
+        click.echo(f"{result.count} comments imported for {author.email} on {tag}.")
+
+
+@comments_group.command("export")
+@click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
+@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "xlsx"]))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The file to write; - for standard output.",
+)
+@click.pass_obj
+def comments_export(settings: Settings, code_slug: str, fmt: str, output: Path) -> None:
+    """Write every comment of the Code with its disposition and response."""
+    from cop_drafts.services import submissions
+
+    with _session(settings) as db, _errors():
+        code = codes.get_code(db, code_slug)
+        with codes.open_store(settings, code_slug) as store:
+            data = submissions.export(db, store, code, fmt)
+    _write(output, data)
+    if str(output) != "-":
+        click.echo(f"Wrote every comment of {code_slug} to {output}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
