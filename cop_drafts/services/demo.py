@@ -34,7 +34,15 @@ from cop_drafts.store.manifest import MANIFEST
 from cop_drafts.store.refs import MAIN, wg_branch
 from cop_drafts.store.repo import DraftStore, Person, import_folder
 
-from . import accounts, codes, comments, dispositions, publishing, rounds
+from . import (
+    accounts,
+    codes,
+    comments,
+    dispositions,
+    publishing,
+    rounds,
+    submissions,
+)
 
 DEMO_SLUG = "gpai-code"
 DEMO_PASSWORD = "demo-password-2026"
@@ -346,6 +354,7 @@ def build_demo(
                 tagger=Person(office.name, office.email, _when(iteration["date"])),
             )
             previous_round = _post_comments(db, store, code, tag, plan)
+            _written_submission(db, store, code, tag, drafts)
         for tag in PUBLIC_TAGS:
             codes.set_public(db, code, office_user, tag, True)
         if in_progress:
@@ -506,3 +515,29 @@ def _answer_comments(
             release=bool(plan.get("released")),
             now=when + timedelta(hours=n),
         )
+
+
+def _written_submission(
+    db: Session, store: DraftStore, code: Code, tag: str, drafts: Path
+) -> None:
+    """The written submission prepared offline for `tag`'s round, imported by
+    the AI Office on a participant's behalf (drafts/submission-<tag>.csv)."""
+    path = drafts / f"submission-{tag}.csv"
+    if not path.is_file():
+        return
+    round_ = rounds.find_round(db, code, store.resolve(tag))
+    if round_ is None:
+        raise InvalidContent(f"{path.name}: {tag} has no round")
+    office = accounts.find_user(db, f"ai-office@{DOMAIN}")
+    author = accounts.find_user(db, f"industry@{DOMAIN}")
+    submissions.import_submission(
+        db,
+        store,
+        code,
+        office,
+        author,
+        tag,
+        path.name,
+        path.read_bytes(),
+        now=round_.opens_at + timedelta(days=9),
+    )
