@@ -4,14 +4,23 @@ one stays, one is reworded and one is removed, and draft-4 is published."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from cop_drafts.db.models import Code, Round, Visibility, utcnow
-from cop_drafts.services import accounts, demo, rounds
+from cop_drafts.db.models import (
+    Code,
+    Comment,
+    CommentKind,
+    Round,
+    User,
+    Visibility,
+    utcnow,
+)
+from cop_drafts.services import accounts, comments, demo, rounds
 from cop_drafts.store.repo import DraftStore, Person
 from tests.conftest import csrf_token
 
@@ -93,3 +102,48 @@ def confirm_fields(html: str) -> dict[str, str] | None:
             continue
         fields[node.attrs["name"]] = node.attrs.get("value", "")
     return fields
+
+
+def person(db: Session, key: str) -> User:
+    """The demo account `key` (e.g. ``wg2-chair``)."""
+    found = accounts.find_user(db, f"{key}@{demo.DOMAIN}")
+    assert found is not None, key
+    return found
+
+
+def post_comment(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    key: str,
+    *,
+    path: str = S,
+    quote: str | None = None,
+    line: int | None = None,
+    body: str = "A comment.",
+    rev: str = "draft-3",
+    kind: CommentKind = CommentKind.COMMENT,
+) -> Comment:
+    """`key`'s comment through the service, on a passage (`quote`, found on
+    its line) or on a whole `line` of `path` at `rev`."""
+    if quote is not None:
+        text = store.read(rev, path).text
+        line = text.count("\n", 0, text.index(quote)) + 1
+    assert line is not None
+    return comments.post(
+        db,
+        store,
+        code,
+        person(db, key),
+        comments.NewComment(
+            path=path,
+            rev=rev,
+            body=body,
+            proposed_text=None,
+            line_start=line,
+            line_end=line,
+            quote=quote,
+            kind=kind,
+            client_token=uuid.uuid4().hex,
+        ),
+    )

@@ -27,6 +27,7 @@ from cop_drafts.db.models import (
     utcnow,
 )
 from cop_drafts.store.errors import NotFound
+from cop_drafts.store.manifest import SectionSpec
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import Anchor
 from cop_drafts.text.render import render_inline
@@ -171,6 +172,41 @@ def _insert(db: Session, comment: Comment, summary: str, actor: User) -> Comment
     return comment
 
 
+def anchored(
+    code_id: int,
+    round_: Round | None,
+    author: User,
+    section: SectionSpec,
+    tag: str,
+    commit_id: str,
+    anchor: Anchor,
+    body: str,
+    proposal: str | None,
+    now: datetime,
+) -> Comment:
+    """A new comment (not yet added to the session) on `anchor` of `section`
+    at `commit_id`, its body rendered once; the caller sets its token."""
+    return Comment(
+        code_id=code_id,
+        round_id=round_.id if round_ else None,
+        author_id=author.id,
+        kind=CommentKind.COMMENT,
+        path=section.path,
+        wg=section.wg,
+        tag=tag,
+        commit_id=commit_id,
+        anchor=anchor.to_dict(),
+        line_start=anchor.line_start,
+        line_end=anchor.line_end,
+        body=body,
+        body_html=render_inline(body),
+        proposed_text=proposal or None,
+        as_chair=can(author, Action.WRITE_NOTE, wg=section.wg),
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def post(
     db: Session,
     store: DraftStore,
@@ -203,26 +239,10 @@ def post(
     text = store.read(commit_id, data.path).text
     anchor = _anchor(text, data)
     tag = round_.tag if round_ else data.rev
-    comment = Comment(
-        code_id=code.id,
-        round_id=round_.id if round_ else None,
-        author_id=actor.id,
-        kind=data.kind,
-        path=data.path,
-        wg=section.wg,
-        tag=tag,
-        commit_id=commit_id,
-        anchor=anchor.to_dict(),
-        line_start=anchor.line_start,
-        line_end=anchor.line_end,
-        body=body,
-        body_html=render_inline(body),
-        proposed_text=proposal,
-        as_chair=can(actor, Action.WRITE_NOTE, wg=section.wg),
-        client_token=token,
-        created_at=now,
-        updated_at=now,
+    comment = anchored(
+        code.id, round_, actor, section, tag, commit_id, anchor, body, proposal, now
     )
+    comment.kind, comment.client_token = data.kind, token
     return _insert(
         db,
         comment,

@@ -45,11 +45,10 @@ from cop_drafts.store.errors import NotFound
 from cop_drafts.store.manifest import Manifest, SectionSpec
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import Anchor
-from cop_drafts.text.render import render_inline
 from cop_drafts.text.selection import MAX_QUOTE, locate_quote
 
 from . import accounts, audit, codes, rounds
-from .comments import MAX_BODY, check_may_comment, window_message
+from .comments import MAX_BODY, anchored, check_may_comment, window_message
 from .errors import PermissionDenied, ValidationError, WindowClosed
 from .permissions import Action, can, require
 from .record import heading_above
@@ -722,24 +721,17 @@ def _prepare(
         if found or spec is None or anchor is None:
             continue
         comments.append(
-            Comment(
-                code_id=round_.code_id,
-                round_id=round_.id,
-                author_id=author.id,
-                kind=CommentKind.COMMENT,
-                path=spec.path,
-                wg=spec.wg,
-                tag=round_.tag,
-                commit_id=iteration.commit_id,
-                anchor=anchor.to_dict(),
-                line_start=anchor.line_start,
-                line_end=anchor.line_end,
-                body=body,
-                body_html=render_inline(body),
-                proposed_text=proposal or None,
-                as_chair=can(author, Action.WRITE_NOTE, wg=spec.wg),
-                created_at=now,
-                updated_at=now,
+            anchored(
+                round_.code_id,
+                round_,
+                author,
+                spec,
+                round_.tag,
+                iteration.commit_id,
+                anchor,
+                body,
+                proposal,
+                now,
             )
         )
     if problems:

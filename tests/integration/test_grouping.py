@@ -22,7 +22,7 @@ from cop_drafts.services import accounts, comments, demo, grouping
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import Anchor
 from cop_drafts.text.similar import Reason
-from tests.story import KEEP, S, open_round_on_draft_3
+from tests.story import KEEP, S, open_round_on_draft_3, post_comment
 
 TC = "transparency-copyright.md"  # Working Group 1
 LETTER = (
@@ -59,20 +59,7 @@ def _post(
     quote: str,
     body: str,
 ) -> int:
-    text = store.read("draft-3", path).text
-    line = text.count("\n", 0, text.index(quote)) + 1
-    data = comments.NewComment(
-        path=path,
-        rev="draft-3",
-        body=body,
-        proposed_text=None,
-        line_start=line,
-        line_end=line,
-        quote=quote,
-        kind=CommentKind.COMMENT,
-        client_token=f"grouping-{next(_tokens):04d}",
-    )
-    return comments.post(db, store, code, _user(db, key), data).id
+    return post_comment(db, store, code, key, path=path, quote=quote, body=body).id
 
 
 @pytest.fixture

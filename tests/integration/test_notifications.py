@@ -28,7 +28,6 @@ from cop_drafts.config import load_settings
 from cop_drafts.db.models import (
     Code,
     Comment,
-    CommentKind,
     Disposition,
     DispositionKind,
     Iteration,
@@ -47,7 +46,7 @@ from cop_drafts.services import comments as comment_service
 from cop_drafts.services import notifications as notify
 from cop_drafts.store.repo import DraftStore
 from tests.conftest import csrf_token
-from tests.story import KEEP, S, open_round_on_draft_3
+from tests.story import KEEP, S, open_round_on_draft_3, post_comment
 
 from .html import parse
 
@@ -135,25 +134,7 @@ def user(db: Session, key: str) -> User:
 def comment_on_draft_3(
     db: Session, store: DraftStore, code: Code, key: str, text: str = "A comment."
 ) -> Comment:
-    source = store.read("draft-3", S).text
-    line = source[: source.index(KEEP)].count("\n") + 1
-    return comment_service.post(
-        db,
-        store,
-        code,
-        user(db, key),
-        comment_service.NewComment(
-            path=S,
-            rev="draft-3",
-            body=text,
-            proposed_text=None,
-            line_start=line,
-            line_end=line,
-            quote=KEEP,
-            kind=CommentKind.COMMENT,
-            client_token=uuid.uuid4().hex,
-        ),
-    )
+    return post_comment(db, store, code, key, quote=KEEP, body=text)
 
 
 def reply(

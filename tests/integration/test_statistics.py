@@ -30,6 +30,7 @@ from tests.story import (
     KEEP,
     REWORD,
     open_round_on_draft_3,
+    post_comment,
     publish_through_form,
     rework_main,
 )
@@ -70,22 +71,9 @@ def _post(
     line: int,
     kind: CommentKind = CommentKind.COMMENT,
 ) -> Comment:
-    return comments.post(
-        db,
-        store,
-        code,
-        _user(db, key),
-        comments.NewComment(
-            path=path,
-            rev="draft-3",
-            body=f"{key} on line {line}",
-            proposed_text=None,
-            line_start=line,
-            line_end=line,
-            quote=None,
-            kind=kind,
-            client_token=uuid.uuid4().hex,
-        ),
+    body = f"{key} on line {line}"
+    return post_comment(
+        db, store, code, key, path=path, line=line, body=body, kind=kind
     )
 
 

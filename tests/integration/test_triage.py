@@ -15,29 +15,31 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import (
     Code,
-    CommentKind,
     Disposition,
     DispositionKind,
     DispositionRevision,
 )
-from cop_drafts.services import accounts, comments, demo, dispositions, publishing
+from cop_drafts.services import dispositions, publishing
 from cop_drafts.services import triage as triage_service
 from cop_drafts.services.errors import PermissionDenied, ValidationError
 from cop_drafts.store.repo import DraftStore, Person
 from tests.conftest import csrf_token
-from tests.story import DROP, KEEP, REWORD, S, open_round_on_draft_3, rework_main
+from tests.story import (
+    DROP,
+    KEEP,
+    REWORD,
+    S,
+    open_round_on_draft_3,
+    person,
+    post_comment,
+    rework_main,
+)
 
 from .html import parse
 
 AsUser = Callable[[str | None], FlaskClient]
 T = "/c/gpai-code/triage"
 GOV = "governance.md"
-
-
-def _user(db: Session, key: str):
-    user = accounts.find_user(db, f"{key}@{demo.DOMAIN}")
-    assert user is not None
-    return user
 
 
 def _post(
@@ -49,25 +51,7 @@ def _post(
     quote: str,
     body: str,
 ) -> int:
-    text = store.read("draft-3", path).text
-    line = text.count("\n", 0, text.index(quote)) + 1
-    return comments.post(
-        db,
-        store,
-        code,
-        _user(db, key),
-        comments.NewComment(
-            path=path,
-            rev="draft-3",
-            body=body,
-            proposed_text=None,
-            line_start=line,
-            line_end=line,
-            quote=quote,
-            kind=CommentKind.COMMENT,
-            client_token=f"t-{key}-{abs(hash((path, quote, body))) % 10**12}",
-        ),
-    ).id
+    return post_comment(db, store, code, key, path=path, quote=quote, body=body).id
 
 
 @pytest.fixture
@@ -161,7 +145,7 @@ def test_answer_release_history_and_what_participants_see(
             "kind": "partially_accepted",
             "response": "We narrowed the record to <b>three</b> decisions.",
             "commit": change,
-            "assignee_id": str(_user(db, "wg2-vice").id),
+            "assignee_id": str(person(db, "wg2-vice").id),
             "action": "draft",
             "back": f"open={posted['keep']}",
         },
@@ -283,9 +267,9 @@ def test_who_may_answer_and_bad_answers(
     for key in ("provider", "observer", "wg4-chair", "ai-office"):
         with pytest.raises(PermissionDenied):
             dispositions.answer(
-                db, seeded_store, seeded, _user(db, key), [posted["keep"]], data
+                db, seeded_store, seeded, person(db, key), [posted["keep"]], data
             )
-    chair = _user(db, "wg2-vice")
+    chair = person(db, "wg2-vice")
     with pytest.raises(PermissionDenied):  # one comment of another WG: none done
         dispositions.answer(
             db, seeded_store, seeded, chair, [posted["keep"], posted["gov"]], data
@@ -333,7 +317,7 @@ def test_who_may_answer_and_bad_answers(
 def test_released_answers_go_into_the_record_of_the_next_iteration(
     db: Session, seeded: Code, seeded_store: DraftStore, posted: dict[str, int]
 ) -> None:
-    chair = _user(db, "wg2-chair")
+    chair = person(db, "wg2-chair")
     dispositions.answer(
         db,
         seeded_store,
@@ -356,7 +340,7 @@ def test_released_answers_go_into_the_record_of_the_next_iteration(
         db,
         seeded_store,
         seeded,
-        _user(db, "ai-office"),
+        person(db, "ai-office"),
         publishing.PublishInput(tag="draft-4", notes="Fourth", accept_errors=True),
         tagger=Person("AI Office", "office@example.org"),
     )
@@ -377,7 +361,7 @@ def test_paging(db: Session, seeded: Code, seeded_store: DraftStore) -> None:
     words = [w for w in set(text.split()) if w.isalpha() and len(w) > 7][:60]
     for n, word in enumerate(words):
         _post(db, seeded_store, seeded, "provider", S, word, f"Comment {n}")
-    chair = _user(db, "wg2-chair")
+    chair = person(db, "wg2-chair")
     first = triage_service.table(
         db, seeded_store, seeded, chair, triage_service.Filters()
     )
