@@ -151,28 +151,40 @@ def demo_command(settings: Settings, drafts: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=4, show_default=True, type=int)
+@click.option(
+    "--threads", default=8, show_default=True, type=int, help="Threads per worker."
+)
+@click.option(
+    "--worker-class",
+    type=click.Choice(["gthread", "sync"]),
+    default="gthread",
+    show_default=True,
+    help="gthread: slow clients hold no worker (sync only for comparison).",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Serve the app with gunicorn."""
-    from gunicorn.app.base import BaseApplication
-
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    worker_class: str,
+) -> None:
+    """Serve the app with gunicorn (threaded workers, request limits, timeouts)."""
     from cop_drafts.app import create_app
+    from cop_drafts.app.serving import ServeOptions, run
 
     upgrade(settings.database_url)
     app = create_app({"data_dir": settings.data_dir})
-
-    class _Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 60)
-
-        def load(self) -> Any:
-            return app
-
+    options = ServeOptions(
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads if worker_class == "gthread" else 1,
+        worker_class=worker_class,
+    )
     click.echo(f"Serving on http://{host}:{port}  (Ctrl-C to stop)")
-    _Server().run()
+    run(app, options)
 
 
 def _read_markdown(path: Path) -> str:
@@ -382,10 +394,36 @@ def _person_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @users.command("add")
 @_person_options
-@click.password_option(help="At least 12 characters (asked when not given).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
+@click.option("--password", "password_given", hidden=True)
 @click.pass_obj
-def users_add(settings: Settings, person: accounts.NewPerson, password: str) -> None:
-    """Create an account with a password."""
+def users_add(
+    settings: Settings,
+    person: accounts.NewPerson,
+    password_stdin: bool,
+    password_given: str | None,
+) -> None:
+    """Create an account with a password: asked for (twice, not shown), or
+    read from standard input with --password-stdin."""
+    if password_given is not None:
+        # A password in the arguments is seen by every user of the machine
+        # (ps) and kept in the shell's history.
+        raise click.UsageError(
+            "A password is never taken from the command line: leave --password "
+            "out to be asked for it, or pipe it in with --password-stdin."
+        )
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            "Password (at least 12 characters, not a common one)",
+            hide_input=True,
+            confirmation_prompt=True,
+        )
     with _session(settings) as db, _errors():
         user = accounts.create_user(db, person, password=password, actor=None)
     click.echo(f"Created {user.email} ({ROLE_LABELS[user.role]}).")
@@ -393,10 +431,13 @@ def users_add(settings: Settings, person: accounts.NewPerson, password: str) -> 
 
 @users.command("invite")
 @_person_options
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--base-url", help="Default: COP_DRAFTS_BASE_URL.")
 @click.pass_obj
-def users_invite(settings: Settings, person: accounts.NewPerson, base_url: str) -> None:
+def users_invite(
+    settings: Settings, person: accounts.NewPerson, base_url: str | None
+) -> None:
     """Create an account and print its one-time invitation link."""
+    base_url = base_url or settings.base_url
     with _session(settings) as db, _errors():
         user, token = accounts.invite(
             db, None, person, days=settings.invitation_days, enforce=False
@@ -532,6 +573,51 @@ def comments_export(settings: Settings, code_slug: str, fmt: str, output: Path) 
     _write(output, data)
     if str(output) != "-":
         click.echo(f"Wrote every comment of {code_slug} to {output}.")
+
+
+@main.group("applications")
+def applications_group() -> None:
+    """Expressions of interest: deleting what expired, personal data on request."""
+
+
+@applications_group.command("purge")
+@click.pass_obj
+def applications_purge(settings: Settings) -> None:
+    """Delete rejected applications past the call's retention period and
+    unconfirmed ones past the confirmation time (run daily from cron)."""
+    from cop_drafts.services import privacy
+
+    with _session(settings) as db, _errors():
+        report = privacy.purge(db, settings.data_dir / "cvs")
+    click.echo(
+        f"Deleted {report.rejected} rejected and {report.unconfirmed} unconfirmed "
+        f"application(s), {report.kept_cvs} CV(s) of forms never sent."
+    )
+
+
+@applications_group.command("export")
+@click.argument("email")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The JSON file to write; - for standard output.",
+)
+@click.pass_obj
+def applications_export(settings: Settings, email: str, output: Path) -> None:
+    """Write everything held about the person with EMAIL (applications with
+    their CV, account, comments, statements, actions) as JSON."""
+    import json
+
+    from cop_drafts.services import privacy
+
+    with _session(settings) as db, _errors():
+        data = privacy.export_person(db, email, settings.data_dir / "cvs")
+    _write(output, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+    if str(output) != "-":
+        found = len(data["applications"]) + (1 if data["account"] else 0)
+        click.echo(f"Wrote {found} record(s) about {data['email']} to {output}.")
 
 
 if __name__ == "__main__":  # pragma: no cover
