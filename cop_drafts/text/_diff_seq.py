@@ -3,17 +3,32 @@
 The same matching blocks and opcodes as difflib, found by substring search in
 C instead of difflib's dictionary walk in Python: two to three times faster
 on the word diffs of the corpus. Sequences of other items are encoded one
-character per distinct item first.
+character per distinct item first. Repetitive sequences (a thousand equal
+lines) make difflib's walk quadratic: past `MAX_WORK` steps the diff is
+anchored instead on the items found once on each side (as patience diff),
+with difflib's matching only in the small gaps between anchors.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Hashable, Sequence
 
 Opcode = tuple[str, int, int, int, int]
 #: Up to this product of region sizes substring search is the faster way to
 #: find the longest match; past it, difflib's walk over the positions of `b`.
 _SEARCH_CELLS = 40_000
+#: Steps of difflib's walk (pairs of equal items visited) one diff may take;
+#: far above any real text's (a 2 MB redline's block keys: about 50,000).
+MAX_WORK = 1_000_000
+#: Past MAX_WORK, a gap between two anchors larger than this product of
+#: sizes is shown as replaced rather than matched.
+_GAP_CELLS = 1_000_000
+
+
+class _TooMuch(Exception):
+    """The walk would pass MAX_WORK."""
 
 
 def _longest(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int]:
@@ -63,6 +78,7 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     queue = [(0, len(a), 0, len(b))]
     b2j: dict[str, list[int]] = {}
+    work = 0
     while queue:
         alo, ahi, blo, bhi = queue.pop()
         if (ahi - alo) * (bhi - blo) <= _SEARCH_CELLS:
@@ -71,6 +87,11 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
             if not b2j:
                 for j, char in enumerate(b):
                     b2j.setdefault(char, []).append(j)
+                counts = Counter(b)
+            # Each walk visits, for every item of a[alo:ahi], its places in b.
+            work += sum(map(counts.__getitem__, a[alo:ahi]))
+            if work > MAX_WORK:
+                raise _TooMuch()
             i, size = _longest_walk(a, b2j, alo, ahi, blo, bhi)
         if not size:
             continue
@@ -97,10 +118,15 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
 
 
 def opcodes(a: str, b: str) -> list[Opcode]:
-    """SequenceMatcher(None, a, b, autojunk=False).get_opcodes()."""
+    """SequenceMatcher(None, a, b, autojunk=False).get_opcodes(); past
+    MAX_WORK, diff-match-patch's opcodes (a valid diff, maybe a coarser one)."""
+    try:
+        blocks = matching_blocks(a, b)
+    except _TooMuch:
+        blocks = _anchored_blocks(a, b)
     answer: list[Opcode] = []
     i = j = 0
-    for ai, bj, size in matching_blocks(a, b):
+    for ai, bj, size in blocks:
         if i < ai:
             answer.append(("replace" if j < bj else "delete", i, ai, j, bj))
         elif j < bj:
@@ -109,6 +135,88 @@ def opcodes(a: str, b: str) -> list[Opcode]:
         if size:
             answer.append(("equal", ai, i, bj, j))
     return answer
+
+
+def _common(a: str, b: str, backwards: bool) -> int:
+    """Length of the common prefix (or suffix) of two strings."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # the largest size that matches, by halving (compared in C)
+        mid = (lo + hi + 1) // 2
+        if (
+            (a[len(a) - mid :] == b[len(b) - mid :])
+            if backwards
+            else (a[:mid] == b[:mid])
+        ):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
+    """Pairs (i, j) of items found once in each, longest increasing in both."""
+    in_a, in_b = Counter(a), Counter(b)
+    where = {c: j for j, c in enumerate(b) if in_b[c] == 1}
+    pairs = [(i, where[c]) for i, c in enumerate(a) if in_a[c] == 1 and c in where]
+    tails: list[int] = []  # smallest j ending an increasing run of each length
+    ends: list[int] = []  # index in pairs of that run's end
+    back = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        at = bisect_left(tails, j)
+        back[k] = ends[at - 1] if at else -1
+        if at == len(tails):
+            tails.append(j)
+            ends.append(k)
+        else:
+            tails[at], ends[at] = j, k
+    chain: list[tuple[int, int]] = []
+    k = ends[-1] if ends else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = back[k]
+    return chain[::-1]
+
+
+def _anchored_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+    """Matching blocks of a diff anchored on unique items; gaps between
+    anchors are matched as difflib would when small, else left as changes."""
+    head = _common(a, b, False)
+    tail = _common(a[head:], b[head:], True)
+    a_mid, b_mid = a[head : len(a) - tail], b[head : len(b) - tail]
+    found = [(0, 0, head)] if head else []
+    i = j = 0
+    for ai, bj in [*_unique_anchors(a_mid, b_mid), (len(a_mid), len(b_mid))]:
+        if ai < i or bj < j:
+            continue  # inside a match already extended over it
+        if (ai - i) * (bj - j) <= _GAP_CELLS and ai > i and bj > j:
+            try:
+                gap = matching_blocks(a_mid[i:ai], b_mid[j:bj])
+            except _TooMuch:
+                gap = []
+            found.extend((head + i + x, head + j + y, n) for x, y, n in gap if n)
+        if ai == len(a_mid):
+            break
+        size = 1
+        while ai + size < len(a_mid) and bj + size < len(b_mid):
+            if a_mid[ai + size] != b_mid[bj + size]:
+                break
+            size += 1
+        found.append((head + ai, head + bj, size))
+        i, j = ai + size, bj + size
+    if tail:
+        found.append((len(a) - tail, len(b) - tail, tail))
+    blocks: list[tuple[int, int, int]] = []
+    for x, y, n in sorted(found):
+        if (
+            blocks
+            and blocks[-1][0] + blocks[-1][2] == x
+            and blocks[-1][1] + blocks[-1][2] == y
+        ):
+            blocks[-1] = (blocks[-1][0], blocks[-1][1], blocks[-1][2] + n)
+        else:
+            blocks.append((x, y, n))
+    blocks.append((len(a), len(b), 0))
+    return blocks
 
 
 def encode_pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from cop_drafts.text import _diff_plain
 from cop_drafts.text._diff_blocks import Block, BlockKind, Version, clean_text
 from cop_drafts.text._diff_blocks import split_version as _split
 from cop_drafts.text._diff_match import ChangeKind, Step, align
@@ -28,10 +29,15 @@ from cop_drafts.text._diff_summary import (
 )
 from cop_drafts.text._diff_words import Vocabulary
 from cop_drafts.text.redline import Row, render_redline
-from cop_drafts.text.render import RENDER_VERSION
+from cop_drafts.text.render import RENDER_VERSION, OverBudget, budget_scope
+from cop_drafts.text.render import Budget as ParseBudget
 
 #: Bump whenever diff output changes; it keys cached diffs with both commit ids.
-DIFF_VERSION = f"4+render{RENDER_VERSION}"
+DIFF_VERSION = f"5+render{RENDER_VERSION}"
+#: What parsing the versions (and the changed blocks) may cost, all together:
+#: past it, or past MAX_CHARS, the redline compares the sources line by line.
+PARSE_BUDGET = ParseBudget(seconds=1.0)
+MAX_CHARS = 3_000_000
 
 __all__ = [
     "DIFF_VERSION",
@@ -44,6 +50,8 @@ __all__ = [
     "DiffSummary",
     "ItemChange",
     "ItemChangeKind",
+    "MAX_CHARS",
+    "PARSE_BUDGET",
     "PagePart",
     "Shown",
     "diff_texts",
@@ -156,11 +164,62 @@ def _diff_block(row: Row, old: Version, new: Version) -> DiffBlock:
 def diff_texts(
     old_text: str, new_text: str, *, budget: Budget | None = None
 ) -> DiffResult:
-    """Diff two Markdown texts: blocks, redline HTML and summary. Never raises."""
+    """Diff two Markdown texts: blocks, redline HTML and summary. Never raises.
+
+    Past the parse budget (PARSE_BUDGET, MAX_CHARS) the redline compares the
+    sources line by line, unformatted, and says so.
+    """
+    if max(len(old_text), len(new_text)) > MAX_CHARS:
+        return _plain_diff(old_text, new_text, f"over {MAX_CHARS:,} characters")
     with _collector_paused():
         # Called, not inlined: the tokens and blocks go when _diff returns,
         # before the collector is back, which then has little left to walk.
-        return _diff(old_text, new_text, budget or Budget())
+        try:
+            with budget_scope(PARSE_BUDGET):
+                return _diff(old_text, new_text, budget or Budget())
+        except OverBudget as over:
+            reason = over.reason
+    return _plain_diff(old_text, new_text, f"the text is {reason}")
+
+
+def _plain_diff(old_text: str, new_text: str, reason: str) -> DiffResult:
+    """The line-by-line redline, as a DiffResult: one block per change."""
+    old, new = clean_text(old_text), clean_text(new_text)
+    hunks, body = _diff_plain.line_diff(old, new)
+    blocks = tuple(
+        DiffBlock(
+            kind=ChangeKind.CHANGED
+            if hunk.old_text and hunk.new_text
+            else ChangeKind.DELETED
+            if hunk.old_text
+            else ChangeKind.INSERTED,
+            change_id=hunk.change_id,
+            old_lines=hunk.old_lines,
+            new_lines=hunk.new_lines,
+            old_source=hunk.old_text,
+            new_source=hunk.new_text,
+            shown=Shown.LINES,
+            words_added=0,
+            words_removed=0,
+            note=_diff_plain.NOTE.format(reason=reason),
+        )
+        for hunk in hunks
+    )
+    added, removed = _diff_plain.words(hunks)
+    kinds = [block.kind for block in blocks]
+    summary = DiffSummary(
+        words_added=added,
+        words_removed=removed,
+        changed=kinds.count(ChangeKind.CHANGED),
+        moved=0,
+        moved_edited=0,
+        inserted=kinds.count(ChangeKind.INSERTED),
+        deleted=kinds.count(ChangeKind.DELETED),
+        renumbered=0,
+        items=(),
+    )
+    html = _diff_plain.page(body, reason)
+    return DiffResult(old, new, blocks, summary, old_text == new_text, html)
 
 
 def _diff(old_text: str, new_text: str, budget: Budget) -> DiffResult:
