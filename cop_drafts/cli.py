@@ -620,5 +620,43 @@ def applications_export(settings: Settings, email: str, output: Path) -> None:
         click.echo(f"Wrote {found} record(s) about {data['email']} to {output}.")
 
 
+@main.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def backup_command(settings: Settings, folder: Path) -> None:
+    """Write a consistent snapshot (Codes, database, secret key, hashes) to FOLDER."""
+    from cop_drafts.services import backup
+
+    try:
+        with _errors():
+            report = backup.backup(settings, folder)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Backed up {len(report.codes)} Code(s) and the {report.database} database "
+        f"to {folder} ({report.files} files, hashes in {backup.MANIFEST})."
+    )
+
+
+@main.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the Codes and database there.")
+@click.pass_obj
+def restore_command(settings: Settings, folder: Path, force: bool) -> None:
+    """Check FOLDER's hashes and restore it into the data folder and database."""
+    from cop_drafts.services import backup
+
+    try:
+        with _errors():
+            report = backup.restore(settings, folder, force=force)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    upgrade(settings.database_url)  # a backup of an older version catches up
+    click.echo(
+        f"Restored {len(report.codes)} Code(s) and the {report.database} database "
+        f"into {settings.data_dir} ({report.files} files checked)."
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
