@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 SECRET_FILE = "secret_key"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +26,22 @@ class Settings:
     https: bool = False
     fsync: bool = True  # git writes reach the disk before a save is acknowledged
     max_upload_bytes: int = 2 * 1024 * 1024
+    # Login throttling: free failures per account from one address, per
+    # address over all accounts, and per account from addresses it never
+    # logged in from; past each, the next try waits login_delay_seconds,
+    # doubling with every further failure (at most the window).
     login_max_failures: int = 5
+    login_address_failures: int = 20
+    login_account_failures: int = 20
+    login_delay_seconds: int = 5
     login_window_minutes: int = 15
+    # A session unused this long is ended on the server.
+    session_idle_minutes: int = 12 * 60
+    # Hosts the app answers for, besides the canonical URL's (base_url);
+    # requests naming any other Host are refused.
+    trusted_hosts: tuple[str, ...] = ()
+    # Fields in one form post (urlencoded or multipart).
+    max_form_fields: int = 1000
     invitation_days: int = 14
     # Downloads are keyed by immutable commit ids only, so one folder can
     # serve several data folders (the tests share one across a run).
@@ -33,8 +49,9 @@ class Settings:
     # Build every download of a new iteration in the background right after
     # publishing, so its page lists every hash without making anyone wait.
     prepare_downloads: bool = True
-    # Where links in e-mails point; mail goes over SMTP when a host is set,
-    # to the log otherwise (development).
+    # The canonical address of the site: every absolute link (invitations,
+    # e-mails) is built from it, never from the request's Host. Mail goes over
+    # SMTP when a host is set, to the log otherwise (development).
     base_url: str = "http://127.0.0.1:5000"
     smtp_host: str = ""
     smtp_port: int = 587
@@ -60,6 +77,16 @@ class Settings:
         """Built downloads of published iterations (PDF, Word, ...) by commit."""
         return self.downloads_root or self.data_dir / "downloads"
 
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """Hosts requests may name: the canonical URL's, the trusted ones, and
+        127.0.0.1/localhost in tests and when the canonical URL is local."""
+        canonical = urlsplit(self.base_url).hostname or ""
+        hosts = [canonical, *self.trusted_hosts]
+        if self.testing or canonical in LOOPBACK_HOSTS:
+            hosts += LOOPBACK_HOSTS
+        return list(dict.fromkeys(h.strip().lower() for h in hosts if h.strip()))
+
     def as_flask_config(self) -> dict[str, Any]:
         """The Flask config mapping for these settings."""
         return {
@@ -73,6 +100,10 @@ class Settings:
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.https,
             "WTF_CSRF_TIME_LIMIT": None,
+            # werkzeug answers 400 to a Host header not in this list.
+            "TRUSTED_HOSTS": self.allowed_hosts,
+            "MAX_FORM_PARTS": self.max_form_fields,
+            "PREFERRED_URL_SCHEME": "https" if self.https else "http",
             "SETTINGS": self,
             **self.extra,
         }
@@ -102,6 +133,23 @@ def _mail_settings(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _session_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """COP_DRAFTS_TRUSTED_HOSTS (comma-separated) and
+    COP_DRAFTS_SESSION_IDLE_MINUTES from the environment."""
+    values: dict[str, Any] = {}
+    if env.get("COP_DRAFTS_TRUSTED_HOSTS"):
+        hosts = env["COP_DRAFTS_TRUSTED_HOSTS"].split(",")
+        values["trusted_hosts"] = tuple(h.strip() for h in hosts if h.strip())
+    if env.get("COP_DRAFTS_SESSION_IDLE_MINUTES"):
+        try:
+            values["session_idle_minutes"] = int(env["COP_DRAFTS_SESSION_IDLE_MINUTES"])
+        except ValueError as error:
+            raise ValueError(
+                "COP_DRAFTS_SESSION_IDLE_MINUTES must be a number"
+            ) from error
+    return values
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """Defaults <- environment (COP_DRAFTS_*, DATABASE_URL, SECRET_KEY) <- dict."""
     env = os.environ
@@ -120,6 +168,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         values["https"] = True
     if env.get("COP_DRAFTS_FSYNC", "").lower() in {"0", "false", "no"}:
         values["fsync"] = False
+    values.update(_session_settings(env))
     values.update(_mail_settings(env))
     values.update(overrides or {})
     settings = replace(Settings(), **values)

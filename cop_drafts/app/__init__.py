@@ -20,6 +20,7 @@ from . import (
     diffs,
     editor,
     errors,
+    guards,
     iterations,
     notifications,
     publishing,
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["cop_drafts.engine"] = engine
     app.extensions["cop_drafts.sessions"] = make_sessionmaker(engine)
     web.configure(app, settings)
+    guards.register(app)  # before CSRF: the Host and origin are checked first
     csrf.init_app(app)
     login_manager.init_app(app)
     errors.register(app)

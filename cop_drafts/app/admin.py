@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField
@@ -19,15 +19,19 @@ from cop_drafts.db.models import (
     Role,
     WgRole,
 )
-from cop_drafts.services import accounts, audit
+from cop_drafts.services import accounts, audit, sessions
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
-from .web import acting_user, db_session, settings, show_errors
+from .web import absolute_url, acting_user, db_session, settings, show_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 WG_CHOICES = [SelectChoice(str(n), f"Working Group {n}") for n in range(1, 5)]
+
+
+class EndSessionsForm(FlaskForm):
+    """Only the CSRF token: ending a person's sessions is a POST."""
 
 
 class InviteForm(FlaskForm):
@@ -68,9 +72,15 @@ def _person(form: InviteForm) -> accounts.NewPerson:
 def _users_page(form: InviteForm, link: str | None = None, status: int = 200) -> Any:
     db = db_session()
     users = accounts.list_users(db)
-    pending = accounts.pending_invitations(db, [u.id for u in users])
+    ids = [u.id for u in users]
     return render_template(
-        "admin/users.html", users=users, pending=pending, form=form, link=link
+        "admin/users.html",
+        users=users,
+        pending=accounts.pending_invitations(db, ids),
+        open_sessions=sessions.count(db, ids),
+        end_form=EndSessionsForm(formdata=None),
+        form=form,
+        link=link,
     ), status
 
 
@@ -95,10 +105,22 @@ def create() -> Any:
     except ValidationError as error:
         show_errors(form, error)
         return _users_page(form, status=400)
-    link = url_for("auth.accept", token=token, _external=True)
+    # On the canonical URL: the link must not follow the Host this request named.
+    link = absolute_url("auth.accept", token=token)
     return _users_page(
         InviteForm(formdata=None), link=f"{user.email}: {link}", status=201
     )
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@login_required
+def end_sessions(user_id: int) -> Any:
+    require(acting_user(), Action.MANAGE_USERS)
+    if not EndSessionsForm().validate():
+        raise ValidationError("The form expired; reload the page and try again.")
+    ended = sessions.end_all(db_session(), acting_user(), user_id)
+    flash(f"{ended} session(s) ended: that person has to log in again.", "info")
+    return redirect(url_for("admin.index"))
 
 
 @bp.get("/audit")

@@ -1,51 +1,75 @@
-"""Logging in and out, and accepting an invitation."""
+"""Logging in and out, changing one's password, accepting an invitation."""
 
 from __future__ import annotations
 
-import hashlib
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from cop_drafts.db.models import User
-from cop_drafts.services import accounts
+from cop_drafts.services import accounts, sessions, throttle
 from cop_drafts.services.errors import TooManyAttempts, ValidationError
 
-from .web import db_session, settings, show_errors
+from .web import acting_user, db_session, settings, show_errors
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginUser:
-    """Flask-Login's view of a User; keeps Flask out of the models."""
+    """Flask-Login's view of a User in one server-side session; keeps Flask
+    out of the models."""
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, token: str) -> None:
         self.user = user
+        self.token = token
 
     def get_id(self) -> str:
-        # The id carries a digest of the password hash: setting a new
-        # password ends every other session of that person.
-        digest = hashlib.sha256((self.user.password_hash or "").encode()).hexdigest()
-        return f"{self.user.id}-{digest[:16]}"
+        # What the signed cookie keeps: the session's random token. The
+        # session exists only while its row does (services.sessions), so a
+        # copy of the cookie dies with it.
+        return self.token
 
 
-def session_matches(user: User, session_id: str) -> bool:
-    """True when a stored session id still fits the user's password."""
-    return LoginUser(user).get_id() == session_id
+def limits() -> throttle.Limits:
+    """The login throttle's budgets from the settings."""
+    config = settings()
+    return throttle.Limits(
+        per_pair=config.login_max_failures,
+        per_address=config.login_address_failures,
+        per_account=config.login_account_failures,
+        delay=timedelta(seconds=config.login_delay_seconds),
+        window=timedelta(minutes=config.login_window_minutes),
+    )
+
+
+def _too_many(form: FlaskForm, error: TooManyAttempts) -> tuple[int, dict[str, str]]:
+    form.form_errors.append(str(error))
+    return 429, {"Retry-After": str(error.seconds)}
 
 
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1024)]
+    )
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024)]
+    )
+    confirm = PasswordField("Repeat it", validators=[DataRequired(), Length(max=1024)])
 
 
 class PasswordForm(FlaskForm):
@@ -73,35 +97,35 @@ def safe_next(target: str | None) -> str | None:
 def login() -> Any:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        config = settings()
         try:
-            user = accounts.authenticate(
+            user, token = accounts.authenticate(
                 db_session(),
                 form.email.data or "",
                 form.password.data or "",
                 remote_addr=request.remote_addr or "",
-                max_failures=config.login_max_failures,
-                window_minutes=config.login_window_minutes,
+                limits=limits(),
             )
         except TooManyAttempts as error:
-            form.form_errors.append(str(error))
-            status = 429
+            status, headers = _too_many(form, error)
         except ValidationError as error:
             form.form_errors.append(str(error))
             status = 401
         else:
-            login_user(LoginUser(user))
+            login_user(LoginUser(user, token))
             return redirect(next_url or url_for("codes.index"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    # End the session on the server first: a copy of the cookie is then worth
+    # nothing, not just this browser's.
+    sessions.end(db_session(), current_user.token)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("codes.index"))
@@ -117,15 +141,19 @@ def accept(token: str) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(
-                db, token, form.password.data or "", form.confirm.data or ""
+            user, session_token = accounts.accept_invitation(
+                db,
+                token,
+                form.password.data or "",
+                form.confirm.data or "",
+                remote_addr=request.remote_addr or "",
             )
         except ValidationError as error:
             show_errors(form, error)
             status = 400
         else:
             logout_user()
-            login_user(LoginUser(user))
+            login_user(LoginUser(user, session_token))
             flash("Your password is set. Welcome.", "info")
             return redirect(url_for("codes.index"))
     elif request.method == "POST":
@@ -133,3 +161,34 @@ def accept(token: str) -> Any:
     return render_template(
         "auth/invite.html", form=form, invitee=invitation.user
     ), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    form = ChangePasswordForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        try:
+            ended = accounts.change_password(
+                db_session(),
+                acting_user(),  # type: ignore[arg-type]
+                form.current.data or "",
+                form.password.data or "",
+                form.confirm.data or "",
+                remote_addr=request.remote_addr or "",
+                limits=limits(),
+                keep=current_user.token,
+            )
+        except TooManyAttempts as error:
+            status, headers = _too_many(form, error)
+        except ValidationError as error:
+            show_errors(form, error)
+            status = 400
+        else:
+            others = f" {ended} other session(s) ended." if ended else ""
+            flash(f"Your password is changed.{others}", "info")
+            return redirect(url_for("codes.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/password.html", form=form), status, headers

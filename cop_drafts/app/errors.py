@@ -16,6 +16,7 @@ from cop_drafts.services.errors import (
     ValidationError,
     WindowClosed,
 )
+from cop_drafts.services.inputs import CONTROL
 from cop_drafts.store.errors import (
     Conflict,
     InvalidContent,
@@ -79,6 +80,7 @@ def error_page(status: int, message: str | None = None) -> tuple[str, int]:
     # A body over the limit cannot be read (werkzeug raises 413 again).
     readable = request.method == "POST" and status != 413
     kept = request.form.get("body", "") if readable else ""
+    kept = CONTROL.sub("", kept)  # a refused control character is not echoed
     return (
         render_template(
             template,

@@ -4,7 +4,9 @@ A public page depends only on its URL and on which iterations are public
 (tags never move, so a tag names fixed text). The key carries a fingerprint
 of the public iterations, so publishing or hiding one makes a new key; old
 entries age out. Pages with a flash message, or for people logged in, are
-never stored: they are not the same for everyone.
+never stored: they are not the same for everyone. The URL in the key is the
+whole of it, scheme and host included: a page never served for one host is
+handed to another (the pages hold no absolute links either).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def key(request: Request, fingerprint: str) -> str | None:
     """The cache key of this public request, or None when it is not cacheable."""
     if request.method != "GET" or session.get("_flashes"):
         return None
-    return f"{fingerprint}|{request.full_path}"
+    return f"{fingerprint}|{request.url_root}|{request.full_path}"
 
 
 def get(page_key: str | None) -> str | None:

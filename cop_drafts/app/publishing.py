@@ -85,7 +85,7 @@ class PublishForm(FlaskForm):
 def _input(form: PublishForm) -> publishing.PublishInput:
     next_round = None
     if form.open_round.data:
-        plenary = brussels_input(form.plenary_at.data)
+        plenary = brussels_input(form.plenary_at.data, "plenary_at")
         if plenary is None:
             raise ValidationError(
                 "Plenary missing.",
@@ -96,7 +96,7 @@ def _input(form: PublishForm) -> publishing.PublishInput:
             plenary_at=plenary,
             visibility=Visibility(form.visibility.data),
             observers_may_comment=bool(form.observers_may_comment.data),
-            closes_at=brussels_input(form.closes_at.data),
+            closes_at=brussels_input(form.closes_at.data, "closes_at"),
         )
     return publishing.PublishInput(
         tag=form.tag.data or "",

@@ -18,7 +18,7 @@ from cop_drafts.services import rounds as round_service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
-from .web import BRUSSELS, acting_user, db_session, show_errors
+from .web import acting_user, db_session, show_errors
 
 bp = Blueprint("rounds", __name__)
 
@@ -50,9 +50,16 @@ class ExtendForm(FlaskForm):
     )
 
 
-def brussels_input(value: datetime | None) -> datetime | None:
-    # Browsers send local date-times without a zone: they are Brussels times.
-    return value.replace(tzinfo=BRUSSELS) if value is not None else None
+def brussels_input(value: datetime | None, field: str) -> datetime | None:
+    """A form's date-time as an exact time. Browsers send local date-times
+    without a zone: they are Brussels times. Raises ValidationError for
+    impossible ones; an hour that happens twice is resolved and said."""
+    if value is None:
+        return None
+    local = round_service.brussels_time(value, field)
+    if local.note:
+        flash(local.note, "info")
+    return local.at
 
 
 def _page(code_slug: str, form: RoundForm | None = None, status: int = 200) -> Any:
@@ -93,14 +100,14 @@ def create(code_slug: str) -> Any:
     ]
     if not form.validate():
         return _page(code_slug, form, 400)
-    data = round_service.RoundInput(
-        tag=form.tag.data or "",
-        plenary_at=brussels_input(form.plenary_at.data),  # type: ignore[arg-type]
-        visibility=Visibility(form.visibility.data),
-        observers_may_comment=bool(form.observers_may_comment.data),
-        closes_at=brussels_input(form.closes_at.data),
-    )
     try:
+        data = round_service.RoundInput(
+            tag=form.tag.data or "",
+            plenary_at=brussels_input(form.plenary_at.data, "plenary_at"),  # type: ignore[arg-type]
+            visibility=Visibility(form.visibility.data),
+            observers_may_comment=bool(form.observers_may_comment.data),
+            closes_at=brussels_input(form.closes_at.data, "closes_at"),
+        )
         round_service.open_round(db, code, acting_user(), data)
     except ValidationError as error:
         show_errors(form, error)
@@ -118,8 +125,13 @@ def update(code_slug: str, round_id: int) -> Any:
         raise ValidationError("Give the new closing date and time.")
     db = db_session()
     code = code_service.get_code(db, code_slug)
+    closes_at = brussels_input(form.closes_at.data, "closes_at")
     round_ = round_service.extend_round(
-        db, code, acting_user(), round_id, brussels_input(form.closes_at.data)
-    )  # type: ignore[arg-type]
+        db,
+        code,
+        acting_user(),
+        round_id,
+        closes_at,  # type: ignore[arg-type]
+    )
     flash(f"The window of {round_.tag} now closes later.", "info")
     return redirect(url_for("rounds.index", code_slug=code_slug))

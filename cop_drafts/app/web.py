@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import StrictUndefined
@@ -26,7 +26,7 @@ from cop_drafts.db.models import (
     User,
 )
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import margin
+from cop_drafts.services import margin, sessions
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, can
 from cop_drafts.store.repo import DraftStore
@@ -57,6 +57,13 @@ def get_store(slug: str) -> DraftStore:
     if slug not in stores:
         stores[slug] = code_service.open_store(settings(), slug)
     return stores[slug]
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute link on the canonical URL (COP_DRAFTS_BASE_URL), never on
+    the Host the request named: links we hand out must not follow a forged
+    header."""
+    return settings().base_url.rstrip("/") + url_for(endpoint, **values)
 
 
 def cache() -> FileCache:
@@ -167,14 +174,29 @@ def configure(app: Flask, config: Settings) -> None:
         return response
 
 
-@login_manager.user_loader
-def _load_user(session_id: str) -> Any:
-    from .auth import LoginUser, session_matches
+def _side_session() -> Session:
+    # Writes of the session check go through their own short transaction, so
+    # they never commit (or wait on) the request's own work.
+    factory: sessionmaker[Session] = current_app.extensions["cop_drafts.sessions"]
+    return factory()
 
-    user_id = session_id.partition("-")[0]
-    if not user_id.isdigit():
+
+@login_manager.user_loader
+def _load_user(token: str) -> Any:
+    from .auth import LoginUser
+
+    found = sessions.find(db_session(), token)
+    if found is None:
         return None
-    user = db_session().get(User, int(user_id))
-    if user is None or not user.is_active or not user.password_hash:
+    user = found.user
+    if not user.is_active or not user.password_hash:
         return None
-    return LoginUser(user) if session_matches(user, session_id) else None
+    idle = timedelta(minutes=settings().session_idle_minutes)
+    if sessions.is_idle(found, idle):
+        with _side_session() as side:
+            sessions.end(side, token)
+        return None
+    if sessions.needs_touch(found, idle):
+        with _side_session() as side:
+            sessions.touch(side, found.id)
+    return LoginUser(user, token)

@@ -1,4 +1,5 @@
-"""Accounts: creating people, logging in with throttling, invitations."""
+"""Accounts: creating people, logging in with throttling, passwords,
+invitations."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import (
     Category,
     Invitation,
-    LoginAttempt,
     Membership,
     Organisation,
     Role,
@@ -26,8 +26,8 @@ from cop_drafts.db.models import (
     utcnow,
 )
 
-from . import audit
-from .errors import TooManyAttempts, ValidationError
+from . import audit, inputs, passwords, sessions, throttle
+from .errors import ValidationError
 from .permissions import Action, require
 
 # Argon2id is memory-hard: guessing a stolen hash costs memory, not just CPU.
@@ -46,7 +46,7 @@ def use_fast_hashing() -> None:
 
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,63}")
-MIN_PASSWORD = 12
+MIN_PASSWORD = passwords.MIN_LENGTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +66,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_policy(password: str) -> None:
-    """Raise ValidationError unless `password` is long enough."""
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError(
-            "Password too short.",
-            {"password": f"Use at least {MIN_PASSWORD} characters."},
-        )
+def check_password_policy(password: str, personal: Iterable[str] = ()) -> None:
+    """Raise ValidationError unless `password` is long enough and not common
+    (see services.passwords); `personal`: the e-mail and name it must not be."""
+    inputs.check_text({"password": password})
+    passwords.check(password, personal)
 
 
 def normalise_email(email: str) -> str:
@@ -100,13 +98,20 @@ def create_user(
     db: Session, person: NewPerson, *, password: str | None, actor: User | None
 ) -> User:
     """Add an account (committed). Raises ValidationError if the e-mail is taken."""
+    inputs.check_text(
+        {
+            "email": person.email,
+            "name": person.name,
+            "organisation": person.organisation,
+        }
+    )
     email = normalise_email(person.email)
     if not person.name.strip():
         raise ValidationError("Name missing.", {"name": "Enter a name."})
     if find_user(db, email) is not None:
         raise ValidationError("Account exists.", {"email": f"{email} has an account."})
     if password is not None:
-        check_password_policy(password)
+        check_password_policy(password, (email, person.name))
     user = User(
         email=email,
         name=person.name.strip(),
@@ -130,32 +135,15 @@ def create_user(
     return user
 
 
-def authenticate(
-    db: Session,
-    email: str,
-    password: str,
-    *,
-    remote_addr: str,
-    max_failures: int,
-    window_minutes: int,
+def _verify(
+    db: Session, email: str, password: str, remote_addr: str, limits: throttle.Limits
 ) -> User:
-    """The active user with these credentials.
-
-    Raises TooManyAttempts after `max_failures` failures within the window,
-    ValidationError on a wrong e-mail or password (the same message for both).
-    """
-    email = email.strip().lower()
-    since = utcnow() - timedelta(minutes=window_minutes)
-    failures = (
-        db.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.email == email, LoginAttempt.at >= since)
-        )
-        or 0
-    )
-    if failures >= max_failures:
-        raise TooManyAttempts(window_minutes)
+    """The active user with these credentials, the attempt counted by the
+    throttle. Raises TooManyAttempts, ValidationError."""
+    inputs.check_text({"email": email, "password": password})
+    email = email.strip().lower()[:254]
+    address = throttle.address_key(remote_addr)
+    attempt_id = throttle.begin(db, email, address, limits)
     user = find_user(db, email)
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:
@@ -164,13 +152,72 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.is_active or not user.password_hash:
-        db.add(LoginAttempt(email=email[:254], remote_addr=remote_addr[:64]))
-        db.commit()
+        # The attempt stays recorded as a failure.
         raise ValidationError("Wrong e-mail or password.")
-    db.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    throttle.succeed(db, attempt_id)
+    return user
+
+
+def authenticate(
+    db: Session,
+    email: str,
+    password: str,
+    *,
+    remote_addr: str,
+    limits: throttle.Limits,
+) -> tuple[User, str]:
+    """The active user with these credentials and a new session token for them.
+
+    Raises TooManyAttempts while a throttle's delay runs (see
+    services.throttle), ValidationError on a wrong e-mail or password (the same
+    message for both).
+    """
+    user = _verify(db, email, password, remote_addr, limits)
+    token = sessions.start(db, user, remote_addr=remote_addr)
     audit.record(db, user, "user.login", f"user:{user.id}", "logged in")
     db.commit()
-    return user
+    throttle.prune(db)
+    return user, token
+
+
+def change_password(
+    db: Session,
+    user: User,
+    current: str,
+    new: str,
+    confirm: str,
+    *,
+    remote_addr: str,
+    limits: throttle.Limits,
+    keep: str | None,
+) -> int:
+    """Set a new password after checking the current one (throttled like a
+    login) and end every other session of the person (committed); how many
+    sessions ended. Raises TooManyAttempts, ValidationError."""
+    # The new password first: a refused one must not leave the check of the
+    # current one half-recorded.
+    if new != confirm:
+        raise ValidationError(
+            "Passwords differ.", {"confirm": "The two passwords differ."}
+        )
+    check_password_policy(new, (user.email, user.name))
+    try:
+        _verify(db, user.email, current, remote_addr, limits)
+    except ValidationError as error:
+        raise ValidationError(
+            "Wrong password.", {"current": "This is not your current password."}
+        ) from error
+    user.password_hash = hash_password(new)
+    ended = sessions.end_others(db, user, keep=keep)
+    audit.record(
+        db,
+        user,
+        "user.password",
+        f"user:{user.id}",
+        f"changed password, ended {ended} other session(s)",
+    )
+    db.commit()
+    return ended
 
 
 def _token_hash(token: str) -> str:
@@ -231,8 +278,12 @@ def find_invitation(db: Session, token: str) -> Invitation | None:
     return invitation
 
 
-def accept_invitation(db: Session, token: str, password: str, confirm: str) -> User:
-    """Set the invitee's password and spend the token.
+def accept_invitation(
+    db: Session, token: str, password: str, confirm: str, *, remote_addr: str = ""
+) -> tuple[User, str]:
+    """Set the invitee's password, spend the token (at most once, even under
+    concurrent requests) and start a session (committed); the user and the
+    session's token.
 
     Raises ValidationError for an unknown, used or expired link, or a bad
     password.
@@ -244,18 +295,37 @@ def accept_invitation(db: Session, token: str, password: str, confirm: str) -> U
         raise ValidationError(
             "Passwords differ.", {"confirm": "The two passwords differ."}
         )
-    check_password_policy(password)
-    invitation.used_at = utcnow()
-    invitation.user.password_hash = hash_password(password)
+    user = invitation.user
+    check_password_policy(password, (user.email, user.name))
+    hashed = hash_password(password)
+    # Spend the token with one conditional UPDATE: of simultaneous accepts,
+    # the database lets exactly one change the row.
+    now = utcnow()
+    spent = db.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise ValidationError("This invitation link is unknown, used or expired.")
+    user.password_hash = hashed
+    sessions.end_others(db, user, keep=None)
+    session_token = sessions.start(db, user, remote_addr=remote_addr)
     audit.record(
         db,
-        invitation.user,
+        user,
         "user.accept_invitation",
         f"user:{invitation.user_id}",
         "set password from invitation",
     )
     db.commit()
-    return invitation.user
+    return user, session_token
 
 
 def list_users(db: Session) -> list[User]:

@@ -33,7 +33,7 @@ from cop_drafts.text.anchor import Anchor
 from cop_drafts.text.render import render_inline
 from cop_drafts.text.selection import locate_quote
 
-from . import audit, notifications, rounds
+from . import audit, inputs, notifications, rounds
 from .errors import PermissionDenied, ValidationError, WindowClosed
 from .permissions import Action, can, is_member, is_wg_chair
 
@@ -57,6 +57,7 @@ class NewComment:
 
 
 def _clean_body(body: str, field: str = "body") -> str:
+    inputs.check_text({field: body})
     body = body.replace("\r\n", "\n").strip()
     if not body:
         raise ValidationError("Empty comment.", {field: "Write something first."})

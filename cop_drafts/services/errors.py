@@ -22,14 +22,15 @@ class ValidationError(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
-    """Login throttled after repeated failures."""
+    """Login throttled after repeated failures; `seconds` until the next try."""
 
-    def __init__(self, minutes: int) -> None:
-        super().__init__(
-            f"Too many failed attempts. Try again in {minutes} minute"
-            + ("s." if minutes != 1 else ".")
-        )
-        self.minutes = minutes
+    def __init__(self, seconds: int) -> None:
+        if seconds >= 120:
+            wait = f"{round(seconds / 60)} minutes"
+        else:
+            wait = f"{seconds} second" + ("s" if seconds != 1 else "")
+        super().__init__(f"Too many failed attempts. Try again in {wait}.")
+        self.seconds = seconds
 
 
 class WindowClosed(ServiceError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,11 @@ from .permissions import Action, require
 BRUSSELS = ZoneInfo("Europe/Brussels")
 WINDOW_DAYS = 14
 CLOSING_TIME = time(18, 0)
+#: Dates outside these years are typing mistakes (and year 1 or 9999 would
+#: overflow the arithmetic below).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+#: The longest comment window: a window that never closes is a mistake too.
+MAX_WINDOW = timedelta(days=366)
 
 
 class WindowState(StrEnum):
@@ -52,6 +57,65 @@ class RoundInput:
     visibility: Visibility
     observers_may_comment: bool
     closes_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTime:
+    """A Brussels wall-clock time made exact, and what to tell the person
+    when it needed a choice (an hour that happens twice)."""
+
+    at: datetime
+    note: str | None = None
+
+
+def brussels_time(value: datetime, field: str) -> LocalTime:
+    """The Brussels wall-clock time `value` (its zone ignored) as an aware
+    time. A time that happens twice (clocks going back in autumn) is taken as
+    the first, summer-time one, and the note says so.
+
+    Raises ValidationError for a year outside EARLIEST_YEAR..LATEST_YEAR or a
+    time that does not exist (clocks going forward in spring).
+    """
+    _check_year(value, field)
+    naive = value.replace(tzinfo=None, fold=0)
+    first = naive.replace(tzinfo=BRUSSELS)
+    if first.utcoffset() == naive.replace(tzinfo=BRUSSELS, fold=1).utcoffset():
+        return LocalTime(first)
+    if first.astimezone(UTC).astimezone(BRUSSELS).replace(tzinfo=None) != naive:
+        raise ValidationError(
+            "No such time in Brussels.",
+            {
+                field: f"{naive:%d %b %Y %H:%M} does not exist in Brussels: the "
+                "clocks go forward an hour that night (summer time starts). "
+                "Choose a time outside the skipped hour."
+            },
+        )
+    return LocalTime(
+        first,
+        f"{naive:%d %b %Y %H:%M} happens twice in Brussels (the clocks go back "
+        "an hour that night); it was taken as the first, in summer time "
+        f"({first.astimezone(UTC):%H:%M} UTC).",
+    )
+
+
+def _check_year(value: datetime, field: str) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(
+            "Date out of range.",
+            {field: f"Give a date between {EARLIEST_YEAR} and {LATEST_YEAR}."},
+        )
+
+
+def _check_length(opens_at: datetime, closes_at: datetime) -> None:
+    if closes_at - opens_at > MAX_WINDOW:
+        raise ValidationError(
+            "Window too long.",
+            {
+                "closes_at": "A comment window is at most one year long: it "
+                f"would close {closes_at.astimezone(BRUSSELS):%d %b %Y}, "
+                f"{(closes_at - opens_at).days} days after it opens."
+            },
+        )
 
 
 def default_close(plenary_at: datetime) -> datetime:
@@ -100,15 +164,20 @@ def check_dates(
     plenary_at: datetime, closes_at: datetime | None
 ) -> tuple[datetime, datetime]:
     """(opens, closes) of a window: closes defaults to two weeks after the
-    Plenary, 18:00 Brussels. Raises ValidationError."""
+    Plenary, 18:00 Brussels. Raises ValidationError (no time zone, a year out
+    of range, closing before opening, longer than MAX_WINDOW)."""
     if plenary_at.tzinfo is None:
         raise ValidationError("Plenary time needs a time zone.")
+    _check_year(plenary_at, "plenary_at")
+    if closes_at is not None:
+        _check_year(closes_at, "closes_at")
     closes_at = closes_at or default_close(plenary_at)
     if closes_at.tzinfo is None or closes_at <= plenary_at:
         raise ValidationError(
             "Window closes before it opens.",
             {"closes_at": "The window must close after the Plenary."},
         )
+    _check_length(plenary_at, closes_at)
     return plenary_at, closes_at
 
 
@@ -192,17 +261,19 @@ def open_round(db: Session, code: Code, actor: User | None, data: RoundInput) ->
 def extend_round(
     db: Session, code: Code, actor: User | None, round_id: int, closes_at: datetime
 ) -> Round:
-    """Move a window's closing time later. Raises PermissionDenied,
-    ValidationError, NotFound."""
+    """Move a window's closing time later (the window stays at most
+    MAX_WINDOW long). Raises PermissionDenied, ValidationError, NotFound."""
     require(actor, Action.MANAGE_ROUNDS)
     round_ = db.get(Round, round_id)
     if round_ is None or round_.code_id != code.id:
         raise NotFound(f"no round {round_id}")
+    _check_year(closes_at, "closes_at")
     if closes_at.tzinfo is None or closes_at <= round_.closes_at:
         raise ValidationError(
             "Only later.",
             {"closes_at": "An extension must close later than the window does now."},
         )
+    _check_length(round_.opens_at, closes_at)
     before = round_.closes_at
     round_.closes_at = closes_at
     audit.record(

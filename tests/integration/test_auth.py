@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -139,7 +140,9 @@ def _invite(office: FlaskClient, email: str = "new.person@example.org") -> str:
     )
     assert response.status_code == 201, response.get_data(as_text=True)[:400]
     box = parse(response.get_data(as_text=True)).find(data_testid="invite-link")
-    return box.find("code").text.split(": ", 1)[1].replace("http://localhost", "")
+    # The link is on the canonical URL (COP_DRAFTS_BASE_URL), not the test
+    # client's host: its path is what this client visits.
+    return urlsplit(box.find("code").text.split(": ", 1)[1]).path
 
 
 def test_invitation_is_one_time_and_sets_password(as_user: AsUser, db: Session) -> None:

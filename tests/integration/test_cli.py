@@ -91,14 +91,32 @@ def test_users_add_list_invite(db_url: str, data_dir: Path) -> None:
         "chair",
         "--wg",
         "2:chair",
-        "--password",
-        "a long password!",
+        "--password-stdin",
+        input="a long password!\n",
     )
     assert added.exit_code == 0, added.output
     short = run(
-        db_url, data_dir, "users", "add", "x@example.org", "X", "--password", "short"
+        db_url,
+        data_dir,
+        "users",
+        "add",
+        "x@example.org",
+        "X",
+        input="short\nshort\n",
     )
     assert short.exit_code == 1 and "12 characters" in short.output
+    on_command_line = run(
+        db_url,
+        data_dir,
+        "users",
+        "add",
+        "z@example.org",
+        "Z",
+        "--password",
+        "a long password!",
+    )
+    assert on_command_line.exit_code == 2
+    assert "never taken from the command line" in on_command_line.output
     bad_wg = run(
         db_url,
         data_dir,
@@ -108,8 +126,8 @@ def test_users_add_list_invite(db_url: str, data_dir: Path) -> None:
         "Y",
         "--wg",
         "two",
-        "--password",
-        "a long password!",
+        "--password-stdin",
+        input="a long password!\n",
     )
     assert bad_wg.exit_code == 2
     invited = run(
