@@ -40,7 +40,7 @@ class SettingsForm(FlaskForm):
 
 
 def _page(form: SettingsForm, status: int = 200) -> Any:
-    fields = [form[kind.value] for kind in NotificationKind]
+    fields = [form[kind.value] for kind in notification_service.CHOSEN_KINDS]
     return render_template("notifications/settings.html", form=form, fields=fields), (
         status
     )
@@ -63,7 +63,9 @@ def update() -> Any:
         return _page(form, 400)
     user = acting_user()
     assert user is not None  # login_required
-    choices = {kind.value: form[kind.value].data for kind in NotificationKind}
+    choices = {
+        kind.value: form[kind.value].data for kind in notification_service.CHOSEN_KINDS
+    }
     notification_service.save_preferences(db_session(), user, choices)
     flash("Your notification settings are saved.", "info")
     return redirect(url_for("notifications.edit"))

@@ -90,6 +90,7 @@ class Category(StrEnum):
     CIVIL_SOCIETY = "civil_society"
     RIGHTSHOLDER = "rightsholder"
     ACADEMIA = "academia"
+    OTHER = "other"
     PUBLIC_BODY = "public_body"
     INSTITUTION = "institution"
 
@@ -101,6 +102,7 @@ CATEGORY_LABELS = {
     Category.CIVIL_SOCIETY: "Civil society organisation",
     Category.RIGHTSHOLDER: "Rightsholder organisation",
     Category.ACADEMIA: "Academia or independent expert",
+    Category.OTHER: "Other stakeholder organisation",
     Category.PUBLIC_BODY: "Member State or public body",
     Category.INSTITUTION: "EU institution or Chair",
 }
@@ -535,6 +537,9 @@ class NotificationKind(StrEnum):
     DISPOSITION = "disposition"
     ITERATION = "iteration"
     DEADLINE = "deadline"
+    # About one's application or account (confirmations, receipts, decisions,
+    # invitations): always sent at once, not a choice in the settings.
+    ACCOUNT = "account"
 
 
 class Notification(Base):
@@ -548,9 +553,13 @@ class Notification(Base):
     __table_args__ = (UniqueConstraint("user_id", "dedupe_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    # None for someone without an account (an applicant): `email` and `name`
+    # then say where the mail goes.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=True
     )
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     kind: Mapped[NotificationKind] = mapped_column(
         _enum(NotificationKind, "notification_kind")
     )
@@ -565,7 +574,7 @@ class Notification(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class NotificationSetting(Base):
@@ -581,3 +590,189 @@ class NotificationSetting(Base):
     )
     # "off", "immediate" or "daily" (a digest once a day)
     delivery: Mapped[str] = mapped_column(String(16), default="immediate")
+
+
+class Call(Base):
+    """A call for expressions of interest in taking part in drafting a Code:
+    open until `closes_at`; rejected applications are deleted
+    `retention_days` after the decision."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retention_days: Mapped[int] = mapped_column(Integer, default=180)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    code: Mapped[Code] = relationship()
+
+
+class ApplicationStatus(StrEnum):
+    """Where an expression of interest stands."""
+
+    UNCONFIRMED = "unconfirmed"  # the e-mail address is not confirmed yet
+    SUBMITTED = "submitted"  # confirmed: waits for the AI Office's review
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Candidacy(StrEnum):
+    """The position an applicant volunteers for."""
+
+    CHAIR = "chair"
+    VICE_CHAIR = "vice_chair"
+    EITHER = "either"
+
+
+class Application(Base):
+    """An expression of interest: who, which category and Working Groups, the
+    evidence the category asks for, an optional candidacy for Chair or
+    Vice-Chair, and the AI Office's decision.
+
+    Free-text evidence lives in `evidence` and `candidacy_answers` (keys in
+    services/applications.py); the CV is a file under ``<data>/cvs``.
+    """
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[ApplicationStatus] = mapped_column(
+        _enum(ApplicationStatus, "application_status"), index=True
+    )
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    wgs: Mapped[list[int]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # The organisation's name folded for duplicate detection.
+    organisation_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    website: Mapped[str] = mapped_column(String(300), default="")
+    register_number: Mapped[str] = mapped_column(String(20), default="", index=True)
+    provider_self_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    candidacy: Mapped[Candidacy | None] = mapped_column(
+        _enum(Candidacy, "candidacy"), nullable=True
+    )
+    candidacy_answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    declaration: Mapped[str] = mapped_column(Text, default="")
+    cv_file: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    cv_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cv_size: Mapped[int] = mapped_column(Integer, default=0)
+    # Consent to the public list of participants, and (if appointed) to
+    # publishing the CV and declaration of interests there.
+    consent_listing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_cv: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A keyed hash of the sender's address, for the rate limit only.
+    client_key: Mapped[str] = mapped_column(String(64), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checklist: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The account approval created.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+    call: Mapped[Call] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class WorkshopAudience(StrEnum):
+    """Who a workshop is for."""
+
+    PROVIDERS = "providers"
+    WORKING_GROUP = "working_group"
+    EVERYONE = "everyone"
+
+
+class Workshop(Base):
+    """A workshop of a Code; its minutes are ``minutes/<slug>.md`` in the
+    Code's minutes repository, read by participants once published."""
+
+    __tablename__ = "workshops"
+    __table_args__ = (UniqueConstraint("code_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(100))
+    topic: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    audience: Mapped[WorkshopAudience] = mapped_column(
+        _enum(WorkshopAudience, "workshop_audience")
+    )
+    wg: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    place: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    minutes_published_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    code: Mapped[Code] = relationship()
+
+
+class SigningIntent(StrEnum):
+    """Whether a provider envisages signing the final Code."""
+
+    YES = "yes"
+    NO = "no"
+    UNDECIDED = "undecided"
+
+
+class SigningStatement(Base):
+    """A provider organisation's statement at the closing Plenary (one per
+    organisation and Code; the latest word counts)."""
+
+    __tablename__ = "signing_statements"
+    __table_args__ = (UniqueConstraint("code_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    intent: Mapped[SigningIntent] = mapped_column(
+        _enum(SigningIntent, "signing_intent")
+    )
+    statement: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship()
+
+
+class StatementList(Base):
+    """Whether the AI Office has published a Code's signing statements."""
+
+    __tablename__ = "statement_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[int] = mapped_column(
+        ForeignKey("codes.id", ondelete="CASCADE"), unique=True
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -51,7 +51,15 @@ KIND_LABELS = {
     NotificationKind.DISPOSITION: "The Chairs' answers to my comments",
     NotificationKind.ITERATION: "New published iterations",
     NotificationKind.DEADLINE: "Comment deadlines, two days ahead",
+    NotificationKind.ACCOUNT: "My application and account",
 }
+#: The kinds a person chooses a delivery for; ACCOUNT mails always go at once.
+CHOSEN_KINDS = (
+    NotificationKind.REPLY,
+    NotificationKind.DISPOSITION,
+    NotificationKind.ITERATION,
+    NotificationKind.DEADLINE,
+)
 DIGEST_TIME = time(7, 0)  # Brussels time
 REMIND_DAYS = 2
 BACKOFF = (
@@ -68,13 +76,14 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 # what is queued does not depend on the process that queued it.
 SITE = "{site}"
 QUOTE_LIMIT = 2000
+SENT_BODY = "(sent; the text is not kept because it carried a personal link)"
 
 
 # -- choices -------------------------------------------------------------------
 def load_preferences(db: Session, user: User) -> dict[NotificationKind, str]:
     """The person's delivery per kind ("immediate" where never chosen)."""
     chosen = _deliveries(db, [user.id])
-    return {kind: chosen.get((user.id, kind), IMMEDIATE) for kind in NotificationKind}
+    return {kind: chosen.get((user.id, kind), IMMEDIATE) for kind in CHOSEN_KINDS}
 
 
 def save_preferences(db: Session, user: User, choices: Mapping[str, str]) -> None:
@@ -84,7 +93,7 @@ def save_preferences(db: Session, user: User, choices: Mapping[str, str]) -> Non
     """
     bad = {
         kind.value: "Choose off, at once or daily digest."
-        for kind in NotificationKind
+        for kind in CHOSEN_KINDS
         if choices.get(kind.value) not in DELIVERY_LABELS
     }
     if bad:
@@ -94,7 +103,7 @@ def save_preferences(db: Session, user: User, choices: Mapping[str, str]) -> Non
             NotificationSetting.user_id == user.id
         )
         rows = {s.kind: s for s in db.scalars(query)}
-        for kind in NotificationKind:
+        for kind in CHOSEN_KINDS:
             row = rows.get(kind) or NotificationSetting(user_id=user.id, kind=kind)
             row.delivery = choices[kind.value]
             db.add(row)
@@ -350,6 +359,53 @@ def queue_deadlines(db: Session, now: datetime) -> int:
             now,
         )
     return count
+
+
+def queue_account_mail(
+    db: Session,
+    key: str,
+    subject: str,
+    body: str,
+    *,
+    user: User | None = None,
+    to: tuple[str, str] | None = None,
+    now: datetime | None = None,
+) -> Notification:
+    """Queue a mail about an application or account, to `user` or, for
+    someone without an account, to `to` (e-mail, name); sent at once by
+    `send_due` whatever the settings. `body` may use SITE for the site's
+    address. The caller commits."""
+    if user is None and to is None:
+        raise ValueError("an account mail needs a user or an address")
+    row = Notification(
+        user_id=user.id if user is not None else None,
+        email=None if to is None else to[0],
+        name=None if to is None else to[1],
+        kind=NotificationKind.ACCOUNT,
+        dedupe_key=key[:200],
+        subject=_one_line(subject)[:300],
+        body=body,
+        created_at=now or utcnow(),
+        send_after=now or utcnow(),
+        attempts=0,
+        last_error="",
+    )
+    db.add(row)
+    return row
+
+
+def delete_account_mails(db: Session, key_prefix: str) -> None:
+    """Delete the account mails whose key starts with `key_prefix`, sent or
+    not (personal data going away with what they were about). The caller
+    commits."""
+    db.execute(
+        delete(Notification)
+        .where(
+            Notification.kind == NotificationKind.ACCOUNT,
+            Notification.dedupe_key.startswith(key_prefix, autoescape=True),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- mailers -------------------------------------------------------------------
@@ -639,6 +695,13 @@ def _compose(
     digests: dict[int, list[Notification]] = {}
     skipped: list[int] = []
     for row in rows:
+        if row.kind is NotificationKind.ACCOUNT:
+            # About an application or an account: no choice to honour, and an
+            # applicant has no account yet (the row carries the address).
+            body = _account_frame(row, base_url)
+            out.append(_Outgoing(((row.id, row.attempts),), _mail(row, body)))
+            continue
+        assert row.user is not None  # only account mails go to a bare address
         delivery = chosen.get((row.user_id, row.kind), IMMEDIATE)
         if delivery == OFF or not row.user.is_active:
             skipped.append(row.id)
@@ -657,7 +720,15 @@ def _compose(
 
 
 def _mail(row: Notification, body: str, subject: str | None = None) -> Mail:
+    if row.user is None:
+        return Mail(row.email or "", row.name or "", subject or row.subject, body)
     return Mail(row.user.email, row.user.name, subject or row.subject, body)
+
+
+def _account_frame(row: Notification, base_url: str) -> str:
+    name = row.user.name if row.user is not None else row.name or ""
+    text = f"Hello {name},\n\n{row.body}\n\n-- \nThe AI Office, through cop-drafts\n"
+    return text.replace(SITE, base_url)
 
 
 def _frame(
@@ -710,6 +781,15 @@ def _finish(db: Session, ids: Sequence[int], **values: object) -> None:
 def _sent(db: Session, item: _Outgoing, now: datetime) -> None:
     ids = [row_id for row_id, _ in item.rows]
     _finish(db, ids, sent_at=now, attempts=Notification.attempts + 1, last_error="")
+    # Account mails carry personal or one-time links: once sent, the outbox
+    # keeps no copy of them.
+    db.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.kind == NotificationKind.ACCOUNT)
+        .values(body=SENT_BODY)
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()
 
 
 def _failed(db: Session, item: _Outgoing, now: datetime, error: str) -> None:

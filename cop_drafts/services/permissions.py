@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cop_drafts.db.models import Role, User, WgRole
+from cop_drafts.db.models import Category, Role, User, WgRole
 
 from .errors import PermissionDenied
 
@@ -28,6 +28,13 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     DISPOSE = "dispose"
     SUBMIT_FOR_OTHERS = "submit_for_others"
+    REVIEW_APPLICATIONS = "review_applications"
+    APPOINT = "appoint"
+    MANAGE_WORKSHOPS = "manage_workshops"
+    READ_WORKSHOPS = "read_workshops"
+    WRITE_MINUTES = "write_minutes"
+    STATE_SIGNING = "state_signing"
+    PUBLISH_STATEMENTS = "publish_statements"
 
 
 def wg_role(user: User | None, wg: int) -> WgRole | None:
@@ -70,6 +77,29 @@ def can(user: User | None, action: Action, *, wg: int | None = None) -> bool:
             return wg is not None and is_wg_chair(user, wg)
         case Action.SUBMIT_FOR_OTHERS:
             return role is Role.AI_OFFICE
+        case (
+            Action.REVIEW_APPLICATIONS
+            | Action.APPOINT
+            | Action.MANAGE_WORKSHOPS
+            | Action.PUBLISH_STATEMENTS
+        ):
+            return role is Role.AI_OFFICE
+        case Action.READ_WORKSHOPS:
+            # Workshops and their published minutes are for everyone taking
+            # part; the public does not learn of them.
+            return True
+        case Action.WRITE_MINUTES:
+            if role in {Role.AI_OFFICE, Role.COORDINATOR}:
+                return True
+            return wg is not None and is_wg_chair(user, wg)
+        case Action.STATE_SIGNING:
+            # The closing statement is a provider organisation's: a Plenary
+            # participant admitted as a general-purpose AI model provider.
+            return (
+                role is Role.PARTICIPANT
+                and user.category is Category.MODEL_PROVIDER
+                and user.organisation_id is not None
+            )
         case Action.WRITE_NOTE | Action.SEE_ALL_COMMENTS:
             # Internal notes and every comment with its author: the Chairs
             # of the owning Working Group, the coordinating Chair, the Office.
@@ -112,4 +142,13 @@ _DENIED = {
     "the coordinating Chair, answer its comments.",
     Action.SUBMIT_FOR_OTHERS: "Only the AI Office imports a submission on "
     "someone's behalf.",
+    Action.REVIEW_APPLICATIONS: "Only the AI Office reviews expressions of interest.",
+    Action.APPOINT: "Only the AI Office appoints Chairs and Vice-Chairs.",
+    Action.MANAGE_WORKSHOPS: "Only the AI Office schedules workshops.",
+    Action.READ_WORKSHOPS: "Log in to see the workshops.",
+    Action.WRITE_MINUTES: "Only the AI Office, the coordinating Chair and the "
+    "Chairs of the workshop's Working Group write its minutes.",
+    Action.STATE_SIGNING: "Only providers of general-purpose AI models taking "
+    "part in the Plenary state whether they envisage signing the Code.",
+    Action.PUBLISH_STATEMENTS: "Only the AI Office publishes the signing statements.",
 }

@@ -146,7 +146,7 @@ def reply(
 
 
 def choose(db: Session, key: str, **deliveries: str) -> None:
-    choices = {kind.value: notify.IMMEDIATE for kind in NotificationKind}
+    choices = {kind.value: notify.IMMEDIATE for kind in notify.CHOSEN_KINDS}
     choices.update(deliveries)
     notify.save_preferences(db, user(db, key), choices)
 
@@ -678,7 +678,7 @@ def test_settings_page_per_person_with_csrf(
     db: Session, seeded: Code, as_user: AsUser
 ) -> None:
     provider, academic = as_user("provider"), as_user("academic")
-    defaults = {kind.value: notify.IMMEDIATE for kind in NotificationKind}
+    defaults = {kind.value: notify.IMMEDIATE for kind in notify.CHOSEN_KINDS}
     assert _checked(provider) == defaults
     home = parse(provider.get("/").get_data(as_text=True))
     link = home.find("a", data_testid="notification-settings-link")
@@ -722,6 +722,6 @@ def test_save_preferences_refuses_unknown_choices(db: Session, seeded: Code) -> 
 
     with pytest.raises(ValidationError) as refused:
         notify.save_preferences(db, user(db, "provider"), {"reply": "sometimes"})
-    assert set(refused.value.fields) == {k.value for k in NotificationKind}
+    assert set(refused.value.fields) == {k.value for k in notify.CHOSEN_KINDS}
     assert db.scalar(select(func.count()).select_from(NotificationSetting)) == 0
     assert db.scalar(select(func.count()).select_from(Round)) == 0
