@@ -13,6 +13,7 @@ from cop_drafts.store.repo import set_durable
 
 from . import (
     admin,
+    apply,
     auth,
     codes,
     comments,
@@ -23,13 +24,17 @@ from . import (
     guards,
     iterations,
     notifications,
+    participants,
     publishing,
+    review,
     rounds,
     sections,
+    statements,
     statistics,
     submissions,
     triage,
     web,
+    workshops,
 )
 from .extensions import csrf, login_manager
 
@@ -75,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         statistics.bp,
         notifications.bp,
         admin.bp,
+        *(apply.bp, review.bp, participants.bp, workshops.bp, statements.bp),
     ):
         app.register_blueprint(bp)
     return app

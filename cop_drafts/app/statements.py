@@ -1,0 +1,90 @@
+"""The closing Plenary's statements: providers say whether they envisage
+signing the final Code; the AI Office publishes the list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from cop_drafts.services import codes as code_service
+from cop_drafts.services import statements
+from cop_drafts.services.errors import ValidationError
+
+from .web import acting_user, db_session, show_errors
+
+bp = Blueprint("statements", __name__)
+
+
+class StatementForm(FlaskForm):
+    intent = RadioField(
+        "Does your organisation envisage signing the final Code?",
+        choices=[SelectChoice(k.value, v) for k, v in statements.INTENT_LABELS.items()],
+        validate_choice=False,
+    )
+    statement = TextAreaField("Statement (optional, published with your answer)")
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: for buttons that POST."""
+
+
+def _page(code_slug: str, form: StatementForm | None = None, status: int = 200) -> Any:
+    db, user = db_session(), acting_user()
+    code = code_service.get_code(db, code_slug)
+    page = statements.overview(db, code, user)
+    if form is None:
+        mine = page.mine
+        form = StatementForm(
+            intent=mine.intent.value if mine else None,
+            statement=mine.statement if mine else "",
+        )
+    return render_template(
+        "statements/index.html",
+        code=code,
+        page=page,
+        form=form,
+        publish_form=EmptyForm(),
+        labels=statements.INTENT_LABELS,
+    ), status
+
+
+@bp.get("/c/<code_slug>/statements")
+def index(code_slug: str) -> Any:
+    return _page(code_slug)
+
+
+@bp.post("/c/<code_slug>/statements")
+@login_required
+def create(code_slug: str) -> Any:
+    db, form = db_session(), StatementForm()
+    code = code_service.get_code(db, code_slug)
+    try:
+        statements.state(
+            db, code, acting_user(), form.intent.data or "", form.statement.data or ""
+        )
+    except ValidationError as error:
+        show_errors(form, error)
+        return _page(code_slug, form, 400)
+    flash("Your organisation's statement is recorded.", "info")
+    return redirect(url_for("statements.index", code_slug=code_slug))
+
+
+@bp.post("/c/<code_slug>/statements/publication")
+@login_required
+def publish(code_slug: str) -> Any:
+    db = db_session()
+    code = code_service.get_code(db, code_slug)
+    published = request.form.get("published") == "1"
+    statements.publish(db, code, acting_user(), published)
+    flash(
+        "The statements are published."
+        if published
+        else "The statements are taken back: providers may change them again.",
+        "info",
+    )
+    return redirect(url_for("statements.index", code_slug=code_slug))
