@@ -38,6 +38,7 @@ from . import (
     accounts,
     codes,
     comments,
+    demo_membership,
     dispositions,
     publishing,
     rounds,
@@ -359,6 +360,7 @@ def build_demo(
             codes.set_public(db, code, office_user, tag, True)
         if in_progress:
             _work_in_progress(store, drafts, people)
+    demo_membership.build(db, settings, code, drafts)
     return code
 
 
