@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from cop_drafts.db.models import Application, Call, Code, Notification, utcnow
-from cop_drafts.services import applications
+from cop_drafts.services import applications, calls
 from cop_drafts.store.repo import DraftStore
 from tests.integration.html import parse
 from tests.story import person
@@ -41,11 +41,11 @@ REGISTER = "123456789012-34"
 
 def open_call(db: Session, code: Code, days: int = 10) -> Call:
     """The AI Office opens a call closing in `days` days."""
-    return applications.save_call(
+    return calls.save_call(
         db,
         person(db, "ai-office"),
         code.id,
-        applications.CallInput(
+        calls.CallInput(
             "Call for expressions of interest", utcnow() + timedelta(days=days), 90
         ),
     )

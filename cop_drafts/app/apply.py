@@ -31,7 +31,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from cop_drafts.db.models import CATEGORY_LABELS
-from cop_drafts.services import applications
+from cop_drafts.services import applications, calls
 from cop_drafts.services import codes as code_service
 from cop_drafts.services.errors import ValidationError, WindowClosed
 
@@ -162,16 +162,16 @@ def client_key(remote_addr: str) -> str:
 
 def _page(form: ApplyForm, status: int = 200, **extra: Any) -> Any:
     db = db_session()
-    call = applications.current_call(db)
+    call = calls.current_call(db)
     wgs: tuple[tuple[int, str], ...] = ()
     if call is not None:
         with code_service.open_store(settings(), call.code.slug) as store:
-            wgs = applications.working_groups(store)
+            wgs = calls.working_groups(store)
     form.started.data = _signer().sign("apply").decode()
     page = {
         "form": form,
         "call": call,
-        "open": applications.is_open(call),
+        "open": calls.is_open(call),
         "wgs": wgs,
         "chosen": set(request.form.getlist("wgs")),
         "rules": applications.RULES,
@@ -195,8 +195,8 @@ def create() -> Any:
     if form.url.data:
         return redirect(url_for("apply.sent"))  # a robot: nothing is kept
     db = db_session()
-    call = applications.current_call(db)
-    if call is None or not applications.is_open(call):
+    call = calls.current_call(db)
+    if call is None or not calls.is_open(call):
         return _page(form, 403)  # the page says the call is closed, and when
     why = _too_fast(form)
     if why is not None:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template
 
-from cop_drafts.services import applications, participants
+from cop_drafts.services import calls, participants
 from cop_drafts.services import codes as code_service
 
 from .web import db_session, settings
@@ -19,11 +19,11 @@ bp = Blueprint("participants", __name__)
 @bp.get("/participants")
 def index() -> Any:
     db = db_session()
-    call = applications.current_call(db)
+    call = calls.current_call(db)
     wgs: tuple[tuple[int, str], ...] = ()
     if call is not None:
         with code_service.open_store(settings(), call.code.slug) as store:
-            wgs = applications.working_groups(store)
+            wgs = calls.working_groups(store)
     listed = participants.public_list(db, wgs)
     return render_template("participants/index.html", listed=listed, call=call)
 

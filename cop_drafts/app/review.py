@@ -27,6 +27,7 @@ from cop_drafts.services import (
     application_mail,
     applications,
     appointments,
+    calls,
     privacy,
     review,
 )
@@ -78,9 +79,7 @@ def index() -> Any:
     status = _enum(
         ApplicationStatus, request.args.get("status"), ApplicationStatus.SUBMITTED
     )
-    queue = review.queue(
-        db, acting_user(), applications.current_call(db), category, status
-    )
+    queue = review.queue(db, acting_user(), calls.current_call(db), category, status)
     return render_template(
         "review/index.html",
         queue=queue,
@@ -187,12 +186,12 @@ def export(application_id: int) -> Any:
 def _call_page(form: CallForm, status: int = 200) -> Any:
     db = db_session()
     require(acting_user(), Action.REVIEW_APPLICATIONS)
-    call = applications.current_call(db)
+    call = calls.current_call(db)
     return render_template(
         "review/call.html",
         form=form,
         call=call,
-        open=applications.is_open(call),
+        open=calls.is_open(call),
         apply_url=_apply_url(),
     ), status
 
@@ -206,7 +205,7 @@ def _apply_url() -> str:
 @login_required
 def edit_call() -> Any:
     require(acting_user(), Action.REVIEW_APPLICATIONS)
-    call = applications.current_call(db_session())
+    call = calls.current_call(db_session())
     form = CallForm()
     if call is not None:
         form = CallForm(
@@ -233,11 +232,11 @@ def update_call() -> Any:
         codes = code_service.list_codes(db)
         if not codes:
             raise ValidationError("There is no Code to take part in yet.")
-        applications.save_call(
+        calls.save_call(
             db,
             acting_user(),
             codes[0].id,
-            applications.CallInput(
+            calls.CallInput(
                 title=form.title.data or "",
                 closes_at=closes.replace(tzinfo=BRUSSELS),
                 retention_days=form.retention_days.data or 0,
@@ -266,11 +265,11 @@ def appointments_board() -> Any:
 
 
 def _wgs() -> tuple[tuple[int, str], ...]:
-    call = applications.current_call(db_session())
+    call = calls.current_call(db_session())
     if call is None:
         return ()
     with code_service.open_store(settings(), call.code.slug) as store:
-        return applications.working_groups(store)
+        return calls.working_groups(store)
 
 
 @bp.post("/appointments")

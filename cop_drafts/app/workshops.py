@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from cop_drafts.db.models import Code
-from cop_drafts.services import applications, workshops
+from cop_drafts.services import calls, workshops
 from cop_drafts.services import codes as code_service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
@@ -65,7 +65,7 @@ def _minutes(code: Code) -> Iterator[DraftStore]:
 
 
 def _wg_choices(code_slug: str) -> list[SelectChoice]:
-    wgs = applications.working_groups(get_store(code_slug))
+    wgs = calls.working_groups(get_store(code_slug))
     return [SelectChoice("", "—")] + [
         SelectChoice(str(n), f"Working Group {n}: {title}") for n, title in wgs
     ]
@@ -108,7 +108,7 @@ def create(code_slug: str) -> Any:
         place=form.place.data or "",
         description=form.description.data or "",
     )
-    wgs = tuple(n for n, _ in applications.working_groups(get_store(code_slug)))
+    wgs = tuple(n for n, _ in calls.working_groups(get_store(code_slug)))
     try:
         workshop = workshops.schedule(db, code, user, data, wgs)
     except ValidationError as error:

@@ -21,17 +21,14 @@ from cop_drafts.db.models import (
     Call,
     Candidacy,
     Category,
-    User,
     utcnow,
 )
 from cop_drafts.store.errors import NotFound
-from cop_drafts.store.refs import MAIN
 from cop_drafts.store.repo import DraftStore
 
-from . import application_mail, audit, cvs, notifications
+from . import application_mail, audit, calls, cvs, notifications
 from .accounts import normalise_email
 from .errors import ServiceError, ValidationError, WindowClosed
-from .permissions import Action, require
 
 #: Unconfirmed applications are deleted after this many days.
 CONFIRM_DAYS = application_mail.CONFIRM_DAYS
@@ -129,15 +126,6 @@ class ApplicationInput:
     privacy: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CallInput:
-    """The call as the AI Office sets it."""
-
-    title: str
-    closes_at: datetime
-    retention_days: int
-
-
 def token_hash(token: str) -> str:
     """SHA-256 of a status-link token: only the hash is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -146,60 +134,6 @@ def token_hash(token: str) -> str:
 def organisation_key(name: str) -> str:
     """An organisation's name folded for duplicate detection."""
     return " ".join(re.sub(r"[^\w]+", " ", name.casefold()).split())[:200]
-
-
-# -- the call --------------------------------------------------------------------
-def current_call(db: Session) -> Call | None:
-    """The newest call, open or closed; None before the first."""
-    return db.scalar(select(Call).order_by(Call.id.desc()).limit(1))
-
-
-def is_open(call: Call | None, now: datetime | None = None) -> bool:
-    """True while `call` takes applications."""
-    return call is not None and (now or utcnow()) < call.closes_at
-
-
-def working_groups(store: DraftStore) -> tuple[tuple[int, str], ...]:
-    """(number, title of its section) of every Working Group of the Code."""
-    titles: dict[int, str] = {}
-    for section in store.sections(MAIN):
-        if section.wg is not None:
-            titles.setdefault(section.wg, section.title)
-    return tuple(sorted(titles.items()))
-
-
-def save_call(db: Session, actor: User | None, code_id: int, data: CallInput) -> Call:
-    """Set the newest call's title, deadline and retention (a first call is
-    opened when none exists) and commit. Raises PermissionDenied,
-    ValidationError."""
-    require(actor, Action.REVIEW_APPLICATIONS)
-    errors = {}
-    if not data.title.strip():
-        errors["title"] = "Give the call a title."
-    if not 30 <= data.retention_days <= 3650:
-        errors["retention_days"] = "Between 30 and 3,650 days."
-    if errors:
-        raise ValidationError("The call was not saved.", errors)
-    call = current_call(db)
-    opened = call is None
-    if call is None:
-        call = Call(code_id=code_id, created_by_id=actor.id if actor else None)
-        db.add(call)
-    call.title = data.title.strip()[:300]
-    call.closes_at = data.closes_at
-    call.retention_days = data.retention_days
-    db.flush()
-    audit.record(
-        db,
-        actor,
-        "call.open" if opened else "call.update",
-        f"call:{call.id}",
-        f"call “{call.title}” open until "
-        f"{application_mail.brussels(call.closes_at)}; rejected applications "
-        f"kept {call.retention_days} days",
-    )
-    db.commit()
-    return call
 
 
 # -- the form ----------------------------------------------------------------------
@@ -322,7 +256,7 @@ def submit(
     ApplicationRefused with a message per field (a CV that passed is kept).
     """
     now = now or utcnow()
-    if call is None or not is_open(call, now):
+    if call is None or not calls.is_open(call, now):
         when = f" on {application_mail.brussels(call.closes_at)}" if call else ""
         raise WindowClosed(f"The call for expressions of interest closed{when}.")
     _rate_limit(db, client_key, now, per_hour)
@@ -333,7 +267,7 @@ def submit(
     except (ValueError, KeyError):
         errors["category"] = "Choose the stakeholder category you apply in."
         category, rules = None, Rules(False, ())
-    _check_person(data, {n for n, _ in working_groups(store)}, errors)
+    _check_person(data, {n for n, _ in calls.working_groups(store)}, errors)
     _check_evidence(data, rules, errors)
     candidacy = _check_candidacy(data, rules, errors)
     cv, kept = (None, "")

@@ -21,6 +21,7 @@ from . import (
     accounts,
     applications,
     appointments,
+    calls,
     codes,
     review,
     statements,
@@ -78,17 +79,17 @@ def build(db: Session, settings: Settings, code: Code, drafts: Path) -> None:
         time(18, 0),
         BRUSSELS,
     )
-    call = applications.save_call(
+    call = calls.save_call(
         db,
         office,
         code.id,
-        applications.CallInput(
+        calls.CallInput(
             plan["call"]["title"], deadline, plan["call"]["retention_days"]
         ),
     )
     folder = settings.data_dir / "cvs"
     with codes.open_store(settings, code.slug) as store:
-        wgs = tuple(n for n, _ in applications.working_groups(store))
+        wgs = tuple(n for n, _ in calls.working_groups(store))
         for n, item in enumerate(plan["applications"]):
             sent = now - timedelta(days=item["days_ago"], hours=n)
             _application(db, store, call, office, item, folder, wgs, sent, settings)

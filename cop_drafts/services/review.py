@@ -259,7 +259,7 @@ def review_page(db: Session, actor: User | None, application_id: int) -> Review:
     )
     ticked = application.checklist or {}
 
-    def checks(keys: tuple[str, ...], labels: dict[str, str]) -> tuple[Check, ...]:
+    def _checks(keys: tuple[str, ...], labels: dict[str, str]) -> tuple[Check, ...]:
         return tuple(Check(k, labels[k], bool(ticked.get(k))) for k in keys)
 
     open_invitation = False
@@ -271,8 +271,8 @@ def review_page(db: Session, actor: User | None, application_id: int) -> Review:
     return Review(
         application,
         found,
-        checks(criteria(application), CRITERIA),
-        checks(candidacy_criteria(application), CANDIDACY_CRITERIA),
+        _checks(criteria(application), CRITERIA),
+        _checks(candidacy_criteria(application), CANDIDACY_CRITERIA),
         open_invitation,
     )
 
