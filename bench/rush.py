@@ -11,7 +11,7 @@ an edit every second. Then it checks that the acknowledged comments (each
 acknowledged posts per second and the latency percentiles.
 
 Run: python bench/rush.py [--clients 50] [--seconds 60] [--workers 4]
-     [--threads 8] [--postgres postgresql+psycopg:///cop_drafts_test]
+     [--threads 8] [--worker-class sync] [--postgres postgresql+psycopg:///cop_drafts_test]
      [--code FOLDER] [--py-spy rush.svg]
      (py-spy records the workers for 20 s mid-run;
      a name not ending in .svg gets py-spy's raw collapsed stacks)
@@ -176,7 +176,8 @@ def run(args: argparse.Namespace, url: str, data: Path, env: dict[str, str]) -> 
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "cop-drafts"), "--data", str(data), "serve", "--port", str(port)]
-        + ["--workers", str(args.workers), "--threads", str(args.threads)],
+        + ["--workers", str(args.workers), "--threads", str(args.threads)]
+        + ["--worker-class", args.worker_class],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
@@ -376,6 +377,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--worker-class", default="gthread", choices=["gthread", "sync"]
+    )
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL")
     parser.add_argument("--py-spy", default="", help="write a flame graph here")
     parser.add_argument(
