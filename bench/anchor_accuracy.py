@@ -1,6 +1,30 @@
-"""Accuracy of comment re-anchoring on cases built by construction.
+"""Accuracy of comment re-anchoring on real revisions judged by hand and on
+cases built by construction, beside the previous implementation.
 
 Run: python bench/anchor_accuracy.py [--seed N] [--per-kind N] [--show-wrong N]
+         [--show-judged N] [--judged-only] [--no-old]
+
+Real revisions (bench/anchor_judged.json): 241 passages of the published
+iterations of the GPAI Code (draft2 -> draft3 for every section with the same
+file name, draft3 -> final for safety-and-security), chosen the way
+commenters select text (a phrase, a sentence, a Measure's obligation, a KPI,
+a number or deadline, a definition, a list item, a table cell, a heading)
+and judged by hand reading both texts: the span of the new text that carries
+the passage (offsets; a few have accepted alternatives), or null when its
+meaning is gone; `either` where no successor is unambiguous (orphan right
+too). The file holds offsets, kinds and one-line reasons, and the SHA-256 of
+each corpus file; never the texts. Per kind of edit:
+- right: a gone passage is orphaned; a surviving one lands on a span that
+  overlaps the judged span by at least half of the shorter of the two and
+  neither starts nor ends inside a word (orphaning it is right only where
+  the judge allowed either);
+- wrong: landed on another place (or on a gone passage): the worst error;
+- missed: orphaned though it survives;
+- whole: of the right landings, those holding every word of the judged span;
+- orphan precision: share of orphans whose passage is gone (or either);
+  orphan recall: share of gone passages orphaned.
+
+Cases built by construction (below):
 
 Base texts are the real regulatory Markdown in ../shared/corpus (Code of
 Practice drafts 2 and 3 and the final chapter, the AI Act, NYDFS 500), cut
@@ -51,12 +75,24 @@ import argparse
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from anchor_cases import EITHER, KINDS, ORPHAN, SPAN, generate  # noqa: E402
+from anchor_cases import (  # noqa: E402
+    EITHER,
+    KINDS,
+    ORPHAN,
+    SPAN,
+    Judged,
+    generate,
+    load_judged,
+    old_anchor,
+    verdict_judged,
+)
 
 from cop_drafts.text.anchor import Anchor, AnchorStatus, relocate_many  # noqa: E402
 
@@ -84,14 +120,141 @@ def judge(
     return "right" if jaccard(expected, found) >= 0.8 else "wrong"
 
 
+Relocate = Callable[[list[Any], str, str], list[Any]]
+
+
+def judged_rows(
+    relocate: Relocate, anchor: Any, cases: list[Judged], texts: dict[str, str]
+) -> tuple[dict[str, Counter[str]], list[tuple[Judged, Any, str]], float]:
+    """Verdicts per kind of the judged cases, the failures, and the time
+    spent relocating (one batch per pair of texts, as publishing does)."""
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    failures = []
+    groups: dict[tuple[str, str], list[Judged]] = defaultdict(list)
+    for case in cases:
+        groups[(case.old, case.new)].append(case)
+    spent = 0.0
+    for (old_name, new_name), group in groups.items():
+        old, new = texts[old_name], texts[new_name]
+        anchors = [anchor.from_span(old, c.start, c.end) for c in group]
+        began = time.perf_counter()
+        results = relocate(anchors, old, new)
+        spent += time.perf_counter() - began
+        for case, res in zip(group, results, strict=True):
+            found = None if res.start is None else (res.start, res.end)
+            verdict, whole, mid = verdict_judged(case, new, found)
+            row = rows[case.kind]
+            row["n"] += 1
+            row[verdict] += 1
+            row["whole"] += whole
+            row["mid_word"] += mid
+            row["gone"] += case.expected is None
+            row["orphaned"] += found is None
+            row["orphan_ok"] += found is None and (case.expected is None or case.either)
+            row["gone_hit"] += found is None and case.expected is None
+            if verdict != "right":
+                failures.append((case, res, verdict))
+    return rows, failures, spent
+
+
+def print_judged(title: str, rows: dict[str, Counter[str]], spent: float) -> None:
+    """The table of the judged cases per kind, and the totals."""
+    print(f"\n{title} ({spent:.2f} s relocating)")
+    header = (
+        f"{'kind':<16}{'n':>5}{'right':>8}{'wrong':>7}{'missed':>8}"
+        f"{'whole':>9}{'mid-word':>10}{'orphaned':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    total: Counter[str] = Counter()
+    for kind in sorted(rows, key=lambda k: (-rows[k]["n"], k)):
+        row = rows[kind]
+        total.update(row)
+        print(_judged_line(kind, row))
+    print("-" * len(header))
+    print(_judged_line("overall", total))
+    prec = total["orphan_ok"] / total["orphaned"] if total["orphaned"] else 1.0
+    rec = total["gone_hit"] / total["gone"] if total["gone"] else 1.0
+    print(
+        f"orphan precision {prec:.3f} (of {total['orphaned']} orphans)  "
+        f"orphan recall {rec:.3f} (of {total['gone']} gone)  "
+        f"wrong attachments {total['wrong']} of {total['n']} "
+        f"({total['wrong'] / max(1, total['n']):.1%})"
+    )
+    right = total["right"] / max(1, total["n"])
+    goals = (
+        f"right >= 0.95 {'MET' if right >= 0.95 else 'NOT MET'}, "
+        f"wrong <= 1% {'MET' if total['wrong'] <= 0.01 * total['n'] else 'NOT MET'}, "
+        f"orphan precision >= 0.95 {'MET' if prec >= 0.95 else 'NOT MET'}"
+    )
+    print(f"goals: {goals}")
+
+
+def _judged_line(kind: str, row: Counter[str]) -> str:
+    landed = row["right"] - (row["orphan_ok"] if row["n"] else 0)
+    whole = f"{row['whole']}/{landed}" if landed > 0 else "-"
+    return (
+        f"{kind:<16}{row['n']:>5}{row['right'] / max(1, row['n']):>8.3f}"
+        f"{row['wrong']:>7}{row['missed']:>8}{whole:>9}{row['mid_word']:>10}"
+        f"{row['orphaned']:>10}"
+    )
+
+
+def show_judged(
+    failures: list[tuple[Judged, Any, str]], texts: dict[str, str], count: int
+) -> None:
+    """Print `count` failures of the judged cases (texts from the corpus)."""
+    for case, res, verdict in failures[:count]:
+        old, new = texts[case.old], texts[case.new]
+        print(f"\n--- {verdict} {case.id} {case.kind} ({case.reason})")
+        print(f"quote    {old[case.start : case.end][:200]!r}")
+        if case.expected:
+            print(f"expected {new[case.expected[0] : case.expected[1]][:200]!r}")
+        got = "" if res.quote is None else res.quote[:200]
+        print(f"found    {res.status} {got!r}")
+
+
+def run_judged(args: argparse.Namespace, old: Any) -> None:
+    """Score the judged real revisions with this and the previous code."""
+    from cop_drafts.text import anchor
+
+    loaded = load_judged()
+    if isinstance(loaded, str):
+        print(f"judged real revisions skipped: {loaded}")
+        return
+    cases, texts = loaded
+    rows, failures, spent = judged_rows(
+        anchor.relocate_many, anchor.Anchor, cases, texts
+    )
+    print_judged(
+        f"real revisions, {len(cases)} judged passages: this code", rows, spent
+    )
+    if old is not None:
+        old_rows, _, old_spent = judged_rows(
+            old.relocate_many, old.Anchor, cases, texts
+        )
+        print_judged("real revisions: previous code", old_rows, old_spent)
+    show_judged(failures, texts, args.show_judged)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-kind", type=int, default=100)
     parser.add_argument("--kind", action="append", help="only these kinds")
     parser.add_argument("--show-wrong", type=int, default=0, help="print N failures")
+    parser.add_argument("--show-judged", type=int, default=0, help="N judged failures")
+    parser.add_argument("--judged-only", action="store_true")
+    parser.add_argument("--no-old", action="store_true", help="skip the previous code")
     args = parser.parse_args()
 
+    old = None if args.no_old else old_anchor()
+    if old is None and not args.no_old:
+        print("previous code not available from git: compared with nothing")
+    run_judged(args, old)
+    if args.judged_only:
+        return 0
+    print()
     t0 = time.perf_counter()
     cases = generate(args.seed, args.per_kind, args.kind)
     if not cases:

@@ -9,14 +9,35 @@ for what counts as right.
 
 from __future__ import annotations
 
+import atexit
 import difflib
+import hashlib
+import importlib
+import json
 import random
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
-CORPUS = Path(__file__).resolve().parents[1] / "../shared/corpus"
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "../shared/corpus"
+# The last commit of the previous relocation code (token diff, verbatim
+# search, fuzzy fit): the benchmarks load it from git to compare in one run.
+OLD_REV = "a15946ad20c9bdc9436f4ad75372b84e8afd363d"
+OLD_FILES = (
+    "anchor",
+    "_anchor_diff",
+    "_anchor_index",
+    "_anchor_match",
+    "_anchor_pair",
+    "_anchor_text",
+)
 BASE_FILES = [
     "draft3/safety-security.md",
     "draft2/safety-security.md",
@@ -89,6 +110,136 @@ class Case:
     old: str
     new: str
     anchors: list[Expect] = field(default_factory=list)
+
+
+# -- the previous implementation --------------------------------------------
+
+
+def old_anchor(rev: str = OLD_REV) -> ModuleType | None:
+    """The `anchor` module as it was at `rev`, loaded from git into a
+    temporary package (nothing is copied into the repository); None when
+    git or the revision is not available."""
+    folder = Path(tempfile.mkdtemp(prefix="anchor-old-"))
+    atexit.register(shutil.rmtree, folder, True)
+    package = folder / "anchor_old"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for name in OLD_FILES:
+        try:
+            source = subprocess.run(
+                ["git", "show", f"{rev}:cop_drafts/text/{name}.py"],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        source = source.replace("cop_drafts.text.", "anchor_old.")
+        (package / f"{name}.py").write_text(source, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    try:
+        return importlib.import_module("anchor_old.anchor")
+    finally:
+        sys.path.remove(str(folder))
+
+
+# -- the judged real revisions -----------------------------------------------
+
+JUDGED = Path(__file__).resolve().parent / "anchor_judged.json"
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A passage of a real iteration, judged by hand: where it is in the
+    next iteration (`expected`, or None: gone; `also`: other acceptable
+    spans), `either`: orphan is right too (no unambiguous successor)."""
+
+    id: str
+    old: str
+    new: str
+    start: int
+    end: int
+    shape: str
+    kind: str
+    expected: tuple[int, int] | None
+    also: tuple[tuple[int, int], ...]
+    either: bool
+    reason: str
+
+
+def load_judged(
+    path: Path = JUDGED, corpus: Path = CORPUS
+) -> tuple[list[Judged], dict[str, str]] | str:
+    """The judged cases and the corpus texts they refer to, or why they
+    cannot be used (corpus absent, a file missing or not the judged one)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    root = corpus.resolve()
+    if not root.is_dir():
+        return f"corpus not found at {root}"
+    texts = {}
+    for name, digest in data["files"].items():
+        file = root / name
+        if not file.is_file():
+            return f"{file} is missing"
+        raw = file.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != digest:
+            return f"{file} is not the judged version (SHA-256 differs)"
+        texts[name] = raw.decode("utf-8")
+    cases = [
+        Judged(
+            c["id"],
+            c["old"],
+            c["new"],
+            c["start"],
+            c["end"],
+            c["shape"],
+            c["kind"],
+            tuple(c["expected"]) if c["expected"] else None,
+            tuple(tuple(x) for x in c["also"]),
+            c["either"],
+            c["reason"],
+        )
+        for c in data["cases"]
+    ]
+    return cases, texts
+
+
+def _mid_word(text: str, start: int, end: int) -> bool:
+    """Whether [start, end) starts or ends inside a word of `text`."""
+    inside = [p for p in (start, end) if 0 < p < len(text)]
+    return any(text[p - 1].isalnum() and text[p].isalnum() for p in inside)
+
+
+def _covers(text: str, found: tuple[int, int], want: tuple[int, int]) -> bool:
+    """Whether `found` holds every word of `want`."""
+    words = [m.span() for m in WORD.finditer(text, *want)]
+    return all(found[0] <= a and b <= found[1] for a, b in words)
+
+
+def verdict_judged(
+    case: Judged, new_text: str, found: tuple[int, int] | None
+) -> tuple[str, bool, bool]:
+    """('right' | 'wrong' | 'missed', covers the whole passage, mid-word).
+
+    Right passage: a gone passage is orphaned; a surviving one lands on a
+    span that overlaps the judged span (or an accepted alternative) by at
+    least half of the shorter of the two, and neither starts nor ends in the
+    middle of a word; orphaning it is right only where the judge allowed
+    either. Covers: every word of the judged span is inside the landed
+    span (reported, not required for right)."""
+    if found is None:
+        ok = case.expected is None or case.either
+        return ("right" if ok else "missed"), False, False
+    if case.expected is None:
+        return "wrong", False, False
+    mid = _mid_word(new_text, *found)
+    for want in (case.expected, *case.also):
+        inter = min(found[1], want[1]) - max(found[0], want[0])
+        shorter = min(found[1] - found[0], want[1] - want[0])
+        if inter >= 0.5 * shorter and not mid:
+            return "right", _covers(new_text, found, want), False
+    return "wrong", False, mid
 
 
 # -- text helpers ---------------------------------------------------------

@@ -9,7 +9,7 @@ last landed, without storing anything.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -61,6 +61,10 @@ class Placed:
     end: int | None
     quote: str | None
     old_quote: str | None
+    # For a comment on removed text: the heading its passage's surroundings
+    # went under in this version (computed when shown, not stored).
+    near_heading: str | None = None
+    near_line: int | None = None
 
     @property
     def is_carried(self) -> bool:
@@ -142,7 +146,7 @@ def _landings(
                 Relocation.comment_id.in_([c.id for c in carried]),
             )
         )
-        return {
+        stored = {
             r.comment_id: Placed(
                 r.comment,
                 (),
@@ -156,6 +160,7 @@ def _landings(
             )
             for r in rows
         }
+        return _near_headings(db, store, stored, commit_id)
     memo: dict[tuple[str, str], str | None] = {}
     sources = reanchor.sources(db, store, carried, memo)
     landings = reanchor.relocate_to(store, sources, commit_id, memo)
@@ -170,9 +175,33 @@ def _landings(
             landing.end,
             landing.quote,
             None,
+            landing.near_heading,
+            landing.near_line,
         )
         for s, landing in zip(sources, landings, strict=True)
     }
+
+
+def _near_headings(
+    db: Session, store: DraftStore, stored: dict[int, Placed], commit_id: str
+) -> dict[int, Placed]:
+    """`stored` with the heading near each removed passage: relocated again
+    (the alignment of the texts is cached) since the rows do not keep it."""
+    removed = [
+        p.comment for p in stored.values() if p.status == AnchorStatus.ORPHANED.value
+    ]
+    if not removed:
+        return stored
+    memo: dict[tuple[str, str], str | None] = {}
+    sources = reanchor.sources(db, store, removed, memo)
+    for source, landing in zip(
+        sources, reanchor.relocate_to(store, sources, commit_id, memo), strict=True
+    ):
+        found = stored[source.comment.id]
+        stored[source.comment.id] = replace(
+            found, near_heading=landing.near_heading, near_line=landing.near_line
+        )
+    return stored
 
 
 def for_version(
@@ -221,16 +250,8 @@ def for_version(
             )
         elif comment.id in landings:
             land = landings[comment.id]
-            placed = Placed(
-                comment,
-                thread,
-                land.status,
-                land.line_start,
-                land.line_end,
-                land.start,
-                land.end,
-                land.quote,
-                original.quote,
+            placed = replace(
+                land, comment=comment, replies=thread, old_quote=original.quote
             )
         else:
             continue  # written on a later version than the one shown

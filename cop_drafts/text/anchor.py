@@ -1,5 +1,6 @@
 """Comment anchors: a quoted span of one version of a section, and its
-relocation in a later version (exact, moved, fuzzy or orphaned)."""
+relocation in a later version (exact, moved, fuzzy or orphaned), through an
+alignment of the two versions' sentences and clauses made once per pair."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cop_drafts.text._anchor_match import Locator, Match
+from cop_drafts.text._anchor_cache import Engine, engine
+from cop_drafts.text._anchor_words import Match
 
 __all__ = [
     "CONTEXT_CHARS",
@@ -26,11 +28,14 @@ CONTEXT_CHARS = 32
 class AnchorStatus(StrEnum):
     """How an anchor was found again in a new version of the text.
 
-    EXACT: the old-to-new diff maps the span onto identical text. MOVED: the
-    same text found elsewhere and told apart from other copies by its
-    context. FUZZY: reworded but identifiable (similar enough, at the mapped
-    place or with agreeing context). ORPHANED: gone, or not distinguishable
-    from another copy (a wrong attachment is worse than an orphan).
+    EXACT: identical text where the alignment of the two versions keeps the
+    passage's sentences in their place. MOVED: identical text whose sentences
+    went elsewhere. FUZZY: reworded (or moved, merged, split, grown) but
+    identifiable: its sentences were aligned with new ones on their words,
+    their place in the order of the text, their section and their
+    neighbours, and enough of the passage is there. ORPHANED: gone, or not
+    distinguishable from another copy (a wrong attachment is worse than an
+    orphan).
     """
 
     EXACT = "exact"
@@ -155,7 +160,10 @@ def _typed(data: Mapping[str, Any], keys: Iterable[str], kind: type) -> dict[str
 class Relocation:
     """Where an anchor lies in a new text. Offsets, lines and quote are None
     when orphaned; `score` is the similarity of the new span to the old
-    quote (1.0 for exact and moved, 0.0 for orphaned)."""
+    quote (1.0 for exact and moved, 0.0 for orphaned). For an orphan,
+    `near_heading` and `near_line` name the heading of the new text under
+    which the passage's neighbourhood went (None when nothing near it
+    survived); they are None for a placed passage."""
 
     status: AnchorStatus
     start: int | None
@@ -164,11 +172,26 @@ class Relocation:
     line_end: int | None
     quote: str | None
     score: float
+    near_heading: str | None = None
+    near_line: int | None = None
 
     @classmethod
-    def orphaned(cls) -> Relocation:
-        """The relocation of a passage that is gone."""
-        return cls(AnchorStatus.ORPHANED, None, None, None, None, None, 0.0)
+    def orphaned(
+        cls, near_heading: str | None = None, near_line: int | None = None
+    ) -> Relocation:
+        """The relocation of a passage that is gone (near a heading, if
+        known)."""
+        return cls(
+            AnchorStatus.ORPHANED,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0.0,
+            near_heading,
+            near_line,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible representation (see `from_dict`)."""
@@ -180,6 +203,8 @@ class Relocation:
             "line_end": self.line_end,
             "quote": self.quote,
             "score": self.score,
+            "near_heading": self.near_heading,
+            "near_line": self.near_line,
         }
 
     @classmethod
@@ -194,7 +219,10 @@ class Relocation:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"invalid relocation {dict(data)!r}") from exc
         if status is AnchorStatus.ORPHANED:
-            return cls.orphaned()
+            heading, line = data.get("near_heading"), data.get("near_line")
+            if not isinstance(heading, str) or not isinstance(line, int):
+                heading, line = None, None
+            return cls.orphaned(heading, line)
         start, end, line_start, line_end, quote = fields
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in fields[:4]):
             raise ValueError(f"invalid relocation offsets {dict(data)!r}")
@@ -214,42 +242,57 @@ def _check_anchor(anchor: Anchor, old_text: str) -> None:
 
 
 def relocate(anchor: Anchor, old_text: str, new_text: str) -> Relocation:
-    """Find `anchor` (made on `old_text`) in `new_text`; each call diffs the
-    texts, so use `relocate_many` for many anchors. Raises ValueError if the
-    anchor's span is outside `old_text` or its quote is not there."""
+    """Find `anchor` (made on `old_text`) in `new_text`. The alignment of
+    the two texts is kept for the pairs seen last, so later calls on the
+    same pair are cheap. Raises ValueError if the anchor's span is outside
+    `old_text` or its quote is not there."""
     return relocate_many([anchor], old_text, new_text)[0]
 
 
 def relocate_many(
     anchors: Iterable[Anchor], old_text: str, new_text: str
 ) -> list[Relocation]:
-    """`relocate` for many anchors of one text pair, diffing the texts once.
-    Raises ValueError as `relocate` does (before relocating any anchor)."""
+    """`relocate` for many anchors of one text pair, aligning the texts once
+    (and keeping the alignment for the pairs seen last). Raises ValueError as
+    `relocate` does (before relocating any anchor)."""
     spans = []
     for anchor in anchors:
         _check_anchor(anchor, old_text)
         spans.append((anchor.start, anchor.end))
     if not spans:
         return []
-    locator = Locator(old_text, new_text)
+    if old_text == new_text:
+        return [_exact(old_text, start, end) for start, end in spans]
+    if not new_text.strip():
+        return [Relocation.orphaned() for _ in spans]
+    pair = engine(old_text, new_text)
     done: dict[tuple[int, int], Relocation] = {}  # many comments, one passage
     for span in spans:
         if span not in done:
-            done[span] = _relocation(locator, locator.locate(*span))
+            done[span] = _relocation(pair, span, pair.locate(*span))
     return [done[span] for span in spans]
 
 
-def _relocation(locator: Locator, match: Match | None) -> Relocation:
-    """The Relocation for a match of `locator` (None: orphaned)."""
+def _exact(text: str, start: int, end: int) -> Relocation:
+    """The relocation of a span onto the same text."""
+    line_start, line_end = _line_range(text, start, end)
+    return Relocation(
+        AnchorStatus.EXACT, start, end, line_start, line_end, text[start:end], 1.0
+    )
+
+
+def _relocation(pair: Engine, span: tuple[int, int], match: Match | None) -> Relocation:
+    """The Relocation for a match (None: orphaned, near a heading)."""
     if match is None:
-        return Relocation.orphaned()
-    last = match.end - 1 if match.end > match.start else match.start
+        near = pair.near_heading(*span)
+        return Relocation.orphaned(*near) if near else Relocation.orphaned()
+    line_start, line_end = pair.lines(match.start, match.end)
     return Relocation(
         status=AnchorStatus(match.status),
         start=match.start,
         end=match.end,
-        line_start=locator.line_of(match.start),
-        line_end=locator.line_of(last),
-        quote=locator.new[match.start : match.end],
+        line_start=line_start,
+        line_end=line_end,
+        quote=pair.new_text[match.start : match.end],
         score=round(match.score, 4),
     )

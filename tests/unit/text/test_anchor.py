@@ -327,7 +327,7 @@ def test_deleted_paragraph_is_orphaned() -> None:
     ]
     new = SECTION.replace(para, "")
     r = relocate(anchor_on(SECTION, "reasonably foreseeable misuse"), SECTION, new)
-    assert r == Relocation.orphaned()
+    assert r == Relocation.orphaned("Measure 4.1 Scope of the assessment", 5)
     assert (r.status, r.start, r.end, r.line_start, r.quote, r.score) == (
         AnchorStatus.ORPHANED,
         None,

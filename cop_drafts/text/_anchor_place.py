@@ -1,0 +1,368 @@
+"""Placing a passage of the old text in the new one: through the new
+unit(s) of each old unit it covers, word by word, then checking that
+enough of the passage is there (helper of `anchor.py`)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from cop_drafts.text._anchor_align import UnitAlignment
+from cop_drafts.text._anchor_units import Doc
+from cop_drafts.text._anchor_words import (
+    Match,
+    WordMap,
+    common_prefix,
+    common_suffix,
+    context_match,
+    lead_edge,
+    similarity,
+    trail_edge,
+)
+
+# Share of the passage's content (idf-weighted) that must be found in the
+# new span, unless the passage is most of a unit that was aligned.
+KEPT = 0.5
+WHOLE_UNIT = 0.8
+# A reworded passage whose words are gone is still placed when its unit is
+# aligned this well and the passage is this much of the unit.
+SURE_UNIT = 0.5
+KEPT_SURE = 0.25
+LEAST = 0.3
+# Below this similarity nothing is the passage; a whole unit whose
+# alignment is this sure is placed whatever its words.
+FLOOR_SCORE = 0.1
+WHOLE_SURE = 0.3
+# A passage that is most of its unit needs less of its words kept.
+MOST_UNIT = 0.5
+KEPT_MOST = 0.2
+# A passage this much of a unit whose words went apart lands on the whole
+# new unit.
+REWORDED_UNIT = 0.65
+# Words a sentence may have grown by at its end and still be the passage
+# (at least; or as many as the passage has).
+GROWTH = 6
+# A quote this short is placed on its characters or its slot alone.
+SHORT_QUOTE = 24
+# A new span this similar to the quote (characters of words) is it.
+ALIKE = 0.75
+# New words allowed between the images of two units of one passage.
+GAP_WORDS = 40
+# Quotes found word for word elsewhere need this many characters.
+VERBATIM_CHARS = 30
+VERBATIM_WORDS = 3
+# Shorter quotes found elsewhere need this much agreeing context.
+VERBATIM_ALONE = 60
+VERBATIM_CONTEXT = 16
+VERBATIM_SIDE = 4
+# Context compared around a quote found word for word elsewhere.
+CONTEXT = 32
+# Units looked at on each side of an orphan for where its neighbourhood went.
+NEAR_UNITS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """The image of the part of a passage inside one old unit."""
+
+    first: int  # new word indexes, inclusive
+    last: int
+    kept: float  # content weight of the passage found there
+    weight: float  # content weight of the passage part
+    unit: int
+    in_place: bool
+    bounded: bool = False  # the words just around it kept their partners
+
+
+class Placer:
+    """Relocates passages of `old` in `new`; built once per pair of texts."""
+
+    def __init__(self, old: Doc, new: Doc) -> None:
+        self.old = old
+        self.new = new
+        self.units = UnitAlignment(old, new)
+        self._maps: dict[int, WordMap | None] = {}
+
+    @property
+    def new_text(self) -> str:
+        """The new text."""
+        return self.new.text
+
+    def lines(self, start: int, end: int) -> tuple[int, int]:
+        """1-based lines of new [start, end) (an empty span: its line)."""
+        last = end - 1 if end > start else start
+        return self.new.line_of(start), self.new.line_of(last)
+
+    def near_heading(self, start: int, end: int) -> tuple[str, int] | None:
+        """Title and line of the new heading under which the nearest
+        surviving units before (else after) old [start, end) went."""
+        old, new = self.old, self.new
+        here = max(0, old.unit_at(start))
+        before = range(here - 1, here - NEAR_UNITS - 1, -1)
+        after = range(here + 1, here + NEAR_UNITS + 1)
+        for unit in (*before, *after):
+            if 0 <= unit < old.units and self.units.target[unit] >= 0:
+                target = self.units.target[unit]
+                heading = new.uheading[target]
+                if heading < 0:
+                    return None
+                title = next((t for u, _, t in new.headings if u == heading), "")
+                return title, new.line_of(new.ustart[heading])
+        return None
+
+    def word_map(self, unit: int) -> WordMap | None:
+        """The word alignment of an old unit with its partner(s)."""
+        if unit not in self._maps:
+            targets = self.units.region(unit)
+            self._maps[unit] = (
+                WordMap(self.old, self.new, unit, targets) if targets else None
+            )
+        return self._maps[unit]
+
+    def locate(self, start: int, end: int) -> Match | None:
+        """Best place of old [start, end) in the new text, or None."""
+        old = self.old
+        first = bisect_left(old.wend, start + 1)
+        last = bisect_left(old.wstart, end) - 1
+        if first > last:
+            return self._point(start, end)
+        pieces = self._pieces(first, last)
+        found = _best_run(pieces) if pieces else None
+        if found is None:
+            return self._verbatim(start, end)
+        match = self._match(start, end, first, last, found)
+        lost = sum(p.weight for p in pieces if p not in found)
+        if self._enough(found, match, lost):
+            return match
+        if not lost and self._slot(found, match, old.text[start:end]):
+            return match
+        whole = self._reworded_unit(found, lost)
+        if whole is not None:
+            return self._match(start, end, first, last, whole)
+        return self._verbatim(start, end)
+
+    def _reworded_unit(self, run: list[_Piece], lost: float) -> list[_Piece] | None:
+        """A passage that is most of one old unit whose words went apart in
+        its new unit (reworded): the whole new unit, when the unit surely
+        went there (similar enough, or alone between aligned neighbours)."""
+        if len(run) != 1 or lost > 0:
+            return None
+        piece = run[0]
+        units = self.units
+        if piece.weight < REWORDED_UNIT * units.old_weight[piece.unit]:
+            return None
+        if units.score[piece.unit] < WHOLE_SURE and piece.unit not in units.by_order:
+            return None
+        targets = units.targets(piece.unit)
+        first = self.new.unit_words(targets[0])[0]
+        last = self.new.unit_words(targets[-1])[1] - 1
+        return [
+            _Piece(first, last, piece.kept, piece.weight, piece.unit, piece.in_place)
+        ]
+
+    def _pieces(self, first: int, last: int) -> list[_Piece]:
+        """The image of the passage's part in each old unit it touches."""
+        old, align = self.old, self.units
+        idf = align.idf
+        pieces = []
+        unit = max(0, old.unit_at(old.wstart[first]))
+        while unit < old.units and old.uword[unit] <= last:
+            lo, hi = old.unit_words(unit)
+            a, b = max(lo, first), min(hi - 1, last)
+            if a <= b:
+                words = old.stems[max(a, old.ucontent[unit]) : b + 1]
+                weight = sum(idf.get(s, 0.0) for s in set(words))
+                wmap = self.word_map(unit)
+                image = wmap.image(a, b) if wmap else None
+                if wmap is not None and image is not None:
+                    image = self._grown(unit, a, b, lo, hi, image)
+                if wmap is not None and image is not None:
+                    kept_words = {old.stems[w] for w in wmap.matched(a, b)}
+                    kept = sum(idf.get(s, 0.0) for s in kept_words & set(words))
+                    around = wmap.matched(a - 1, a - 1) + wmap.matched(b + 1, b + 1)
+                    pieces.append(
+                        _Piece(
+                            image[0],
+                            image[1],
+                            kept,
+                            weight,
+                            unit,
+                            align.in_place[unit],
+                            len(around) == 2,
+                        )
+                    )
+                else:
+                    pieces.append(_Piece(-1, -1, 0.0, weight, unit, False))
+            unit += 1
+        return pieces
+
+    def _grown(
+        self, unit: int, a: int, b: int, lo: int, hi: int, image: tuple[int, int]
+    ) -> tuple[int, int]:
+        """A passage that ends its old unit ends the new unit (a sentence
+        that grew at its end); one that starts it starts the new unit when
+        its first word lost its capital there (words were put before it)."""
+        old, new = self.old, self.new
+        first, last = image
+        if b == hi - 1:
+            grown = new.unit_words(new.unit_at(new.wstart[last]))[1] - 1
+            if grown - last <= max(GROWTH, b - a + 1):
+                last = grown
+        if a == lo and first < len(new.wstart):
+            start = new.unit_words(new.unit_at(new.wstart[first]))[0]
+            was = old.text[old.wstart[a] : old.wstart[a] + 1]
+            now = new.text[new.wstart[first] : new.wstart[first] + 1]
+            if start < first and was.isupper() and now.islower():
+                first = start
+        return first, last
+
+    def _slot(self, run: list[_Piece], match: Match, quote: str) -> bool:
+        """A short quote (a word or number, typos) whose new span is alike in
+        characters, or sits between the same words in a unit that surely
+        went there (renumbered, retyped)."""
+        if len(run) != 1 or len(quote) > SHORT_QUOTE:
+            return False
+        new_text = self.new.text[match.start : match.end].lower()
+        if SequenceMatcher(None, quote.lower(), new_text).ratio() >= ALIKE:
+            return True
+        sure = self.units.score[run[0].unit] >= SURE_UNIT
+        return run[0].bounded and sure and match.score >= FLOOR_SCORE
+
+    def _enough(self, run: list[_Piece], match: Match, lost: float) -> bool:
+        """Whether the placed pieces hold enough of the passage (`lost`:
+        the weight of its parts placed nowhere or elsewhere): its rare
+        words, its characters (typos), or most of a unit that went there."""
+        if match.score >= ALIKE:
+            return True
+        total = sum(p.weight for p in run) or 1e-9
+        if lost > total:
+            return False  # most of the passage is not there
+        total += lost
+        kept = sum(p.kept for p in run)
+        for p in run:  # a reworded unit, selected (nearly) whole
+            unit_weight = self.units.old_weight[p.unit]
+            if unit_weight > 0 and p.weight >= WHOLE_UNIT * unit_weight:
+                if self.units.score[p.unit] >= WHOLE_SURE or match.score >= LEAST:
+                    return True
+        if match.score < FLOOR_SCORE:
+            return False
+        if kept >= KEPT * total and match.score >= LEAST:
+            return True
+        sure = all(self.units.score[p.unit] >= SURE_UNIT for p in run)
+        if sure and kept >= KEPT_SURE * total and match.score >= LEAST:
+            return True  # a reworded part of a unit that surely went there
+        for p in run:
+            unit_weight = self.units.old_weight[p.unit]
+            if p.weight >= MOST_UNIT * unit_weight and kept >= KEPT_MOST * total:
+                return match.score >= LEAST
+        return False
+
+    def _match(
+        self, start: int, end: int, first: int, last: int, run: list[_Piece]
+    ) -> Match:
+        """The Match for a run of pieces: offsets widened to the quote's
+        edges, status and similarity."""
+        old, new = self.old, self.new
+        lo = min(p.first for p in run)
+        hi = max(p.last for p in run)
+        ns, ne = new.wstart[lo], new.wend[hi]
+        quote = old.text[start:end]
+        # The quote's own partial first/last word and edge characters.
+        ns = lead_edge(quote, old, start, first, new, ns, lo)
+        ne = trail_edge(quote, old, end, last, new, ne, hi)
+        text = new.text[ns:ne]
+        if text == quote:
+            place = all(p.in_place for p in run)
+            return Match("exact" if place else "moved", ns, ne, 1.0)
+        return Match("fuzzy", ns, ne, max(0.0001, min(0.9999, similarity(quote, text))))
+
+    def _point(self, start: int, end: int) -> Match | None:
+        """A span without words (empty, spaces, punctuation) is known by
+        the words next to it and its context."""
+        old, new = self.old, self.new
+        after = bisect_left(old.wstart, start)
+        for word, before in ((after, False), (after - 1, True)):
+            if not 0 <= word < len(old.wstart):
+                continue
+            wmap = self.word_map(max(0, old.unit_at(old.wstart[word])))
+            if wmap is None or word not in wmap.matched(word, word):
+                continue
+            image = wmap.image(word, word)
+            if image is None:
+                continue
+            if before:
+                pos = new.wend[image[0]] + (start - old.wend[word])
+            else:
+                pos = new.wstart[image[0]] - (old.wstart[word] - start)
+            if 0 <= pos <= len(new.text):
+                unit = old.unit_at(old.wstart[word])
+                return context_match(
+                    old.text, new.text, start, end, pos, self.units.in_place[unit]
+                )
+        return None
+
+    def _verbatim(self, start: int, end: int) -> Match | None:
+        """The quote word for word in a new unit that is no other old
+        unit's partner, once."""
+        quote = self.old.text[start:end]
+        words = bisect_left(self.old.wstart, end) - bisect_left(
+            self.old.wend, start + 1
+        )
+        if len(quote.strip()) < VERBATIM_CHARS or words < VERBATIM_WORDS:
+            return None
+        new = self.new
+        pos = new.text.find(quote)
+        if pos < 0:
+            return None
+        if self.old.text.find(quote, end - len(quote) + 1) >= 0 or (
+            self.old.text.find(quote, 0, end - 1) not in (-1, start)
+        ):
+            return None  # a stock phrase: which copy went where is unknown
+        places: list[int] = []
+        while pos >= 0 and len(places) < 3:
+            unit = new.unit_at(pos)
+            source = self.units.source[unit] if unit >= 0 else -1
+            if (
+                source < 0
+                or quote
+                in self.old.text[self.old.ustart[source] : self.old.uend[source]]
+                and self.old.ustart[source] <= start < self.old.uend[source]
+            ):
+                places.append(pos)
+            pos = new.text.find(quote, pos + 1)
+        if len(places) != 1:
+            return None
+        place = places[0]
+        if len(quote) < VERBATIM_ALONE:
+            before = common_suffix(
+                self.old.text[max(0, start - CONTEXT) : start],
+                new.text[max(0, place - CONTEXT) : place],
+            )
+            stop = place + len(quote)
+            after = common_prefix(
+                self.old.text[end : end + CONTEXT], new.text[stop : stop + CONTEXT]
+            )
+            if min(before, after) < VERBATIM_SIDE or before + after < VERBATIM_CONTEXT:
+                return None
+        return Match("moved", place, place + len(quote), 1.0)
+
+
+def _best_run(pieces: list[_Piece]) -> list[_Piece] | None:
+    """The placed pieces that follow each other in the new text, with the
+    most content; None when no piece is placed."""
+    runs: list[list[_Piece]] = []
+    for p in pieces:
+        if p.first < 0:
+            continue
+        if runs and 0 <= p.first - runs[-1][-1].last <= GAP_WORDS:
+            runs[-1].append(p)
+        elif runs and runs[-1][-1].first <= p.first <= runs[-1][-1].last:
+            runs[-1].append(p)  # two old units in one new unit (merged)
+        else:
+            runs.append([p])
+    if not runs:
+        return None
+    return max(
+        runs, key=lambda r: sum(p.kept for p in r) + 1e-6 * sum(p.weight for p in r)
+    )
