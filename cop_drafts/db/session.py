@@ -32,7 +32,12 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 10})
+        # More connections than threads can ever want at once: a session
+        # waiting at the write gate may hold one, and the gate's holder must
+        # still get its own (SQLite connections are cheap to open).
+        engine = create_engine(
+            url, connect_args={"timeout": 10}, pool_size=10, max_overflow=90
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
