@@ -106,5 +106,9 @@ def publish(page: Page, base: str, tag: str, notes: str, *, plenary: str = "") -
     acknowledge = page.locator("input[name=accept_errors]")
     if acknowledge.count():
         acknowledge.check()
-    confirm.click()
-    expect(page.locator("[data-testid=iteration-name]")).to_have_text(tag)
+    # Publishing, then the iteration page building every download (PDF, Word)
+    # for the first time: seconds each, more on a loaded CI machine.
+    confirm.click(timeout=120_000)
+    expect(page.locator("[data-testid=iteration-name]")).to_have_text(
+        tag, timeout=120_000
+    )
