@@ -68,28 +68,32 @@ def test_a_snapshot_taken_while_comments_are_posted_restores_them(
 
     def post() -> None:
         engine = make_engine(db_url)
-        with make_sessionmaker(engine)() as session:
-            code = session.get(Code, seeded.id)
-            assert code is not None
-            with DraftStore.open(data_dir / "codes" / "gpai-code.git") as store:
-                n = 0
-                while not stop.is_set():
-                    body = f"Posted during the backup, number {n}."
-                    comment = post_comment(
-                        session, store, code, "provider", quote=KEEP, body=body
-                    )
-                    acknowledged.append((time.monotonic(), comment.id, body))
-                    n += 1
-        engine.dispose()
+        try:
+            with make_sessionmaker(engine)() as session:
+                code = session.get(Code, seeded.id)
+                assert code is not None
+                with DraftStore.open(data_dir / "codes" / "gpai-code.git") as store:
+                    n = 0
+                    while not stop.is_set():
+                        body = f"Posted during the backup, number {n}."
+                        comment = post_comment(
+                            session, store, code, "provider", quote=KEEP, body=body
+                        )
+                        acknowledged.append((time.monotonic(), comment.id, body))
+                        n += 1
+        finally:
+            # Even when posting fails: a connection left open would surface as
+            # a ResourceWarning in some later test.
+            engine.dispose()
 
     poster = threading.Thread(target=post)
     poster.start()
     try:
-        while len(acknowledged) < 5:
+        while len(acknowledged) < 5 and poster.is_alive():
             time.sleep(0.01)
         began = time.monotonic()
         code, output = _cli(data_dir, db_url, "backup", str(tmp_path / "backup"))
-        while len(acknowledged) < 5 + 3:  # posting went on
+        while len(acknowledged) < 5 + 3 and poster.is_alive():  # posting went on
             time.sleep(0.01)
     finally:
         stop.set()
