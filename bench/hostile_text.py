@@ -28,7 +28,12 @@ CASES = {
     "redline: paragraph of 20,000 short lines": ("diff", "short_lines", 20_000),
     "redline: paragraph of 100,000 short lines": ("diff", "short_lines", 100_000),
     "redline: one 5 MB line": ("diff", "long_line", 5_000_000),
-    "redline: table of 5,000 rows": ("diff", "table", 5_000),
+    "redline: table of 5,000 equal rows, one changed": ("diff", "table", 5_000),
+    "redline: table of 5,000 rows x 10 columns, every row changed": (
+        "diff",
+        "wide_table",
+        5_000,
+    ),
     "preview: 1 MB of [": ("render", "repeat", "["),
     "preview: 1 MB of ![": ("render", "repeat", "!["),
     "preview: 1 MB of *_": ("render", "repeat", "*_"),
@@ -67,12 +72,19 @@ def long_line(size):
     return old + "\n", " ".join(words)[:size] + "\n"
 
 def table(rows):
-    head = "| A | B | C |\n|---|---|---|\n"
-    body = ["| same | row | here |"] * rows
+    # rows that repeat, one changed: the row diff was quadratic
+    head = "| A | B |\n|---|---|\n"
+    body = ["| a | b |"] * rows
     new = list(body)
-    for i in range(0, rows, 100):
-        new[i] = f"| changed {i} | row | here |"
+    new[rows // 2] = "| c | d |"
     return head + "\n".join(body) + "\n", head + "\n".join(new) + "\n"
+
+def wide_table(rows):
+    head = "| " + " | ".join(f"H{c}" for c in range(10)) + " |\n" + "|---" * 10 + "|\n"
+    old = [" | ".join(f"r{r} c{c} text" for c in range(10)) for r in range(rows)]
+    new = [line.replace("c3 text", "c3 changed") for line in old]
+    return (head + "\n".join(f"| {x} |" for x in old) + "\n",
+            head + "\n".join(f"| {x} |" for x in new) + "\n")
 
 if kind == "diff":
     old, new = globals()[shape](size)

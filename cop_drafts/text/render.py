@@ -95,6 +95,8 @@ class Budget:
 
     seconds: float = 1.0  # CPU time of this thread inside the parser
     lines: int = 40_000  # lines of one text parsed (a paragraph's own loops)
+    table_cells: int = 40_000  # "|" in one text: a table is one block, its
+    # cells all made at once (5,000 rows of 10 cells: 230 MB of tokens)
     block_tokens: int = 400_000
     inline_steps: int = 400_000  # the inline tokenizer's steps, ~1 per token
     link_scan: int = 20  # link-label scanning per character parsed
@@ -168,6 +170,8 @@ def _metered(text: str) -> Iterator[None]:
     lines = text.count("\n")
     if lines > meter.budget.lines:
         raise OverBudget(f"over {meter.budget.lines:,} lines")
+    if text.count("|") > meter.budget.table_cells:
+        raise OverBudget(f"over {meter.budget.table_cells:,} table cells")
     meter.chars += len(text)
     meter.since = time.thread_time()
     try:

@@ -200,3 +200,18 @@ def test_a_table_of_5000_repeated_rows() -> None:
     result = timed(lambda: diff_texts(head + "\n".join(rows), head + "\n".join(new)))
     assert "changed" in _Text(result.redline_html).text
     assert result.summary.words_added == 1 and result.summary.words_removed == 1
+
+
+def test_a_table_of_5000_rows_and_10_columns_is_compared_line_by_line() -> None:
+    head = "| " + " | ".join(f"H{c}" for c in range(10)) + " |\n" + "|---" * 10 + "|\n"
+    old = [" | ".join(f"r{r} c{c} text" for c in range(10)) for r in range(5000)]
+    new = [row.replace("c3 text", "c3 changed") for row in old]
+    result = timed(
+        lambda: diff_texts(
+            head + "\n".join(f"| {row} |" for row in old),
+            head + "\n".join(f"| {row} |" for row in new),
+        )
+    )
+    page = _Text(result.redline_html)
+    assert "rl-budget" in page.classes and "over 40,000 table cells" in page.text
+    assert "r4999 c3 changed" in page.text and "r4999 c3 text" in page.text
