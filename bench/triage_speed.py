@@ -8,7 +8,8 @@ Run: .venv/bin/python bench/triage_speed.py
 The demo Code is built, then 20,000 comments on real passages of its draft-3
 (3-10 words each, bodies made of sentences of the Code) are inserted in bulk
 into its round, spread over the Working Groups and six authors; a fifth get
-an answer, and the tables are analysed as autovacuum would. Timed (median of 15, whole request through the app as the
+an answer, and the tables are analysed as autovacuum would. Timed (median
+of 15, whole request through the app as the
 coordinating Chair): the first page; a filter (Working Group 2, answers not
 released) plus a full-text search of two words; a search alone. Goal: under
 150 ms each.
