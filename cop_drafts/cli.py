@@ -59,6 +59,17 @@ def _ensure_secret(settings: Settings) -> None:
         handle.write(secrets.token_urlsafe(48))
 
 
+def _output_option(help_text: str, *, dash: bool = True) -> Callable[..., Any]:
+    """The required ``-o/--output FILE`` option (``-`` for standard output)."""
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        type=click.Path(dir_okay=False, allow_dash=dash, path_type=Path),
+        help=help_text,
+    )
+
+
 @click.group()
 @click.option(
     "--data",
@@ -220,13 +231,7 @@ def _write(output: Path, data: bytes) -> None:
 @main.command("redline")
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="The HTML file to write; - for standard output.",
-)
+@_output_option("The HTML file to write; - for standard output.")
 def redline(old: Path, new: Path, output: Path) -> None:
     """Write the redline of OLD.md to NEW.md as a standalone, printable HTML file.
 
@@ -255,13 +260,7 @@ def redline(old: Path, new: Path, output: Path) -> None:
     type=click.Choice(list(exports.FORMATS)),
     help="What to write.",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="The file to write; - for standard output.",
-)
+@_output_option("The file to write; - for standard output.")
 @click.pass_obj
 def export(
     settings: Settings, code_slug: str, tag: str, fmt: str, output: Path
@@ -479,13 +478,7 @@ def _spreadsheet_format(output: Path) -> str:
 @comments_group.command("template")
 @click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
 @click.option("--iteration", "tag", required=True, help="A published iteration.")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The file to write: .xlsx or .csv.",
-)
+@_output_option("The file to write: .xlsx or .csv.", dash=False)
 @click.pass_obj
 def comments_template(
     settings: Settings, code_slug: str, tag: str, output: Path
@@ -554,13 +547,7 @@ def comments_import(
 @comments_group.command("export")
 @click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
 @click.option("--format", "fmt", required=True, type=click.Choice(["csv", "xlsx"]))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="The file to write; - for standard output.",
-)
+@_output_option("The file to write; - for standard output.")
 @click.pass_obj
 def comments_export(settings: Settings, code_slug: str, fmt: str, output: Path) -> None:
     """Write every comment of the Code with its disposition and response."""
@@ -597,13 +584,7 @@ def applications_purge(settings: Settings) -> None:
 
 @applications_group.command("export")
 @click.argument("email")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="The JSON file to write; - for standard output.",
-)
+@_output_option("The JSON file to write; - for standard output.")
 @click.pass_obj
 def applications_export(settings: Settings, email: str, output: Path) -> None:
     """Write everything held about the person with EMAIL (applications with
