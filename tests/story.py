@@ -147,3 +147,16 @@ def post_comment(
             client_token=uuid.uuid4().hex,
         ),
     )
+
+
+def post_comment_id(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    key: str,
+    path: str,
+    quote: str,
+    body: str,
+) -> int:
+    """The id of `key`'s comment on `quote` in `path` at draft-3."""
+    return post_comment(db, store, code, key, path=path, quote=quote, body=body).id

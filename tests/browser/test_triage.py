@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code
 from cop_drafts.store.repo import DraftStore
-from tests.integration.test_triage import _post
 from tests.story import KEEP, REWORD, S, open_round_on_draft_3
+from tests.story import post_comment_id as _post
 
 from .conftest import loaded, log_in, shot
 

@@ -22,7 +22,8 @@ from cop_drafts.services import accounts, comments, demo, grouping
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import Anchor
 from cop_drafts.text.similar import Reason
-from tests.story import KEEP, S, open_round_on_draft_3, post_comment
+from tests.story import KEEP, S, open_round_on_draft_3
+from tests.story import post_comment_id as _post
 
 TC = "transparency-copyright.md"  # Working Group 1
 LETTER = (
@@ -48,18 +49,6 @@ def _user(db: Session, key: str) -> User:
     user = accounts.find_user(db, f"{key}@{demo.DOMAIN}")
     assert user is not None
     return user
-
-
-def _post(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    key: str,
-    path: str,
-    quote: str,
-    body: str,
-) -> int:
-    return post_comment(db, store, code, key, path=path, quote=quote, body=body).id
 
 
 @pytest.fixture

@@ -31,8 +31,10 @@ from tests.story import (
     S,
     open_round_on_draft_3,
     person,
-    post_comment,
     rework_main,
+)
+from tests.story import (
+    post_comment_id as _post,
 )
 
 from .html import parse
@@ -40,18 +42,6 @@ from .html import parse
 AsUser = Callable[[str | None], FlaskClient]
 T = "/c/gpai-code/triage"
 GOV = "governance.md"
-
-
-def _post(
-    db: Session,
-    store: DraftStore,
-    code: Code,
-    key: str,
-    path: str,
-    quote: str,
-    body: str,
-) -> int:
-    return post_comment(db, store, code, key, path=path, quote=quote, body=body).id
 
 
 @pytest.fixture
