@@ -3,6 +3,7 @@ downloads with their SHA-256, and the record of comments its tag carries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -45,10 +46,10 @@ class IterationPage:
     record: tuple[RecordFile, ...]
 
 
-def record_files(store: DraftStore, commit_id: str) -> list[RecordFile]:
-    """The record-of-comments files in the tree at `commit_id`."""
+def record_files(files: Iterable[tuple[str, bytes]]) -> list[RecordFile]:
+    """The record-of-comments files among a tree's (path, content) files."""
     out = []
-    for path, data in store.files(commit_id):
+    for path, data in files:
         parts = path.split("/")
         if len(parts) == 3 and path.startswith(REPORTS) and parts[2] in RECORD_NAMES:
             out.append(RecordFile(parts[1], parts[2], path, len(data)))
@@ -63,10 +64,10 @@ def record_file(
     Raises NotFound.
     """
     iteration = codes.get_iteration(db, code, user, tag)
-    for found in record_files(store, iteration.commit_id):
+    files = dict(store.files(iteration.commit_id))
+    for found in record_files(files.items()):
         if found.path == path:
-            data = dict(store.files(iteration.commit_id))[path]
-            return found, data
+            return found, files[path]
     raise NotFound(f"no record file {path!r} in {tag}")
 
 
@@ -109,5 +110,5 @@ def page(
         rounds.counts(db, round_) if round_ is not None else None,
         tuple(downloads),
         tuple(unavailable),
-        tuple(record_files(store, iteration.commit_id)),
+        tuple(record_files(store.files(iteration.commit_id))),
     )
