@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from anchor_cases import CORPUS, anchor_in, old_anchor, prose  # noqa: E402
 
-from cop_drafts.text import _anchor_cache  # noqa: E402
 from cop_drafts.text.anchor import Anchor, relocate, relocate_many  # noqa: E402
+from cop_drafts.text.anchor import cache as anchor_cache  # noqa: E402
 
 D3 = "draft3/safety-security.md"
 
@@ -84,7 +84,7 @@ def timed(
     out = []
     for _ in range(runs):
         if cold:
-            _anchor_cache.clear()
+            anchor_cache.clear()
         began, began_cpu = time.perf_counter(), time.process_time()
         work()
         out.append(time.perf_counter() - began)

@@ -14,8 +14,8 @@ from types import ModuleType
 
 import pytest
 
-from cop_drafts.text import _anchor_cache
 from cop_drafts.text.anchor import Anchor, AnchorStatus, Relocation, relocate_many
+from cop_drafts.text.anchor import cache as anchor_cache
 
 BASE = """\
 # Part A Operations
@@ -233,7 +233,7 @@ def test_replaced_sentence_with_nothing_in_common_is_orphaned() -> None:
 def test_a_pair_seen_before_is_relocated_from_the_cache() -> None:
     new = BASE.replace("Monthly", "Quarterly")
     anchors = [Anchor.from_span(BASE, *span_of(BASE, "rotate signing keys"))]
-    _anchor_cache.clear()
+    anchor_cache.clear()
     first = relocate_many(anchors, BASE, new)
     began = time.perf_counter()
     again = relocate_many(anchors, BASE, new)

@@ -1,6 +1,6 @@
 """Placing a passage of the old text in the new one: through the new
 unit(s) of each old unit it covers, word by word, then checking that
-enough of the passage is there (helper of `anchor.py`)."""
+enough of the passage is there (helper of `anchor`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from cop_drafts.text._anchor_align import UnitAlignment
-from cop_drafts.text._anchor_units import Doc
-from cop_drafts.text._anchor_words import (
+from cop_drafts.text.anchor.align import UnitAlignment
+from cop_drafts.text.anchor.units import Doc
+from cop_drafts.text.anchor.words import (
     Match,
     WordMap,
     common_prefix,

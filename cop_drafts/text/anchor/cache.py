@@ -1,6 +1,6 @@
 """The per-pair work of relocation, kept for the texts seen last: the words
 and units of each text and the alignment of each pair, keyed by the texts'
-hashes (helper of `anchor.py`)."""
+hashes (helper of `anchor`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import threading
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
-from cop_drafts.text._anchor_place import Placer
-from cop_drafts.text._anchor_space import SpaceMap
-from cop_drafts.text._anchor_units import Doc
+from cop_drafts.text.anchor.place import Placer
+from cop_drafts.text.anchor.space import SpaceMap
+from cop_drafts.text.anchor.units import Doc
 
 # Pairs and texts kept: a publish carries every section from one iteration
 # to the next, a page shows one pair; a few of each are plenty.

@@ -1,6 +1,5 @@
 """Words of an old unit placed among the words of its new unit(s), and
-character-level likeness of a quote and its new span (helper of
-`anchor.py`)."""
+character-level likeness of a quote and its new span (helper of `anchor`)."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from cop_drafts.text._anchor_units import WORD_RE, Doc
+from cop_drafts.text.anchor.units import WORD_RE, Doc
 
 # Context compared around a span without words.
 CONTEXT = 32

@@ -1,13 +1,13 @@
 """Relocation between texts that differ only in whitespace (line endings,
 re-wrapped lines, spaces): every run of other characters is kept, so a span
-moves with its runs (helper of `anchor.py`)."""
+moves with its runs (helper of `anchor`)."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
 
-from cop_drafts.text._anchor_words import Match
+from cop_drafts.text.anchor.words import Match
 
 _RUN = re.compile(r"\S+")
 

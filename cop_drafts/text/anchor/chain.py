@@ -1,13 +1,12 @@
 """Indexes and sure pairs for aligning the units of two texts: content
 stems of units, which new units hold a stem, units identical in both texts,
-and the longest chain of sure pairs in the order of both (helper of
-`anchor.py`)."""
+and the longest chain of sure pairs in the order of both (helper of `anchor`)."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
 
-from cop_drafts.text._anchor_units import Doc
+from cop_drafts.text.anchor.units import Doc
 
 # A stem in more new units than this share (and at least COMMON units, at
 # most MAX_POSTINGS) does not point at a candidate by itself.

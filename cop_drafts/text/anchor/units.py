@@ -1,6 +1,6 @@
 """A text cut into words and units (sentences, clauses, list items, table
 cells, headings) for relocating anchors: each unit knows its words, their
-stems and its heading (helper of `anchor.py`)."""
+stems and its heading (helper of `anchor`)."""
 
 from __future__ import annotations
 

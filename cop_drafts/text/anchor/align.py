@@ -1,14 +1,14 @@
 """Alignment of the units of two versions of a text, computed once per pair:
 each old unit gets the new unit (or adjacent units) that carries its
 content, chosen on shared rare stems, its place in the order of the text,
-its heading and its neighbours (helper of `anchor.py`)."""
+its heading and its neighbours (helper of `anchor`)."""
 
 from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
 
-from cop_drafts.text._anchor_chain import (
+from cop_drafts.text.anchor.chain import (
     beside,
     chain,
     exact_pairs,
@@ -16,14 +16,14 @@ from cop_drafts.text._anchor_chain import (
     postings,
     unit_sets,
 )
-from cop_drafts.text._anchor_sections import (
+from cop_drafts.text.anchor.sections import (
     align_in_order,
     heading_pairs,
     match_sections,
     section_similarity,
     sections,
 )
-from cop_drafts.text._anchor_units import TABLE, Doc, idf_table
+from cop_drafts.text.anchor.units import TABLE, Doc, idf_table
 
 # Rarest stems of a unit probed in the index, and candidates kept per unit.
 PROBES = 10

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cop_drafts.text._anchor_cache import Engine, engine
-from cop_drafts.text._anchor_words import Match
+from cop_drafts.text.anchor.cache import Engine, engine
+from cop_drafts.text.anchor.words import Match
 
 __all__ = [
     "CONTEXT_CHARS",

@@ -1,14 +1,13 @@
 """The structure of two versions: sections (the units under one heading)
 matched by their headings and by where their units went, then the units of
-matched sections aligned in order, as a redline reads them (helper of
-`anchor.py`)."""
+matched sections aligned in order, as a redline reads them (helper of `anchor`)."""
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
 
-from cop_drafts.text._anchor_units import Doc
+from cop_drafts.text.anchor.units import Doc
 
 # A unit pair counts in the in-order alignment of a section above this.
 ORDERED = 0.18
