@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import dispositions, margin
+from cop_drafts.services import dispositions, margin, visits
 from cop_drafts.services.permissions import Action, can
 
 from . import pagecache
@@ -75,6 +75,15 @@ def show(code_slug: str, path: str) -> Any:
         **ctx,
     )
     pagecache.put(page_key, html)
+    visits.record(
+        db_session(),
+        ctx["store"],
+        acting_user(),
+        ctx["code"],
+        path,
+        rev=ctx["version"].rev,
+        commit_id=ctx["version"].commit_id,
+    )
     return html
 
 

@@ -26,7 +26,7 @@ from cop_drafts.db.models import (
     User,
 )
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import margin, sessions
+from cop_drafts.services import margin, sessions, visits
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, can
 from cop_drafts.store.repo import DraftStore
@@ -47,6 +47,8 @@ def db_session() -> Session:
     if "db" not in g:
         factory: sessionmaker[Session] = current_app.extensions["cop_drafts.sessions"]
         g.db = factory()
+        # services.visits opens a Code's store from these when not handed one.
+        g.db.info[visits.SETTINGS_KEY] = settings()
     session: Session = g.db
     return session
 

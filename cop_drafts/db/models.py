@@ -776,3 +776,26 @@ class StatementList(Base):
     published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class SectionVisit(Base):
+    """When a signed-in person last read a section of a Code, and which text.
+
+    `rev` is what they asked for (``main``, ``wg/2``, ``draft-2`` or a commit
+    id), `commit_id` and `blob_id` the text it was; `before_commit_id` is the
+    text they had read before the last change they saw ("since my last
+    visit" compares from there). One row per person and section, upserted.
+    """
+
+    __tablename__ = "section_visits"
+    __table_args__ = (UniqueConstraint("user_id", "code_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(512))
+    rev: Mapped[str] = mapped_column(String(64))
+    commit_id: Mapped[str] = mapped_column(String(40))
+    blob_id: Mapped[str] = mapped_column(String(40))
+    before_commit_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

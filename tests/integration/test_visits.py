@@ -1,0 +1,138 @@
+"""Last visits: a signed-in reader's view of a section is recorded by one
+upsert, never fails the page, and later changes on the text they read mark
+the section unread (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cop_drafts.app.web import db_session
+from cop_drafts.db.models import Code, SectionVisit, User
+from cop_drafts.services import visits
+from cop_drafts.services.demo import DOMAIN
+from cop_drafts.store.repo import DraftStore, Person
+
+AsUser = Callable[[str | None], FlaskClient]
+C = "/c/gpai-code"
+SECTION = "risk-assessment.md"
+OTHER = "transparency-copyright.md"
+AUTHOR = Person("Test Author", "author@example.org")
+
+
+def _user(db: Session, key: str) -> User:
+    user = db.scalar(select(User).where(User.email == f"{key}@{DOMAIN}"))
+    assert user is not None
+    return user
+
+
+def _edit(store: DraftStore, branch: str, path: str, words: str) -> str:
+    head = store.resolve(branch)
+    text = store.read(head, path).text + f"\n{words}\n"
+    return store.save(
+        branch, path, text, base=head, author=AUTHOR, message=words
+    ).commit_id
+
+
+def test_a_change_on_the_text_read_marks_the_section_unread_until_read_again(
+    as_user: AsUser, db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    reader = as_user("provider")
+    user = _user(db, "provider")
+    assert reader.get(f"{C}/s/{SECTION}?rev=main").status_code == 200
+    assert reader.get(f"{C}/s/{OTHER}?rev=main").status_code == 200
+    db.expire_all()
+    assert visits.unread_paths(db, user, seeded, seeded_store) == set()
+    read = visits.find_visit(db, user, seeded, SECTION)
+    assert read is not None and read.rev == "main" and read.before_commit_id is None
+
+    _edit(seeded_store, "main", SECTION, "A sentence added after the visit.")
+    _edit(seeded_store, "wg/1", OTHER, "Not on the text this reader read.")
+    assert visits.unread_paths(db, user, seeded, seeded_store) == {SECTION}
+
+    assert reader.get(f"{C}/s/{SECTION}?rev=main").status_code == 200
+    db.expire_all()
+    assert visits.unread_paths(db, user, seeded, seeded_store) == set()
+    again = visits.find_visit(db, user, seeded, SECTION)
+    assert again is not None and again.before_commit_id == read.commit_id
+    # "Since my last visit" compares with the text read before this one.
+    assert visits.since_commit(again, again.blob_id) == read.commit_id
+    # One row per person and section: the second visit updated the first.
+    rows = db.scalar(
+        select(func.count())
+        .select_from(SectionVisit)
+        .where(SectionVisit.user_id == user.id)
+    )
+    assert rows == 2
+
+
+def test_a_published_draft_read_follows_the_newest_published_draft(
+    as_user: AsUser, db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    reader = as_user("provider")
+    user = _user(db, "provider")
+    assert reader.get(f"{C}/s/{SECTION}?rev=draft-2").status_code == 200
+    db.expire_all()
+    # draft-3 rewrote the section since draft-2: unread until read there.
+    assert visits.unread_paths(db, user, seeded, seeded_store) == {SECTION}
+    assert reader.get(f"{C}/s/{SECTION}").status_code == 200
+    db.expire_all()
+    assert visits.unread_paths(db, user, seeded, seeded_store) == set()
+
+
+def test_public_visitors_leave_no_trace(
+    as_user: AsUser, db: Session, seeded: Code
+) -> None:
+    from cop_drafts.db.models import Iteration
+
+    for it in db.scalars(select(Iteration)):
+        it.is_public = True
+    db.commit()
+    assert as_user(None).get(f"{C}/s/{SECTION}").status_code == 200
+    assert db.scalar(select(func.count()).select_from(SectionVisit)) == 0
+
+
+def test_a_visit_not_written_never_fails_and_leaves_the_session_usable(
+    db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    ghost = User(id=999_999, email="ghost@example.org", name="Ghost", role="observer")
+    head = seeded_store.resolve("main")
+    # No such user row: the foreign key refuses it; no such file: no blob.
+    assert not visits.record(
+        db, seeded_store, ghost, seeded, SECTION, rev="main", commit_id=head
+    )
+    assert not visits.record(
+        db,
+        seeded_store,
+        _user(db, "provider"),
+        seeded,
+        "no-such.md",
+        rev="main",
+        commit_id=head,
+    )
+    user = _user(db, "provider")
+    assert visits.record(
+        db, seeded_store, user, seeded, SECTION, rev="main", commit_id=head
+    )
+    assert visits.record(
+        db, seeded_store, user, seeded, SECTION, rev="main", commit_id=head
+    )
+    assert db.scalar(select(func.count()).select_from(SectionVisit)) == 1
+
+
+def test_unread_paths_opens_the_store_itself_in_a_request(
+    app: Flask, as_user: AsUser, seeded: Code, seeded_store: DraftStore
+) -> None:
+    assert as_user("provider").get(f"{C}/s/{SECTION}?rev=main").status_code == 200
+    _edit(seeded_store, "main", SECTION, "Changed after the visit.")
+    with app.test_request_context("/"):
+        db = db_session()
+        user = _user(db, "provider")
+        code = db.get(Code, seeded.id)
+        assert code is not None
+        assert visits.unread_paths(db, user, code) == {SECTION}
+        assert visits.unread_paths(db, None, code) == set()
