@@ -56,12 +56,14 @@ class WgStatus:
     changes: tuple[SectionChange, ...]
     conflicts: tuple[str, ...]
     flow_back_conflicts: tuple[str, ...]
+    own: tuple[CommitInfo, ...] = ()
+    waiting: int = 0
 
     @property
     def authors(self) -> tuple[str, ...]:
-        """Who wrote the commits ahead of main (flow-back merges left out)."""
-        names = [c.author_name for c in self.commits if len(c.parent_ids) < 2]
-        return tuple(dict.fromkeys(names))
+        """Who wrote the Working Group's own changes ahead of main (flow-back
+        merges that wrote no text left out)."""
+        return tuple(dict.fromkeys(c.author_name for c in self.own))
 
     @property
     def has_changes(self) -> bool:
@@ -161,6 +163,56 @@ def retry_flow_back(
     return FlowBackResult(wg, branch, status, result.commit_id)
 
 
+# -- counting changes ----------------------------------------------------------
+COUNT_LIMIT = 1_000
+
+
+def own_changes(store: DraftStore, wg: int) -> int:
+    """How many of Working Group `wg`'s own changes the consolidated text
+    (``main``) does not hold yet: its commits not reachable from main, less
+    the merges that only brought main in (one that resolved a clash counts
+    when the person wrote text there). 0 when the branch does not exist."""
+    branch = wg_branch(wg)
+    if store.find_commit_id(branch) is None:
+        return 0
+    return len(changes_between(store, branch, MAIN))
+
+
+def waiting_changes(store: DraftStore, wg: int) -> int:
+    """How many changes of the consolidated text Working Group `wg`'s draft
+    does not have yet, counted like own_changes (merges that wrote no text
+    left out). 0 when the branch does not exist."""
+    branch = wg_branch(wg)
+    if store.find_commit_id(branch) is None:
+        return 0
+    return len(changes_between(store, MAIN, branch))
+
+
+def changes_between(store: DraftStore, rev: str, hide: str) -> tuple[CommitInfo, ...]:
+    """The commits reachable from `rev` but not `hide` that changed text:
+    every ordinary commit, and a merge only when its result holds a line
+    neither side had (a clash resolved by writing). Raises InvalidRev."""
+    commits = store.log_range(rev, hide, limit=COUNT_LIMIT)
+    return tuple(c for c in commits if len(c.parent_ids) < 2 or _wrote_text(store, c))
+
+
+def _wrote_text(store: DraftStore, merge: CommitInfo) -> bool:
+    """True when a file of `merge` has a line none of its parents' versions
+    of that file has: choosing one side, the other or both adds none."""
+    result = dict(store.files(merge.commit_id))
+    parents = [dict(store.files(p)) for p in merge.parent_ids]
+    for path, data in result.items():
+        sides = [p.get(path) for p in parents]
+        if data in sides:
+            continue
+        known: set[bytes] = set()
+        for side in sides:
+            known.update((side or b"").splitlines())
+        if any(line not in known for line in data.splitlines()):
+            return True
+    return False
+
+
 # -- the board ---------------------------------------------------------------
 def board(
     db: Session, store: DraftStore, cache: FileCache, code: Code, actor: User | None
@@ -194,10 +246,12 @@ def _wg_status(
         return WgStatus(wg, branch, sections, False, 0, 0, (), (), (), ())
     ahead, behind = info.ahead, info.behind
     commits: tuple[CommitInfo, ...] = ()
+    own: tuple[CommitInfo, ...] = ()
     conflicts: tuple[str, ...] = ()
     after = dict(main_files)
     if ahead:
         commits = tuple(store.log_range(branch, MAIN, limit=100))
+        own = changes_between(store, branch, MAIN)
         preview = store.preview_merge([branch], MAIN)
         conflicts = tuple(side.path for side in preview.conflicts)
         if conflicts:
@@ -209,8 +263,10 @@ def _wg_status(
         _change(cache, s, main_files.get(s.path, ""), after[s.path]) for s in sections
     )
     flow_conflicts: tuple[str, ...] = ()
+    waiting = 0
     if behind:
         flow_conflicts = clashes(store, branch)
+        waiting = len(changes_between(store, MAIN, branch))
     return WgStatus(
         wg,
         branch,
@@ -222,6 +278,8 @@ def _wg_status(
         changes,
         conflicts,
         flow_conflicts,
+        own,
+        waiting,
     )
 
 

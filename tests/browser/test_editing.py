@@ -162,7 +162,9 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     page.get_by_test_id("message").fill("Consolidate Working Groups 2 and 3")
     page.get_by_test_id("consolidate").click()
     expect(page.locator(".flashes")).to_contain_text("Merged wg/2 into main")
-    expect(page.get_by_test_id("wg-2")).to_contain_text("everything is in main")
+    expect(page.get_by_test_id("wg-2")).to_contain_text(
+        "everything is in the consolidated text"
+    )
     shot(page, "board-after")
 
     page.goto(f"{base}/c/gpai-code/s/{S}?rev=main")

@@ -74,19 +74,20 @@ def test_board_shows_each_working_group_ahead_with_commits_and_redline(
     assert response.status_code == 200
     doc = page(response)
     wg2 = doc.find(data_testid="wg-2")
-    assert "1 commit ahead of main" in wg2.find(data_testid="wg-status").text
+    own = wg2.find(data_testid="own-changes").text
+    assert " ".join(own.split()) == "1 change not yet in the consolidated text"
     assert "Ana Ruiz" in wg2.find(data_testid="wg-status").text
     assert "Board sentence two." in wg2.find(data_testid="commits-2").text
     redline = wg2.find(data_testid="redline-2")
     assert "Board sentence two." in " ".join(i.text for i in redline.find_all("ins"))
     assert wg2.find("input", data_testid="choose-wg-2").attrs.get("checked") is not None
     wg1 = doc.find(data_testid="wg-1")
-    assert "everything is in main" in wg1.text
+    assert "everything is in the consolidated text" in wg1.text
     assert (
         wg1.find("input", data_testid="choose-wg-1").attrs.get("disabled") is not None
     )
     scope = doc.find(data_testid="checks-scope").text
-    assert "wg/2, wg/3" in scope
+    assert "Working Group 2, Working Group 3" in scope
     rows = doc.find("form", data_testid="check-settings").find_all("tr")
     assert len(rows) > 10
 
@@ -113,7 +114,8 @@ def test_consolidating_two_working_groups_makes_merge_commits(
     assert actions.count("consolidation.merge") == 2
     board = page(client.get(BOARD))
     for wg in (2, 3):
-        assert "everything is in main" in board.find(data_testid=f"wg-{wg}").text
+        text = board.find(data_testid=f"wg-{wg}").text
+        assert "everything is in the consolidated text" in text
     main_page = page(client.get("/c/gpai-code?rev=main"))
     assert main_page.find("a", data_testid="board-link") is not None
 
@@ -154,7 +156,7 @@ def test_a_consolidation_conflict_is_resolved_and_main_gets_no_markers(
     wg3 = chair_edit(seeded_store, 3, "Clean three.")
     client = as_user("coordinator")
     board = page(client.get(BOARD))
-    assert "conflicts with main" in board.find(data_testid="wg-2").text
+    assert "changed the same passages" in board.find(data_testid="wg-2").text
 
     response = post(client, BOARD, wg=["2", "3"], message="Consolidate")
     assert response.status_code == 409
@@ -279,7 +281,10 @@ def test_flow_back_button_brings_main_into_a_branch(
     )  # moved main without flowing back, as an older version of the app might
     client = as_user("coordinator")
     board = page(client.get(BOARD))
-    assert "not yet in wg/4" in board.find(data_testid="flow-back-4").text
+    assert (
+        "The consolidated text has 1 change this draft does not have yet"
+        in " ".join(board.find(data_testid="flow-back-4").text.split())
+    )
     response = post(client, BOARD + "/flow-back/4")
     assert response.status_code == 302
     assert seeded_store.read("wg/4", "preamble.md").text == "A harmonised preamble.\n"
