@@ -30,8 +30,8 @@ from diff_match_patch import diff_match_patch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cop_drafts.text._diff_blocks import clean_text, split_version  # noqa: E402
 from cop_drafts.text.diff import ChangeKind, DiffResult, diff_texts  # noqa: E402
+from cop_drafts.text.diff.blocks import clean_text, split_version  # noqa: E402
 from cop_drafts.text.render import parse_blocks  # noqa: E402
 
 CORPUS = ROOT / "../shared/corpus"

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from html import escape, unescape
 
-from cop_drafts.text._diff_merge import REWRITE_BELOW, Budget
-from cop_drafts.text._diff_words import Op, Vocabulary, diff_words
+from cop_drafts.text.diff.merge import REWRITE_BELOW, Budget
+from cop_drafts.text.diff.words import Op, Vocabulary, diff_words
 
 _TAG = re.compile(r"</?(?:ins|del)>")
 

@@ -18,7 +18,7 @@ from operator import itemgetter
 
 from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
 
-from cop_drafts.text._diff_seq import opcodes
+from cop_drafts.text.sequence import opcodes
 
 #: A unit is a word, a link target or one punctuation mark, with the
 #: whitespace after it. Link targets stay whole so a marker never splits a URL.

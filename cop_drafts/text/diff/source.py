@@ -9,8 +9,8 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 from html import escape
 
-from cop_drafts.text._diff_merge import REWRITE_BELOW, Budget
-from cop_drafts.text._diff_words import Op, Vocabulary, diff_words
+from cop_drafts.text.diff.merge import REWRITE_BELOW, Budget
+from cop_drafts.text.diff.words import Op, Vocabulary, diff_words
 
 #: Unchanged lines kept around a change; longer unchanged runs fold.
 CONTEXT = 3

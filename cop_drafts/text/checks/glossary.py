@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cop_drafts.text._checks_base import ScannedSection
+from cop_drafts.text.checks.base import ScannedSection
 
 _QUOTE_OR_LIST = re.compile(r"^\s*(?:>\s?)*(?:[-*+]\s+|\d+[.)]\s+)?")
 _DEFINITION = re.compile(

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from cop_drafts.text._diff_seq import sequence_opcodes
-from cop_drafts.text._diff_words import count_words
+from cop_drafts.text.diff.words import count_words
+from cop_drafts.text.sequence import sequence_opcodes
 
 NOTE = (
     "Shown line by line, without formatting: {reason}. Every line of both "

@@ -14,16 +14,16 @@ from html import escape
 
 from markdown_it.token import Token
 
-from cop_drafts.text._diff_blocks import Block, BlockKind, Version
-from cop_drafts.text._diff_html import (
+from cop_drafts.text.diff.blocks import Block, BlockKind, Version
+from cop_drafts.text.diff.html import (
     block_tokens,
     direct_html,
     render_batch,
     sanitise_all,
     slices_html,
 )
-from cop_drafts.text._diff_match import ChangeKind, Step
-from cop_drafts.text._diff_merge import (
+from cop_drafts.text.diff.match import ChangeKind, Step
+from cop_drafts.text.diff.merge import (
     DEL_CLOSE,
     DEL_OPEN,
     INS_CLOSE,

@@ -9,14 +9,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from cop_drafts.text._checks_base import (
+from cop_drafts.text.checks.base import (
     FUNCTION_WORDS,
     Finding,
     ScannedSection,
     Severity,
     quote,
 )
-from cop_drafts.text._checks_glossary import GlossaryTerm
+from cop_drafts.text.checks.glossary import GlossaryTerm
 
 _SEP = r"(?:[ \t\u00a0]+|-|\u2010|\u2011)"
 _SPLIT = re.compile(r"([ \t\u00a0]+|-|\u2010|\u2011)")

@@ -14,7 +14,7 @@ from typing import Any
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from cop_drafts.text._diff_blocks import Block, BlockKind, Version
+from cop_drafts.text.diff.blocks import Block, BlockKind, Version
 from cop_drafts.text.render import (
     is_plain,
     parse_blocks,

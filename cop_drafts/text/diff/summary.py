@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cop_drafts.text._diff_blocks import Block, BlockKind
-from cop_drafts.text._diff_match import ChangeKind
-from cop_drafts.text._diff_words import count_words
-from cop_drafts.text.redline import Row
+from cop_drafts.text.diff.blocks import Block, BlockKind
+from cop_drafts.text.diff.match import ChangeKind
+from cop_drafts.text.diff.redline import Row
+from cop_drafts.text.diff.words import count_words
 
 _QUIET = (ChangeKind.UNCHANGED, ChangeKind.RENUMBERED)
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from cop_drafts.text._checks_base import Finding, ScannedSection, Severity, quote
+from cop_drafts.text.checks.base import Finding, ScannedSection, Severity, quote
 
 # A number: optional roman prefix ("II."), arabic parts ("3.2"), maybe a final
 # letter ("KPI 1.1.a"); appendices may also be lettered ("Appendix A.1").

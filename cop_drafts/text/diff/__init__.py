@@ -14,21 +14,21 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from cop_drafts.text import _diff_plain
-from cop_drafts.text._diff_blocks import Block, BlockKind, Version, clean_text
-from cop_drafts.text._diff_blocks import split_version as _split
-from cop_drafts.text._diff_match import ChangeKind, Step, align
-from cop_drafts.text._diff_merge import Budget, Merge, Shown, merge_blocks
-from cop_drafts.text._diff_page import PAGE_CSS, PagePart, document_html, page_html
-from cop_drafts.text._diff_source import source_diff_html
-from cop_drafts.text._diff_summary import (
+from cop_drafts.text.diff import plain as _plain
+from cop_drafts.text.diff.blocks import Block, BlockKind, Version, clean_text
+from cop_drafts.text.diff.blocks import split_version as _split
+from cop_drafts.text.diff.match import ChangeKind, Step, align
+from cop_drafts.text.diff.merge import Budget, Merge, Shown, merge_blocks
+from cop_drafts.text.diff.page import PAGE_CSS, PagePart, document_html, page_html
+from cop_drafts.text.diff.redline import Row, render_redline
+from cop_drafts.text.diff.source import source_diff_html
+from cop_drafts.text.diff.summary import (
     DiffSummary,
     ItemChange,
     ItemChangeKind,
     summarise,
 )
-from cop_drafts.text._diff_words import Vocabulary
-from cop_drafts.text.redline import Row, render_redline
+from cop_drafts.text.diff.words import Vocabulary
 from cop_drafts.text.render import RENDER_VERSION, OverBudget, budget_scope
 from cop_drafts.text.render import Budget as ParseBudget
 
@@ -185,7 +185,7 @@ def diff_texts(
 def _plain_diff(old_text: str, new_text: str, reason: str) -> DiffResult:
     """The line-by-line redline, as a DiffResult: one block per change."""
     old, new = clean_text(old_text), clean_text(new_text)
-    hunks, body = _diff_plain.line_diff(old, new)
+    hunks, body = _plain.line_diff(old, new)
     blocks = tuple(
         DiffBlock(
             kind=ChangeKind.CHANGED
@@ -201,11 +201,11 @@ def _plain_diff(old_text: str, new_text: str, reason: str) -> DiffResult:
             shown=Shown.LINES,
             words_added=0,
             words_removed=0,
-            note=_diff_plain.NOTE.format(reason=reason),
+            note=_plain.NOTE.format(reason=reason),
         )
         for hunk in hunks
     )
-    added, removed = _diff_plain.words(hunks)
+    added, removed = _plain.words(hunks)
     kinds = [block.kind for block in blocks]
     summary = DiffSummary(
         words_added=added,
@@ -218,7 +218,7 @@ def _plain_diff(old_text: str, new_text: str, reason: str) -> DiffResult:
         renumbered=0,
         items=(),
     )
-    html = _diff_plain.page(body, reason)
+    html = _plain.page(body, reason)
     return DiffResult(old, new, blocks, summary, old_text == new_text, html)
 
 

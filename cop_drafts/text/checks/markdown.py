@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from cop_drafts.text._checks_base import Finding, ScannedSection, Severity, quote
+from cop_drafts.text.checks.base import Finding, ScannedSection, Severity, quote
 
 _QUOTE_MARKS = re.compile(r"^\s*(?:>\s?)+")
 _DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from cop_drafts.text._diff_summary import ItemChange
+from cop_drafts.text.diff.summary import ItemChange
 
 if TYPE_CHECKING:
     from cop_drafts.text.diff import DiffResult

@@ -12,15 +12,15 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cop_drafts.text._diff_blocks import Block, BlockKind
-from cop_drafts.text._diff_seq import sequence_opcodes
-from cop_drafts.text._diff_words import (
+from cop_drafts.text.diff.blocks import Block, BlockKind
+from cop_drafts.text.diff.words import (
     Op,
     Vocabulary,
     WordDiff,
     count_words,
     diff_words,
 )
+from cop_drafts.text.sequence import sequence_opcodes
 
 DEL_OPEN, DEL_CLOSE, INS_OPEN, INS_CLOSE = "\ue000", "\ue001", "\ue002", "\ue003"
 #: Below this word-level similarity a redline would shred the paragraph: the

@@ -1,4 +1,7 @@
-"""difflib's SequenceMatcher (no junk, autojunk off) on strings, faster.
+"""Sequence helpers shared by the text layer: one matcher, one increasing chain.
+
+`opcodes`/`sequence_opcodes` are difflib's SequenceMatcher (no junk, autojunk
+off), faster; `longest_increasing` is the longest increasing subsequence.
 
 The same matching blocks and opcodes as difflib, found by substring search in
 C instead of difflib's dictionary walk in Python: two to three times faster
@@ -13,7 +16,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 Opcode = tuple[str, int, int, int, int]
 #: Up to this product of region sizes substring search is the faster way to
@@ -153,28 +159,42 @@ def _common(a: str, b: str, backwards: bool) -> int:
     return lo
 
 
+def longest_increasing(items: Sequence[T], key: Callable[[T], int]) -> list[T]:
+    """Longest run of `items`, in their order, whose keys strictly increase.
+
+    Patience sorting, O(n log n); of equally long runs, the one whose keys
+    end lowest at each length wins (the same choice every caller made).
+    """
+    tails: list[int] = []  # smallest key ending an increasing run of each length
+    ends: list[int] = []  # index in items of that run's end
+    back = [-1] * len(items)
+    for k, item in enumerate(items):
+        value = key(item)
+        at = bisect_left(tails, value)
+        back[k] = ends[at - 1] if at else -1
+        if at == len(tails):
+            tails.append(value)
+            ends.append(k)
+        else:
+            tails[at], ends[at] = value, k
+    chain: list[T] = []
+    k = ends[-1] if ends else -1
+    while k >= 0:
+        chain.append(items[k])
+        k = back[k]
+    return chain[::-1]
+
+
+def _second(pair: tuple[int, int]) -> int:
+    return pair[1]
+
+
 def _unique_anchors(a: str, b: str) -> list[tuple[int, int]]:
     """Pairs (i, j) of items found once in each, longest increasing in both."""
     in_a, in_b = Counter(a), Counter(b)
     where = {c: j for j, c in enumerate(b) if in_b[c] == 1}
     pairs = [(i, where[c]) for i, c in enumerate(a) if in_a[c] == 1 and c in where]
-    tails: list[int] = []  # smallest j ending an increasing run of each length
-    ends: list[int] = []  # index in pairs of that run's end
-    back = [-1] * len(pairs)
-    for k, (_, j) in enumerate(pairs):
-        at = bisect_left(tails, j)
-        back[k] = ends[at - 1] if at else -1
-        if at == len(tails):
-            tails.append(j)
-            ends.append(k)
-        else:
-            tails[at], ends[at] = j, k
-    chain: list[tuple[int, int]] = []
-    k = ends[-1] if ends else -1
-    while k >= 0:
-        chain.append(pairs[k])
-        k = back[k]
-    return chain[::-1]
+    return longest_increasing(pairs, _second)
 
 
 def _anchored_blocks(a: str, b: str) -> list[tuple[int, int, int]]:

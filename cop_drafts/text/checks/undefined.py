@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from cop_drafts.text._checks_base import (
+from cop_drafts.text.checks.base import (
     FUNCTION_WORDS,
     Finding,
     ScannedSection,

@@ -6,7 +6,6 @@ Private to `cop_drafts.text.checks`; import the public names from there.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -47,21 +46,6 @@ class Heading:
     line: int
     level: int
     text: str
-
-
-_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
-
-
-def heading_slug(text: str) -> str:
-    """Id the renderer gives a heading: ASCII-folded, lowercase, words joined by '-'.
-
-    Accents are folded (é -> e), every run of other characters becomes one '-',
-    dashes are stripped from both ends; text with no letters or digits gives
-    'section'. The same function as `render` uses, so ids and checks agree.
-    """
-    folded = unicodedata.normalize("NFKD", text)
-    folded = folded.encode("ascii", "ignore").decode("ascii").lower()
-    return _SLUG_JUNK.sub("-", folded).strip("-") or "section"
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")

@@ -10,39 +10,39 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import cached_property
 from types import MappingProxyType
 
-from cop_drafts.text._checks_base import (
+from cop_drafts.text.checks.base import (
     Finding,
     ScannedSection,
     SectionText,
     Severity,
-    heading_slug,
 )
-from cop_drafts.text._checks_glossary import (
+from cop_drafts.text.checks.glossary import (
     GlossaryTerm,
     inline_definitions,
     parse_glossary,
 )
-from cop_drafts.text._checks_markdown import (
+from cop_drafts.text.checks.markdown import (
     check_emphasis,
     check_fences,
     check_footnotes,
     check_links,
     check_tables,
 )
-from cop_drafts.text._checks_numbers import (
+from cop_drafts.text.checks.numbers import (
     NumberIndex,
     check_duplicates,
     check_misplaced,
     check_references,
     check_sequence,
 )
-from cop_drafts.text._checks_structure import (
+from cop_drafts.text.checks.structure import (
     check_empty,
     check_heading_ids,
     check_markers,
 )
-from cop_drafts.text._checks_terms import SpellingIndex, check_spelling
-from cop_drafts.text._checks_undefined import check_undefined
+from cop_drafts.text.checks.terms import SpellingIndex, check_spelling
+from cop_drafts.text.checks.undefined import check_undefined
+from cop_drafts.text.render import heading_slug
 
 __all__ = [
     "CHECKS",

@@ -6,14 +6,14 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 
-from cop_drafts.text._checks_base import (
+from cop_drafts.text.checks.base import (
     Finding,
     ScannedSection,
     Severity,
-    heading_slug,
     quote,
 )
-from cop_drafts.text._checks_numbers import NumberIndex
+from cop_drafts.text.checks.numbers import NumberIndex
+from cop_drafts.text.render import heading_slug
 
 # Bracketed notes first so "[TODO: x]" is one finding, not two.
 _MARKER = re.compile(

@@ -9,16 +9,15 @@ order, moved-and-edited otherwise.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import itemgetter
 
-from cop_drafts.text._diff_blocks import FAMILY, Block, BlockKind
-from cop_drafts.text._diff_seq import sequence_opcodes
-from cop_drafts.text._diff_words import SPACE_NON_WORD
+from cop_drafts.text.diff.blocks import FAMILY, Block, BlockKind
+from cop_drafts.text.diff.words import SPACE_NON_WORD
+from cop_drafts.text.sequence import longest_increasing, sequence_opcodes
 
 #: Word-set similarity needed to pair two blocks in place, and elsewhere.
 PAIR_IN_PLACE = 0.3
@@ -124,25 +123,8 @@ def _movable(old: frozenset[bytes], new: frozenset[bytes]) -> bool:
 
 def _longest_chain(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """Largest subset of (old, new) pairs increasing in both (sorted by new)."""
-    pairs = sorted(pairs, key=lambda p: p[1])
-    tails: list[int] = []  # old index ending the best chain of each length
-    tail_at: list[int] = []  # position in pairs of that chain end
-    back: list[int] = []
-    for position, (i, _) in enumerate(pairs):
-        length = bisect_left(tails, i)
-        if length == len(tails):
-            tails.append(i)
-            tail_at.append(position)
-        else:
-            tails[length] = i
-            tail_at[length] = position
-        back.append(tail_at[length - 1] if length else -1)
-    chain: set[tuple[int, int]] = set()
-    position = tail_at[-1] if tail_at else -1
-    while position >= 0:
-        chain.add(pairs[position])
-        position = back[position]
-    return chain
+    by_new = sorted(pairs, key=itemgetter(1))
+    return set(longest_increasing(by_new, itemgetter(0)))
 
 
 def _in_place_kind(old: Block, new: Block) -> ChangeKind:
