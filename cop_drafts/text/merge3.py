@@ -8,10 +8,11 @@ conflicting passage is marked, so nothing either side wrote is lost.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from enum import StrEnum
+
+from cop_drafts.text.sequence import sequence_blocks, sequence_opcodes
 
 OURS_MARK = "<<<<<<<"
 SPLIT_MARK = "======="
@@ -114,13 +115,8 @@ def marker_lines(text: str) -> list[int]:
     ]
 
 
-def _matcher(x: Sequence[str], y: Sequence[str]) -> SequenceMatcher[str]:
-    # autojunk would treat frequent lines (blank lines!) as noise in long texts.
-    return SequenceMatcher(None, x, y, autojunk=False)
-
-
 def _two_way(a: list[str], b: list[str]) -> Iterator[MergeChunk]:
-    for tag, i1, i2, j1, j2 in _matcher(a, b).get_opcodes():
+    for tag, i1, i2, j1, j2 in sequence_opcodes(a, b):
         kind = ChunkKind.UNCHANGED if tag == "equal" else ChunkKind.CONFLICT
         yield MergeChunk(kind, (), tuple(a[i1:i2]), tuple(b[j1:j2]), 1, i1 + 1, j1 + 1)
 
@@ -129,8 +125,8 @@ def _sync_regions(
     base: list[str], a: list[str], b: list[str]
 ) -> Iterator[tuple[int, int, int, int, int, int]]:
     """Stretches where base, a and b agree: (base, a, b) start and end indexes."""
-    a_blocks = _matcher(base, a).get_matching_blocks()
-    b_blocks = _matcher(base, b).get_matching_blocks()
+    a_blocks = sequence_blocks(base, a)
+    b_blocks = sequence_blocks(base, b)
     ia = ib = 0
     while ia < len(a_blocks) and ib < len(b_blocks):
         a_base, a_at, a_len = a_blocks[ia]

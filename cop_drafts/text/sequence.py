@@ -123,13 +123,18 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     return blocks
 
 
+def _blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+    """matching_blocks, or past MAX_WORK those anchored on unique items."""
+    try:
+        return matching_blocks(a, b)
+    except _TooMuch:
+        return _anchored_blocks(a, b)
+
+
 def opcodes(a: str, b: str) -> list[Opcode]:
     """SequenceMatcher(None, a, b, autojunk=False).get_opcodes(); past
     MAX_WORK, diff-match-patch's opcodes (a valid diff, maybe a coarser one)."""
-    try:
-        blocks = matching_blocks(a, b)
-    except _TooMuch:
-        blocks = _anchored_blocks(a, b)
+    blocks = _blocks(a, b)
     answer: list[Opcode] = []
     i = j = 0
     for ai, bj, size in blocks:
@@ -258,3 +263,11 @@ def encode_pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[str, str]
 def sequence_opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Opcode]:
     """SequenceMatcher(None, a, b, autojunk=False).get_opcodes() for any items."""
     return opcodes(*encode_pair(a, b))
+
+
+def sequence_blocks(
+    a: Sequence[Hashable], b: Sequence[Hashable]
+) -> list[tuple[int, int, int]]:
+    """SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() for
+    any items; past MAX_WORK, blocks anchored on the items found once."""
+    return _blocks(*encode_pair(a, b))
