@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from cop_drafts.db.models import (
     CATEGORY_LABELS,
@@ -19,10 +34,11 @@ from cop_drafts.db.models import (
     Role,
     WgRole,
 )
-from cop_drafts.services import accounts, audit, sessions
+from cop_drafts.services import accounts, audit, sessions, statistics
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
+from .fields import DayField
 from .web import absolute_url, acting_user, db_session, settings, show_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,7 +70,13 @@ class InviteForm(FlaskForm):
         validators=[Optional()],
     )
     organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])
-    wgs = SelectMultipleField("Working Groups", choices=WG_CHOICES)
+    # Checkboxes, not a multiple select that needs Ctrl-click.
+    wgs = SelectMultipleField(
+        "Working Groups",
+        choices=WG_CHOICES,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
 
 def _person(form: InviteForm) -> accounts.NewPerson:
@@ -123,8 +145,90 @@ def end_sessions(user_id: int) -> Any:
     return redirect(url_for("admin.index"))
 
 
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters: a GET form (it changes nothing), no token."""
+
+    class Meta:
+        csrf = False
+
+    person = SelectField("Person", choices=[], validate_choice=False)
+    action = SelectField("What happened", choices=[], validate_choice=False)
+    since = DayField("From (day/month/year)")
+    until = DayField("To (day/month/year)")
+    logins = BooleanField("Include logins")
+
+
+def _audit_filter() -> tuple[AuditFilterForm, audit.AuditFilter | None]:
+    db = db_session()
+    form = AuditFilterForm(request.args)
+    form.person.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in audit.actors(db)
+    ]
+    form.action.choices = [SelectChoice("", "Anything but logins")] + [
+        SelectChoice(a, audit.action_label(a)) for a in audit.actions(db)
+    ]
+    if not form.validate():
+        return form, None
+    person = form.person.data or ""
+    try:
+        filters = audit.AuditFilter(
+            actor_id=int(person) if person.isdigit() else None,
+            action=form.action.data or None,
+            since=form.since.data,
+            until=form.until.data,
+            include_logins=bool(form.logins.data),
+        )
+        audit.search(db, acting_user(), filters)  # checks the range early
+    except ValidationError as error:
+        show_errors(form, error)
+        return form, None
+    return form, filters
+
+
 @bp.get("/audit")
 @login_required
 def audit_log() -> Any:
     require(acting_user(), Action.VIEW_AUDIT)
-    return render_template("admin/audit.html", events=audit.recent(db_session()))
+    form, filters = _audit_filter()
+    if filters is None:
+        return _audit_page(form)
+    page = request.args.get("page", "1")
+    found = audit.search(
+        db_session(), acting_user(), filters, int(page) if page.isdigit() else 1
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        found=found,
+        query=_query(),
+        audit_label=audit.action_label,
+    )
+
+
+def _audit_page(form: AuditFilterForm) -> Any:
+    """The log with the filters' errors beside them and no entries."""
+    return render_template(
+        "admin/audit.html", form=form, found=None, query=_query(), audit_label=str
+    ), 400
+
+
+def _query() -> dict[str, str]:
+    """The filters asked for, to carry into page and CSV links."""
+    return {k: v for k, v in request.args.items() if k != "page" and v}
+
+
+@bp.get("/audit.csv")
+@login_required
+def audit_csv() -> Any:
+    require(acting_user(), Action.VIEW_AUDIT)
+    form, filters = _audit_filter()
+    if filters is None:
+        return _audit_page(form)
+    rows = audit.export_rows(db_session(), acting_user(), filters)
+    # Cells a spreadsheet would run as formulas are quoted by to_csv.
+    data = statistics.to_csv(statistics.Table("audit", audit.CSV_COLUMNS, tuple(rows)))
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )

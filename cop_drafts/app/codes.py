@@ -25,6 +25,12 @@ def index() -> Any:
     return render_template("codes/index.html", codes=codes)
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    # Browsers ask for /favicon.ico whatever the page says; the icon is an SVG.
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/c/<code_slug>")
 def show(code_slug: str) -> Any:
     db, user = db_session(), acting_user()

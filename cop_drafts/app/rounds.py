@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired
 
 from cop_drafts.db.models import Visibility
 from cop_drafts.services import codes as code_service
@@ -18,6 +18,7 @@ from cop_drafts.services import rounds as round_service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
+from .fields import DayTimeField, required
 from .web import acting_user, db_session, show_errors
 
 bp = Blueprint("rounds", __name__)
@@ -33,20 +34,19 @@ VISIBILITY_CHOICES = [
 
 class RoundForm(FlaskForm):
     tag = SelectField("Published iteration", choices=[], validators=[DataRequired()])
-    plenary_at = DateTimeLocalField(
-        "Plenary meeting (Brussels time)", validators=[DataRequired()]
+    plenary_at = DayTimeField(
+        "Plenary meeting",
+        validators=[required("Give the day and time of the Plenary meeting.")],
     )
-    closes_at = DateTimeLocalField(
-        "Window closes (Brussels time; empty: two weeks after, 18:00)",
-        validators=[Optional()],
-    )
+    closes_at = DayTimeField("Window closes")
     visibility = SelectField("Comments are visible to", choices=VISIBILITY_CHOICES)
     observers_may_comment = BooleanField("Observers may comment")
 
 
 class ExtendForm(FlaskForm):
-    closes_at = DateTimeLocalField(
-        "New closing time (Brussels time)", validators=[DataRequired()]
+    closes_at = DayTimeField(
+        "New closing time",
+        validators=[required("Give the new closing day and time.")],
     )
 
 
@@ -62,7 +62,12 @@ def brussels_input(value: datetime | None, field: str) -> datetime | None:
     return local.at
 
 
-def _page(code_slug: str, form: RoundForm | None = None, status: int = 200) -> Any:
+def _page(
+    code_slug: str,
+    form: RoundForm | None = None,
+    status: int = 200,
+    extending: tuple[int, ExtendForm] | None = None,
+) -> Any:
     db = db_session()
     code = code_service.get_code(db, code_slug)
     form = form or RoundForm()
@@ -70,12 +75,26 @@ def _page(code_slug: str, form: RoundForm | None = None, status: int = 200) -> A
         SelectChoice(it.tag, it.tag)
         for it in reversed(code_service.iterations(db, code, acting_user()))
     ]
+    rounds = round_service.list_rounds(db, code)
+    # One form per round, filled with its closing time; the one just sent
+    # keeps what was typed and its error.
+    extend = {
+        r.id: ExtendForm(
+            formdata=None, data={"closes_at": round_service.local(r.closes_at)}
+        )
+        for r in rounds
+    }
+    if extending is not None:
+        extend[extending[0]] = extending[1]
+    for round_id, each in extend.items():
+        each.closes_at.id = f"closes_at-{round_id}"  # one id per row
     return render_template(
         "rounds/index.html",
         code=code,
         form=form,
-        extend=ExtendForm(formdata=None),
-        rounds=round_service.list_rounds(db, code),
+        extend=extend,
+        extending=extending[0] if extending else None,
+        rounds=rounds,
         state=round_service.state,
     ), status
 
@@ -122,16 +141,20 @@ def update(code_slug: str, round_id: int) -> Any:
     require(acting_user(), Action.MANAGE_ROUNDS)
     form = ExtendForm()
     if not form.validate():
-        raise ValidationError("Give the new closing date and time.")
+        return _page(code_slug, status=400, extending=(round_id, form))
     db = db_session()
     code = code_service.get_code(db, code_slug)
-    closes_at = brussels_input(form.closes_at.data, "closes_at")
-    round_ = round_service.extend_round(
-        db,
-        code,
-        acting_user(),
-        round_id,
-        closes_at,  # type: ignore[arg-type]
-    )
+    try:
+        closes_at = brussels_input(form.closes_at.data, "closes_at")
+        round_ = round_service.extend_round(
+            db,
+            code,
+            acting_user(),
+            round_id,
+            closes_at,  # type: ignore[arg-type]
+        )
+    except ValidationError as error:
+        show_errors(form, error)
+        return _page(code_slug, status=400, extending=(round_id, form))
     flash(f"The window of {round_.tag} now closes later.", "info")
     return redirect(url_for("rounds.index", code_slug=code_slug))

@@ -1,13 +1,72 @@
-"""The audit log: every state-changing action, written in the same transaction."""
+"""The audit log: every state-changing action, written in the same transaction;
+read by the AI Office with filters, a page at a time or as CSV."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from cop_drafts.db.models import AuditEvent, User
+
+from .errors import ValidationError
+from .permissions import Action, require
+
+#: Logins are most of the log; they are shown only when asked for.
+LOGIN = "user.login"
+PAGE_SIZE = 50
+
+#: What each recorded action means, in the words of the process.
+ACTION_LABELS = {
+    "application.approve": "Application approved",
+    "application.checklist": "Application checklist updated",
+    "application.confirm": "Application e-mail confirmed",
+    "application.delete": "Application deleted",
+    "application.export": "Applicant's data exported",
+    "application.reject": "Application rejected",
+    "application.submit": "Application received",
+    "appointment": "Chair or Vice-Chair appointed",
+    "branch.flow_back": "Consolidated text brought into a working draft",
+    "branch.flow_back_conflict": "Consolidated text clashed with a working draft",
+    "call.open": "Call for expressions of interest opened",
+    "call.update": "Call for expressions of interest changed",
+    "checks.settings": "Consistency checks set",
+    "code.create": "Code created",
+    "comment.create": "Comment posted",
+    "comment.edit": "Comment edited",
+    "comment.withdraw": "Comment withdrawn",
+    "consolidation.merge": "Working draft taken into the consolidated text",
+    "disposition.draft": "Answers drafted",
+    "disposition.release": "Answers released",
+    "iteration.publish": "Draft published",
+    "iteration.visibility": "Published draft made public or not",
+    "round.close": "Comment window closed",
+    "round.extend": "Comment window extended",
+    "round.open": "Drafting round opened",
+    "section.harmonise": "Section harmonised",
+    "section.save": "Section saved",
+    "statement.publish": "Signing statements published",
+    "statement.state": "Signing statement given",
+    "statement.unpublish": "Signing statements withdrawn",
+    "submission.import": "Written submission imported",
+    "user.accept_invitation": "Invitation accepted",
+    "user.create": "Account created",
+    "user.end_sessions": "Sessions ended",
+    "user.invite": "Person invited",
+    "user.login": "Logged in",
+    "user.password": "Password changed",
+    "workshop.minutes": "Workshop minutes saved",
+    "workshop.publish_minutes": "Workshop minutes published",
+    "workshop.schedule": "Workshop scheduled",
+}
+
+
+def action_label(action: str) -> str:
+    """The plain words for a recorded action (its code when unknown)."""
+    return ACTION_LABELS.get(action, action)
 
 
 def record(
@@ -34,3 +93,109 @@ def recent(db: Session, limit: int = 200) -> list[AuditEvent]:
     """Newest audit events first."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     return list(db.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What the AI Office asks of the log: dates are Brussels days, inclusive."""
+
+    actor_id: int | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+    include_logins: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of matching events, newest first."""
+
+    events: list[AuditEvent]
+    total: int
+    page: int
+    pages: int
+
+
+def _start_of(day: date) -> datetime:
+    from .rounds import BRUSSELS
+
+    return datetime.combine(day, time(0, 0), BRUSSELS)
+
+
+def _query(filters: AuditFilter) -> Select[tuple[AuditEvent]]:
+    if filters.since and filters.until and filters.since > filters.until:
+        raise ValidationError(
+            "The date range is reversed.",
+            {"until": "The end date comes before the start date."},
+        )
+    query = select(AuditEvent)
+    if filters.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    elif not filters.include_logins:
+        query = query.where(AuditEvent.action != LOGIN)
+    if filters.since:
+        query = query.where(AuditEvent.at >= _start_of(filters.since))
+    if filters.until:
+        query = query.where(
+            AuditEvent.at < _start_of(filters.until + timedelta(days=1))
+        )
+    return query
+
+
+def search(
+    db: Session, actor: User | None, filters: AuditFilter, page: int = 1
+) -> AuditPage:
+    """Events matching `filters`, newest first, PAGE_SIZE a page (a page past
+    the last shows the last). Logins only with include_logins or when asked
+    for by action. Raises PermissionDenied, ValidationError."""
+    require(actor, Action.VIEW_AUDIT)
+    query = _query(filters)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    events = db.scalars(
+        query.options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return AuditPage(list(events), total, page, pages)
+
+
+def actions(db: Session) -> list[str]:
+    """Every action name the log holds, alphabetically."""
+    return sorted(db.scalars(select(AuditEvent.action).distinct()))
+
+
+def actors(db: Session) -> list[User]:
+    """Everyone who appears in the log as the one acting, by name."""
+    ids = select(AuditEvent.actor_id).where(AuditEvent.actor_id.is_not(None))
+    return list(db.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
+
+
+CSV_COLUMNS = ("When (UTC)", "Who", "E-mail", "What", "Action", "Target", "Details")
+
+
+def export_rows(
+    db: Session, actor: User | None, filters: AuditFilter
+) -> list[tuple[str, ...]]:
+    """Every event matching `filters` (all pages), newest first, as CSV rows.
+
+    Raises PermissionDenied, ValidationError.
+    """
+    require(actor, Action.VIEW_AUDIT)
+    query = _query(filters).options(selectinload(AuditEvent.actor))
+    return [
+        (
+            event.at.isoformat(timespec="seconds"),
+            event.actor.name if event.actor else "system",
+            event.actor.email if event.actor else "",
+            action_label(event.action),
+            event.action,
+            event.target,
+            event.summary,
+        )
+        for event in db.scalars(query.order_by(AuditEvent.id.desc()))
+    ]

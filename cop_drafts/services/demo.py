@@ -29,10 +29,10 @@ from cop_drafts.db.models import (
     WgRole,
     utcnow,
 )
+from cop_drafts.store import DraftStore, Person, import_folder
 from cop_drafts.store.errors import InvalidContent, NoChange
 from cop_drafts.store.manifest import MANIFEST
 from cop_drafts.store.refs import MAIN, wg_branch
-from cop_drafts.store.repo import DraftStore, Person, import_folder
 
 from . import (
     accounts,
@@ -164,13 +164,20 @@ def load_people(drafts: Path) -> dict[str, str]:
     }
 
 
+#: Key in ``Session.info``: the e-mails of the demo accounts this session
+#: created, so that a later call in the same run (``cop-drafts demo`` seeds
+#: inside build_demo, then lists the accounts) still says "created".
+_CREATED = "cop_drafts.demo.created"
+
+
 def seed_accounts(db: Session, drafts: Path) -> list[tuple[DemoAccount, User, bool]]:
-    """Create every demo account that is missing; (account, user, created)."""
+    """Create every demo account that is missing; (account, user, created),
+    where created is True for accounts made by this session (this run)."""
     names = load_people(drafts)
+    made: set[str] = db.info.setdefault(_CREATED, set())
     out = []
     for account in ACCOUNTS:
         user = accounts.find_user(db, account.email)
-        created = user is None
         if user is None:
             name = account.name or names.get(account.key) or account.key
             person = accounts.NewPerson(
@@ -182,7 +189,8 @@ def seed_accounts(db: Session, drafts: Path) -> list[tuple[DemoAccount, User, bo
                 account.memberships,
             )
             user = accounts.create_user(db, person, password=DEMO_PASSWORD, actor=None)
-        out.append((account, user, created))
+            made.add(account.email)
+        out.append((account, user, account.email in made))
     return out
 
 

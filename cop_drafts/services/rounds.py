@@ -28,14 +28,12 @@ from cop_drafts.store.errors import NotFound
 
 from . import audit
 from .errors import ValidationError
+from .inputs import EARLIEST_YEAR, LATEST_YEAR  # years outside are typing mistakes
 from .permissions import Action, require
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 WINDOW_DAYS = 14
 CLOSING_TIME = time(18, 0)
-#: Dates outside these years are typing mistakes (and year 1 or 9999 would
-#: overflow the arithmetic below).
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 #: The longest comment window: a window that never closes is a mistake too.
 MAX_WINDOW = timedelta(days=366)
 
@@ -96,6 +94,11 @@ def brussels_time(value: datetime, field: str) -> LocalTime:
         "an hour that night); it was taken as the first, in summer time "
         f"({first.astimezone(UTC):%H:%M} UTC).",
     )
+
+
+def local(at: datetime) -> datetime:
+    """The Brussels wall-clock time of `at` (naive), as people type it."""
+    return at.astimezone(BRUSSELS).replace(tzinfo=None)
 
 
 def _check_year(value: datetime, field: str) -> None:
