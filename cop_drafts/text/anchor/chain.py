@@ -4,9 +4,8 @@ and the longest chain of sure pairs in the order of both (helper of `anchor`).""
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 from cop_drafts.text.anchor.units import Doc
+from cop_drafts.text.sequence import longest_increasing
 
 # A stem in more new units than this share (and at least COMMON units, at
 # most MAX_POSTINGS) does not point at a candidate by itself.
@@ -107,23 +106,9 @@ def chain(
     for j, (_, i) in best_of_new.items():
         if taken[i] == 1:
             pairs.setdefault(i, j)
-    ordered = sorted(pairs.items())
-    tails: list[int] = []
-    tail_at: list[int] = []
-    back: list[int] = []
-    for position, (_, j) in enumerate(ordered):
-        k = bisect_left(tails, j)
-        if k == len(tails):
-            tails.append(j)
-            tail_at.append(position)
-        else:
-            tails[k] = j
-            tail_at[k] = position
-        back.append(tail_at[k - 1] if k else -1)
-    chain: list[tuple[int, int]] = []
-    at = tail_at[-1] if tail_at else -1
-    while at >= 0:
-        chain.append(ordered[at])
-        at = back[at]
-    chain.reverse()
-    return [i for i, _ in chain], [j for _, j in chain]
+    kept = longest_increasing(sorted(pairs.items()), _second)
+    return [i for i, _ in kept], [j for _, j in kept]
+
+
+def _second(pair: tuple[int, int]) -> int:
+    return pair[1]

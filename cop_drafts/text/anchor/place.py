@@ -4,7 +4,10 @@ enough of the passage is there (helper of `anchor`)."""
 
 from __future__ import annotations
 
+import heapq
+import math
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -20,6 +23,7 @@ from cop_drafts.text.anchor.words import (
     similarity,
     trail_edge,
 )
+from cop_drafts.text.sequence import sequence_blocks
 
 # Share of the passage's content (idf-weighted) that must be found in the
 # new span, unless the passage is most of a unit that was aligned.
@@ -60,6 +64,15 @@ VERBATIM_SIDE = 4
 CONTEXT = 32
 # Units looked at on each side of an orphan for where its neighbourhood went.
 NEAR_UNITS = 12
+# A passage of this many words whose words are nearly all, in order, in one
+# new unit (a clause moved into another sentence, a word changed on the
+# way) is there, when no other unit of either text holds them so well.
+NEAR_WORDS = 6
+NEAR_KEPT = 0.8
+NEAR_MARGIN = 0.25
+# ... and when those of its rarest words that a unit must hold are in at
+# most this many units each.
+NEAR_POSTINGS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +96,7 @@ class Placer:
         self.new = new
         self.units = UnitAlignment(old, new)
         self._maps: dict[int, WordMap | None] = {}
+        self._indexes: dict[bool, _StemIndex] = {}
 
     @property
     def new_text(self) -> str:
@@ -130,7 +144,7 @@ class Placer:
         pieces = self._pieces(first, last)
         found = _best_run(pieces) if pieces else None
         if found is None:
-            return self._verbatim(start, end)
+            return self._verbatim(start, end) or self._in_order(start, end, first, last)
         match = self._match(start, end, first, last, found)
         lost = sum(p.weight for p in pieces if p not in found)
         if self._enough(found, match, lost):
@@ -140,7 +154,7 @@ class Placer:
         whole = self._reworded_unit(found, lost)
         if whole is not None:
             return self._match(start, end, first, last, whole)
-        return self._verbatim(start, end)
+        return self._verbatim(start, end) or self._in_order(start, end, first, last)
 
     def _reworded_unit(self, run: list[_Piece], lost: float) -> list[_Piece] | None:
         """A passage that is most of one old unit whose words went apart in
@@ -346,6 +360,96 @@ class Placer:
             if min(before, after) < VERBATIM_SIDE or before + after < VERBATIM_CONTEXT:
                 return None
         return Match("moved", place, place + len(quote), 1.0)
+
+    def _index(self, doc: Doc) -> _StemIndex:
+        """The stem index of the old or new text (built when first needed)."""
+        key = doc is self.new
+        if key not in self._indexes:
+            self._indexes[key] = _StemIndex(doc)
+        return self._indexes[key]
+
+    def _in_order(self, start: int, end: int, first: int, last: int) -> Match | None:
+        """The passage's words nearly all in order in one new unit, the
+        only unit of the new text, and of the old text besides the
+        passage's own, that holds them so (a stock phrase is no one's)."""
+        old, new = self.old, self.new
+        stems = old.stems[first : last + 1]
+        if len(stems) < NEAR_WORDS:
+            return None
+        own = range(old.unit_at(old.wstart[first]), old.unit_at(old.wstart[last]) + 1)
+        found = self._index(new).in_order(stems, ())
+        if not found or (len(found) > 1 and found[1][0] > found[0][0] - NEAR_MARGIN):
+            return None
+        kept, unit, blocks = found[0]
+        if kept < NEAR_KEPT:
+            return None
+        again = self._index(old).in_order(stems, own)
+        if again is None or (again and again[0][0] > kept - NEAR_MARGIN):
+            return None
+        # Words changed at either end of the passage: as many new words.
+        ua, ub = new.unit_words(unit)
+        lo = max(ua, ua + blocks[0][1] - blocks[0][0])
+        tail = len(stems) - blocks[-1][0] - blocks[-1][2]
+        hi = min(ub - 1, ua + blocks[-1][1] + blocks[-1][2] - 1 + tail)
+        piece = _Piece(lo, hi, 0.0, 0.0, -1, False)
+        return self._match(start, end, first, last, [piece])
+
+
+class _StemIndex:
+    """Every stem of every unit of a text, and the units of each stem."""
+
+    __slots__ = ("count", "doc", "sets", "units")
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.sets: list[frozenset[str]] = []
+        self.units: dict[str, list[int]] = {}
+        for unit in range(doc.units):
+            a, b = doc.unit_words(unit)
+            stems = frozenset(doc.stems[a:b])
+            self.sets.append(stems)
+            for s in stems:
+                self.units.setdefault(s, []).append(unit)
+        self.count = {s: len(units) for s, units in self.units.items()}
+
+    def in_order(
+        self, stems: list[str], skip: Iterable[int]
+    ) -> list[tuple[float, int, list[tuple[int, int, int]]]] | None:
+        """(share of `stems` found in order, unit, matching blocks) of the
+        best unit holding at least NEAR_KEPT of the passage's words, and of
+        the others that may come within NEAR_MARGIN of it, best first (such
+        a unit holds one of the passage's rarest stems at least); None when
+        those stems are too common to tell."""
+        wanted = set(stems)
+        count = self.count
+        probes = heapq.nsmallest(
+            len(wanted) - math.ceil(NEAR_KEPT * len(wanted)) + 1,
+            wanted,
+            key=lambda s: (count.get(s, 0), s),
+        )
+        if count.get(probes[-1], 0) > NEAR_POSTINGS:
+            return None
+        near = {u for s in probes for u in self.units.get(s, ())} - set(skip)
+        least = NEAR_KEPT * len(wanted)
+        bounds = []  # words with a partner at most: an upper bound of the share
+        for unit in near:
+            held = self.sets[unit]
+            if len(wanted & held) < least:
+                continue
+            bound = sum(s in held for s in stems) / len(stems)
+            if bound >= NEAR_KEPT:
+                bounds.append((bound, unit))
+        bounds.sort(key=lambda r: (-r[0], r[1]))
+        doc = self.doc
+        out: list[tuple[float, int, list[tuple[int, int, int]]]] = []
+        for bound, unit in bounds:
+            if out and bound <= out[0][0] - NEAR_MARGIN:
+                break
+            a, b = doc.unit_words(unit)
+            blocks = [x for x in sequence_blocks(stems, doc.stems[a:b]) if x[2]]
+            out.append((sum(n for _, _, n in blocks) / len(stems), unit, blocks))
+            out.sort(key=lambda r: (-r[0], r[1]))
+        return out
 
 
 def _best_run(pieces: list[_Piece]) -> list[_Piece] | None:

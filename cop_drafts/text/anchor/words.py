@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 from cop_drafts.text.anchor.units import WORD_RE, Doc
+from cop_drafts.text.sequence import sequence_blocks
 
 # Context compared around a span without words.
 CONTEXT = 32
@@ -33,14 +33,8 @@ class WordMap:
         a1 = self.a1
         self.b0 = new.unit_words(targets[0])[0]
         self.b1 = new.unit_words(targets[-1])[1]
-        matcher = SequenceMatcher(
-            None, old.stems[self.a0 : a1], new.stems[self.b0 : self.b1], autojunk=False
-        )
-        self.blocks = [
-            (self.a0 + a, self.b0 + b, n)
-            for a, b, n in matcher.get_matching_blocks()
-            if n
-        ]
+        found = sequence_blocks(old.stems[self.a0 : a1], new.stems[self.b0 : self.b1])
+        self.blocks = [(self.a0 + a, self.b0 + b, n) for a, b, n in found if n]
 
     def image(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of old words first..last, widened
@@ -161,7 +155,7 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     matched = 0
     last_a = last_b = 0
-    for x, y, n in SequenceMatcher(None, wa, wb, autojunk=False).get_matching_blocks():
+    for x, y, n in sequence_blocks(wa, wb):
         matched += sum(len(w) for w in wa[x : x + n])
         if x - last_a == y - last_b:  # word for word: typos, numbers
             for u, v in zip(wa[last_a:x], wb[last_b:y], strict=True):
