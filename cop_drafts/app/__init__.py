@@ -22,6 +22,7 @@ from . import (
     editor,
     errors,
     guards,
+    help,
     iterations,
     notifications,
     participants,
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for bp in (
         auth.bp,
         codes.bp,
+        help.bp,
         sections.bp,
         diffs.bp,
         editor.bp,

@@ -191,15 +191,53 @@
       bottom = t.offsetTop + t.offsetHeight + 8;
     });
   }
+  // -- narrow screens: each passage's threads fold under the passage ----------
+  const narrow = window.matchMedia("(max-width: 1100px)");
+  const container = margin.querySelector(".threads");
+  const folds = new Map();
+  function topBlock(el) {
+    while (el && el.parentElement !== doc) el = el.parentElement;
+    return el;
+  }
+  function fold() {
+    if (narrow.matches) {
+      threads.forEach((t) => {
+        const top = topBlock(t._block);
+        if (!top) return;
+        let box = folds.get(top);
+        if (!box) {
+          box = document.createElement("details");
+          box.className = "inline-threads";
+          box.dataset.testid = "inline-threads";
+          box.appendChild(document.createElement("summary"));
+          top.after(box);
+          folds.set(top, box);
+        }
+        box.appendChild(t);
+      });
+      folds.forEach((box) => {
+        const n = box.querySelectorAll("[data-testid=thread]").length;
+        box.firstElementChild.textContent = n + (n === 1 ? " comment" : " comments") + " on this passage";
+      });
+    } else if (folds.size) {
+      threads.forEach((t) => container.appendChild(t));
+      folds.forEach((box) => box.remove());
+      folds.clear();
+    }
+  }
+  fold();
   place();
   if (doc.classList.contains("can-comment")) onSelection();
   window.addEventListener("resize", place);
+  narrow.addEventListener("change", () => { fold(); place(); });
   margin.addEventListener("toggle", place, true);
 
   function focusThread(id) {
     document.querySelectorAll(".active-thread").forEach((el) => el.classList.remove("active-thread"));
     const t = document.getElementById(id);
     if (!t) return;
+    const box = t.closest("details.inline-threads");
+    if (box) box.open = true;
     t.classList.add("active-thread");
     doc.querySelectorAll('[data-for="' + id + '"]').forEach((el) => el.classList.add("active-thread"));
   }
@@ -207,7 +245,7 @@
     const m = event.target.closest("[data-for]");
     if (m) { focusThread(m.dataset.for); document.getElementById(m.dataset.for).scrollIntoView({ block: "nearest", behavior: "smooth" }); }
   });
-  margin.addEventListener("mouseover", (event) => {
+  document.addEventListener("mouseover", (event) => {
     const t = event.target.closest("[data-testid=thread]");
     if (t) focusThread(t.id);
   });
@@ -216,7 +254,7 @@
   // -- replies: one form, copied under the thread on demand -----------------
   const replyTemplate = document.getElementById("reply-template");
   const base = form ? form.getAttribute("action") : null;
-  margin.addEventListener("click", (event) => {
+  document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reply]");
     if (button && replyTemplate) {
       const thread = button.closest("[data-testid=thread]");
