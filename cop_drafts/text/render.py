@@ -340,10 +340,34 @@ def _flow_parser() -> MarkdownIt:
     # parse_blocks normalises. html_block only returns False with html off,
     # at every line and as a terminator of paragraphs, lists and quotes.
     md.disable(["footnote_tail", "normalize", "html_block"])
+    md.add_render_rule("footnote_caption", _footnote_caption)
     # The default, spelled out: markdown-it looks this option up in every
     # inline parse, and a missing key costs an exception each time.
     md.options["strikethrough_single_tilde"] = False
     return _budgeted(md)
+
+
+#: env key: footnote label -> the mark to show for a reference to it, where
+#: the mark is not the reference's number in this parse (see diff/html.py).
+FOOTNOTE_MARKS = "footnote_marks"
+
+
+def _footnote_caption(
+    self: object,
+    tokens: Sequence[Token],
+    idx: int,
+    options: object,
+    env: dict[str, Any],
+) -> str:
+    """`[n]`, as the section page shows a reference, or the mark env asks for."""
+    meta = tokens[idx].meta
+    mark = env.get(FOOTNOTE_MARKS, {}).get(meta["label"])
+    if mark is not None:
+        return str(mark)
+    number = str(meta["id"] + 1)
+    if meta.get("subId", -1) > 0:
+        number += f":{meta['subId']}"
+    return f"[{number}]"
 
 
 @lru_cache(maxsize=1)

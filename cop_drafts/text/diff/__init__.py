@@ -33,7 +33,7 @@ from cop_drafts.text.render import RENDER_VERSION, OverBudget, budget_scope
 from cop_drafts.text.render import Budget as ParseBudget
 
 #: Bump whenever diff output changes; it keys cached diffs with both commit ids.
-DIFF_VERSION = f"5+render{RENDER_VERSION}"
+DIFF_VERSION = f"6+render{RENDER_VERSION}"
 #: What parsing the versions (and the changed blocks) may cost, all together:
 #: past it, or past MAX_CHARS, the redline compares the sources line by line.
 PARSE_BUDGET = ParseBudget(seconds=1.0)

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 from cop_drafts.text.diff.blocks import Block, BlockKind, Version
 from cop_drafts.text.render import (
+    FOOTNOTE_MARKS,
     is_plain,
     parse_blocks,
     prepare_tokens,
@@ -121,8 +122,43 @@ def _wrap_list(version: Version, block: Block, html: str) -> str:
     return f"<ul>\n{html}</ul>\n"
 
 
-def render_batch(new: Version, items: list[tuple[str, Block]]) -> list[str]:
-    """Render merged sources in one parse; line numbers point into `new`."""
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def footnote_marks(version: Version) -> dict[str, str]:
+    """Footnote label -> the mark its section page shows (`[1]` for the first
+    one referred to, ...); `[label]` for a footnote nothing refers to.
+
+    Inline parses in the redline run on some blocks only, so the numbers are
+    counted here, over the whole text in order, as the full render counts them.
+    """
+    defined = {key[1:] for key in version.env.get("footnotes", {}).get("refs", {})}
+    marks: dict[str, str] = {}
+    for token in version.tokens:
+        if token.type == "inline" and "[^" in token.content:
+            for label in _FOOTNOTE_REF.findall(token.content):
+                if label in defined and label not in marks:
+                    marks[label] = f"[{len(marks) + 1}]"
+    for label in defined - marks.keys():
+        marks[label] = f"[{label}]"
+    return marks
+
+
+def _merged_env(old: Version, new: Version, marks: dict[str, str]) -> dict[str, Any]:
+    """Parser env for merged sources: the new version's footnotes plus those
+    only the old one defines (a deleted reference), each shown by `marks`."""
+    refs = dict(new.env.get("footnotes", {}).get("refs", {}))
+    listed: dict[int, dict[str, Any]] = {}
+    for key in old.env.get("footnotes", {}).get("refs", {}):
+        refs.setdefault(key, -1)
+    return {"footnotes": {"refs": refs, "list": listed}, FOOTNOTE_MARKS: marks}
+
+
+def render_batch(
+    old: Version, new: Version, items: list[tuple[str, Block]], marks: dict[str, str]
+) -> list[str]:
+    """Render merged sources in one parse; line numbers point into `new`;
+    footnote references show `marks` (see footnote_marks)."""
     if not items:
         return []
     starts: list[int] = []
@@ -130,13 +166,7 @@ def render_batch(new: Version, items: list[tuple[str, Block]]) -> list[str]:
     for source, _ in items:
         starts.append(line)
         line += source.count("\n") + 4
-    notes = new.env.get("footnotes", {})
-    env: dict[str, Any] = {
-        "footnotes": {
-            "refs": dict(notes.get("refs", {})),
-            "list": {k: dict(v) for k, v in notes.get("list", {}).items()},
-        }
-    }
+    env = _merged_env(old, new, marks)
     # Block parse, then the inline pass with prepare_tokens' plain-text fast
     # path: the same tokens as a full parse, for less work.
     tokens = parse_blocks(_SEP_SOURCE.join(s for s, _ in items), env, inline=False)

@@ -18,6 +18,7 @@ from cop_drafts.text.diff.blocks import Block, BlockKind, Version
 from cop_drafts.text.diff.html import (
     block_tokens,
     direct_html,
+    footnote_marks,
     render_batch,
     sanitise_all,
     slices_html,
@@ -31,7 +32,7 @@ from cop_drafts.text.diff.merge import (
     Merge,
     Shown,
 )
-from cop_drafts.text.render import prepare_tokens
+from cop_drafts.text.render import FOOTNOTE_MARKS, prepare_tokens
 
 # A tag: the same language as <(?:[^>"']|"[^"]*"|'[^']*')*>, unrolled so that
 # the regex engine does not try alternatives at every character.
@@ -69,6 +70,15 @@ def _batch_source(row: Row, new: Block) -> str:
     if new.kind is BlockKind.FOOTNOTE and source.startswith(new.prefix):
         source = source[len(new.prefix) :]
     return source
+
+
+def _footnote(marks: dict[str, str], block: Block, html: str) -> str:
+    """A footnote definition led by the mark its version's section page shows."""
+    if block.kind is not BlockKind.FOOTNOTE:
+        return html
+    label = block.prefix.strip().removeprefix("[^").removesuffix(":").removesuffix("]")
+    mark = escape(marks.get(label, f"[{label}]"))
+    return f'<div class="footnote"><span class="rl-fn-label">{mark}</span>{html}</div>'
 
 
 def _mark(html: str, whole: str | None = None, old_ids: bool = False) -> str:
@@ -138,6 +148,9 @@ class _Builder:
         self.old_context = _contexts(old)
         self.new_context = _contexts(new)
         self.direct: tuple[dict[int, str], dict[int, str]] = ({}, {})
+        self.marks = (footnote_marks(old), footnote_marks(new))
+        # Blocks rendered from a version's own tokens show the same marks.
+        old.env[FOOTNOTE_MARKS], new.env[FOOTNOTE_MARKS] = self.marks
 
     def pieces(self) -> list[list[tuple[str, str | None, bool]]]:
         """Per row: (raw html, whole-mark, old ids) pieces, not yet sanitised."""
@@ -147,8 +160,10 @@ class _Builder:
             if row.merge is not None and row.merge.shown is not Shown.REWRITE
         ]
         batch = render_batch(
+            self.old,
             self.new,
             [(src, self.new.blocks[self.rows[i].step.new or 0]) for i, src in merged],
+            {**self.marks[0], **self.marks[1]},
         )
         batch_of = {i: html for (i, _), html in zip(merged, batch, strict=True)}
         self._prepare()
@@ -162,7 +177,9 @@ class _Builder:
             if step.away:
                 plan.append([])
             elif i in batch_of and new is not None:
-                plan.append([(-1, self._footnote(new, batch_of[i]), "", False)])
+                plan.append(
+                    [(-1, _footnote(self.marks[1], new, batch_of[i]), "", False)]
+                )
             elif row.merge is not None and old is not None and new is not None:
                 plan.append([(0, old, "del", True), (1, new, "ins", False)])
             elif step.kind is ChangeKind.DELETED and old is not None:
@@ -182,7 +199,7 @@ class _Builder:
                 (
                     piece
                     if isinstance(piece, str)
-                    else self._footnote(piece, html[side][piece.index]),
+                    else _footnote(self.marks[side], piece, html[side][piece.index]),
                     whole,
                     old_ids,
                 )
@@ -217,16 +234,6 @@ class _Builder:
             shown.extend(tokens)
         else:
             self.direct[side][block.index] = html
-
-    @staticmethod
-    def _footnote(block: Block, html: str) -> str:
-        if block.kind is not BlockKind.FOOTNOTE:
-            return html
-        label = escape(block.prefix.strip().rstrip(":"))
-        return (
-            f'<div class="footnote"><span class="rl-fn-label">{label}</span>'
-            f"{html}</div>"
-        )
 
     def render(self, no_changes: bool) -> str:
         """The redline's HTML: rows wrapped, unchanged stretches folded."""

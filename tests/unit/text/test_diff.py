@@ -314,6 +314,36 @@ def test_inserted_and_deleted_blocks_are_whole() -> None:
     assert words(tree.iter("ins")) == ["A brand new closing paragraph."]
 
 
+def _footnote_marks(html: str) -> tuple[list[str], list[str]]:
+    """The references' and the definitions' marks, in order."""
+    root = dom(html)
+    refs = [squash(n.text()) for n in root.by_class("footnote-ref")]
+    labels = [squash(n.text()) for n in root.by_class("rl-fn-label")]
+    return refs, labels
+
+
+def test_footnotes_show_the_marks_of_the_section_page() -> None:
+    old = "Intro.[^a] Then.[^b]\n\nKept.[^c]\n\n[^a]: A.\n\n[^b]: B.\n\n[^c]: C.\n"
+    new = "Intro. Then more.[^b]\n\nKept.[^c]\n\n[^b]: B.\n\n[^c]: C.\n"
+    result = diff_texts(old, new)
+    refs, labels = _footnote_marks(result.redline_html)
+    # [^a] was footnote 1 of the old text and is deleted; [^b] and [^c] are
+    # footnotes 1 and 2 of the new one, as its section page numbers them.
+    assert refs == ["[1]", "[1]", "[2]"]
+    assert labels == ["[1]", "[1]", "[2]"]
+    assert "[^" not in squash(dom(result.redline_html).text())
+    (deleted,) = only(result, ChangeKind.DELETED)
+    assert squash(block(result, deleted).text()) == "[1]A."
+
+
+def test_deleted_footnote_reference_is_a_struck_mark_not_raw_text() -> None:
+    result = diff_texts("Keep records.[^1]\n\n[^1]: See.\n", "Keep all records.\n")
+    root = dom(result.redline_html)
+    (ref,) = root.by_class("footnote-ref")
+    assert [squash(n.text()) for n in ref.iter("del")] == ["[1]"]
+    assert "[^1]" not in root.text()
+
+
 def test_whole_text_added_and_removed() -> None:
     text = INTRO + "\n\n".join(PARAS) + "\n"
     added = diff_texts("", text)
