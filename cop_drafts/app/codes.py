@@ -8,7 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
+from cop_drafts.db.models import Round, utcnow
 from cop_drafts.services import codes as code_service
+from cop_drafts.services import home as home_service
+from cop_drafts.services import rounds as round_service
+from cop_drafts.services import visits
 
 from .web import acting_user, db_session, get_store
 
@@ -17,6 +21,19 @@ bp = Blueprint("codes", __name__)
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token: for buttons that POST."""
+
+
+@bp.app_template_global("comment_reason")
+def comment_reason(round_: Round | None, wg: int | None) -> str:
+    """Why the reader may or may not comment on a section of `wg` now (for the
+    comment window's banner on every section page)."""
+    return home_service.comment_rule(acting_user(), round_, wg, utcnow())[1]
+
+
+@bp.app_template_global("window_state")
+def window_state(round_: Round) -> str:
+    """'upcoming', 'open' or 'closed': a round's window now."""
+    return round_service.state(round_).value
 
 
 @bp.get("/")
@@ -37,8 +54,14 @@ def show(code_slug: str) -> Any:
     code = code_service.get_code(db, code_slug)
     store = get_store(code_slug)
     overview = code_service.overview(db, store, code, user, request.args.get("rev"))
+    unread = visits.unread_paths(db, user, code, store) if overview else set()
     return render_template(
-        "codes/show.html", code=code, overview=overview, form=EmptyForm()
+        "codes/show.html",
+        code=code,
+        overview=overview,
+        home=home_service.home(db, store, code, user, unread) if overview else None,
+        window_words=home_service.window_words,
+        form=EmptyForm(),
     )
 
 
