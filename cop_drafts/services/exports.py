@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -316,7 +317,7 @@ def listed(
     raw = cache.get(_key(iteration, kind.key) + "/meta")
     if raw is None:
         built = build(db, store, cache, code, iteration, kind.key)
-        meta = {"sha256": built.sha256, "size": len(built.data)}
+        meta: dict[str, Any] = {"sha256": built.sha256, "size": len(built.data)}
     else:
         meta = json.loads(raw)
     return Listed(

@@ -690,7 +690,7 @@ def _compose(
             .order_by(Notification.id)
         )
     )
-    chosen = _deliveries(db, {r.user_id for r in rows})
+    chosen = _deliveries(db, {r.user_id for r in rows if r.user_id is not None})
     out: list[_Outgoing] = []
     digests: dict[int, list[Notification]] = {}
     skipped: list[int] = []
@@ -702,11 +702,11 @@ def _compose(
             out.append(_Outgoing(((row.id, row.attempts),), _mail(row, body)))
             continue
         assert row.user is not None  # only account mails go to a bare address
-        delivery = chosen.get((row.user_id, row.kind), IMMEDIATE)
+        delivery = chosen.get((row.user.id, row.kind), IMMEDIATE)
         if delivery == OFF or not row.user.is_active:
             skipped.append(row.id)
         elif delivery == DAILY:
-            digests.setdefault(row.user_id, []).append(row)
+            digests.setdefault(row.user.id, []).append(row)
         else:
             body = _frame(row.user, row.body, [row.kind], IMMEDIATE, base_url)
             out.append(_Outgoing(((row.id, row.attempts),), _mail(row, body)))
@@ -751,8 +751,10 @@ def _frame(
 def _digest(rows: list[Notification], base_url: str) -> _Outgoing:
     parts = [f"{n}. {row.subject}\n\n{row.body}" for n, row in enumerate(rows, start=1)]
     intro = "Here is what happened since your last digest.\n\n"
+    user = rows[0].user
+    assert user is not None  # digests gather account holders' rows only
     body = _frame(
-        rows[0].user,
+        user,
         intro + "\n\n".join(parts),
         [r.kind for r in rows],
         DAILY,

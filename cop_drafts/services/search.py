@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, Integer, column, text
+from sqlalchemy import ColumnElement, Integer, TextClause, column, text
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Comment
@@ -31,7 +31,7 @@ def words(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:MAX_WORDS]
 
 
-def matching(db: Session, query: str) -> ColumnElement[bool] | None:
+def matching(db: Session, query: str) -> ColumnElement[bool] | TextClause | None:
     """A condition on comments matching every word of `query` (as prefixes),
     or None when the query has no words."""
     found = words(query)

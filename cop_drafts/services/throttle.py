@@ -69,7 +69,8 @@ def _wait(failures: int, last: datetime | None, free: int, limits: Limits) -> fl
     if failures < free or last is None:
         return 0.0
     delay = min(limits.delay * 2 ** min(failures - free, 30), limits.window)
-    return max(0.0, (last + delay - utcnow()).total_seconds())
+    left: float = (last + delay - utcnow()).total_seconds()
+    return max(0.0, left)
 
 
 def begin(db: Session, email: str, remote_addr: str, limits: Limits) -> int:

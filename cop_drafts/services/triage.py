@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from cop_drafts.db.models import (
@@ -129,7 +129,7 @@ def wgs_of(actor: User | None, all_wgs: tuple[int, ...]) -> tuple[int | None, ..
 
 def _base(
     code: Code, wgs: tuple[int | None, ...], latest: str | None
-) -> tuple[Select[tuple[int]], type[Relocation]]:
+) -> tuple[Select[int], type[Relocation]]:
     landed = aliased(Relocation)
     in_wgs = [Comment.wg.in_([w for w in wgs if w is not None])]
     if None in wgs:
@@ -157,13 +157,13 @@ def _base(
 
 def _filtered(
     db: Session,
-    query: Select[tuple[int]],
+    query: Select[int],
     landed: type[Relocation],
     f: Filters,
     actor: User,
     latest: str | None,
     group_ids: tuple[int, ...] = (),
-) -> Select[tuple[int]]:
+) -> Select[int]:
     if f.wg is not None:
         query = query.where(Comment.wg == f.wg)
     if f.path:
@@ -205,7 +205,7 @@ def _filtered(
     return query
 
 
-def _order(query: Select[tuple[int]], sort: str, replies: object) -> Select[tuple[int]]:
+def _order(query: Select[int], sort: str, replies: object) -> Select[int]:
     match sort:
         case "oldest":
             return query.order_by(Comment.created_at, Comment.id)
@@ -424,7 +424,7 @@ def similar(
                 Comment.code_id == code.id,
                 or_(
                     Comment.wg.in_([w for w in wgs if w is not None]),
-                    Comment.wg.is_(None) if None in wgs else False,
+                    Comment.wg.is_(None) if None in wgs else false(),
                 ),
             )
         )

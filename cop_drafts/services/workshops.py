@@ -261,7 +261,8 @@ def page(
     write them) and their versions. Raises NotFound."""
     workshop = get_workshop(db, code, user, slug)
     may_write = _may_write(user, workshop)
-    minutes, history = None, ()
+    minutes: Markup | None = None
+    history: tuple[CommitInfo, ...] = ()
     if may_write or workshop.minutes_published_at is not None:
         text = _read(store, workshop)
         if text is not None:
