@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from cop_drafts.cache import FileCache
 from cop_drafts.config import Settings
 from cop_drafts.db.models import Code, Iteration, User
+from cop_drafts.store import DraftStore, Person, import_folder
 from cop_drafts.store.errors import InvalidContent, NotFound
 from cop_drafts.store.manifest import Manifest, SectionSpec
 from cop_drafts.store.refs import MAIN, check_rev, wg_branch
-from cop_drafts.store.repo import DraftStore, Person, import_folder
 from cop_drafts.store.values import BlameLine, BranchInfo, CommitInfo
 from cop_drafts.text.render import RENDER_VERSION, Heading, render
 

@@ -22,9 +22,9 @@ from cop_drafts.db.models import (
     User,
     utcnow,
 )
+from cop_drafts.store import DraftStore, Person
 from cop_drafts.store.errors import NoChange, TagExists
 from cop_drafts.store.refs import MAIN, is_branch_name, is_hex_rev, is_tag_name
-from cop_drafts.store.repo import DraftStore, Person
 from cop_drafts.store.values import CommitInfo
 from cop_drafts.text.checks import Finding, Severity
 
