@@ -7,10 +7,14 @@ in other workers never see half an entry; a lost entry is only recomputed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
 
 
 class FileCache:
@@ -51,3 +55,25 @@ class FileCache:
         value = compute()
         self.put(key, value.encode("utf-8"))
         return value
+
+    def json(self, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The JSON object cached for `key`, computing and storing it on a miss.
+
+        Top-level values that were Markup when stored come back as Markup:
+        sanitised HTML from the text layer keeps its trust through the round
+        trip (the cache folder is ours alone; nothing else writes it), so no
+        caller wraps cached HTML in Markup again. Raises TypeError for a value
+        JSON cannot hold.
+        """
+        full = f"json/{key}"
+        raw = self.get(full)
+        if raw is not None:
+            stored = json.loads(raw)
+            data: dict[str, Any] = stored["data"]
+            for name in stored["markup"]:
+                data[name] = Markup(data[name])
+            return data
+        data = compute()
+        markup = sorted(name for name, v in data.items() if isinstance(v, Markup))
+        self.put(full, json.dumps({"data": data, "markup": markup}).encode())
+        return data

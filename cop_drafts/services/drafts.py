@@ -179,8 +179,7 @@ def preview(
     if text is None:
         raise ValidationError("No text to preview.", {"text": "No text was sent."})
     _check_size(text.encode("utf-8"), limit, "text")
-    # Sanitised by text.render (markdown-it without raw HTML, then nh3).
-    return Markup(render(normalise_text(text)).html)
+    return render(normalise_text(text)).html
 
 
 def review(
@@ -199,9 +198,7 @@ def review(
         old = text_at(store, base.commit_id, path)
     diff = diff_texts(old, text)
     newer = tuple(store.log_range(draft.branch, base.commit_id, path=path, limit=20))
-    # The redline is rendered from sanitised Markdown by text.diff.
-    redline = Markup(diff.redline_html)
-    return Review(draft, base, text, sub.message, diff, redline, newer)
+    return Review(draft, base, text, sub.message, diff, diff.redline_html, newer)
 
 
 def save(

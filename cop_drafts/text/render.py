@@ -30,6 +30,7 @@ from markdown_it.rules_core import inline as _core_inline
 from markdown_it.rules_core import text_join as _core_text_join
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 
 #: Bump whenever the HTML produced here changes: it keys every rendered cache.
@@ -71,7 +72,7 @@ class Heading:
 class Rendered:
     """Sanitised HTML of one Markdown text and its headings."""
 
-    html: str
+    html: Markup
     headings: tuple[Heading, ...]
 
 
@@ -420,14 +421,18 @@ def _annotate_lines(tokens: Sequence[Token]) -> None:
 _AMPERSANDS = tuple(chr(0xF0000 + n) for n in range(16))
 
 
-def sanitise(html: str) -> str:
-    """Pass HTML through the allow-list: unknown tags, attributes, schemes go."""
+def sanitise(html: str) -> Markup:
+    """Pass HTML through the allow-list: unknown tags, attributes, schemes go.
+
+    The result is Markup: this allow-list is where HTML becomes trusted, so
+    nothing above the text layer wraps HTML in Markup itself.
+    """
     if "&amp;" in html:
         holder = next((c for c in _AMPERSANDS if c not in html), None)
         if holder is not None:
             clean = _clean(html.replace("&amp;", holder))
-            return clean.replace(holder, "&amp;")
-    return _clean(html)
+            return Markup(clean.replace(holder, "&amp;"))
+    return Markup(_clean(html))
 
 
 def _clean(html: str) -> str:
@@ -458,7 +463,7 @@ def render(text: str, *, budget: Budget | None = None) -> Rendered:
     return Rendered(sanitise(html), tuple(headings))
 
 
-def render_inline(text: str) -> str:
+def render_inline(text: str) -> Markup:
     """Render a short Markdown text (a comment) to sanitised HTML."""
     try:
         with budget_scope(), _metered(text):

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from cop_drafts.text.diff import plain as _plain
 from cop_drafts.text.diff.blocks import Block, BlockKind, Version, clean_text
 from cop_drafts.text.diff.blocks import split_version as _split
@@ -92,7 +94,7 @@ class DiffResult:
     blocks: tuple[DiffBlock, ...]
     summary: DiffSummary
     identical: bool
-    redline_html: str
+    redline_html: Markup
 
     @property
     def has_changes(self) -> bool:
@@ -105,7 +107,7 @@ class DiffResult:
             return "No changes: the two versions are identical."
         return self.summary.line()
 
-    def source_html(self, mode: str = "split") -> str:
+    def source_html(self, mode: str = "split") -> Markup:
         """Source diff HTML, "split" (side by side) or "unified"; ValueError else."""
         return source_diff_html(self.old_text, self.new_text, mode)
 
@@ -278,7 +280,7 @@ def standalone_html(
     )
 
 
-def source_html(old_text: str, new_text: str, mode: str = "split") -> str:
+def source_html(old_text: str, new_text: str, mode: str = "split") -> Markup:
     """Source diff HTML of two texts alone, as DiffResult.source_html gives it.
 
     Raises ValueError for a mode other than "split" or "unified".

@@ -13,6 +13,7 @@ from typing import Any
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
+from markupsafe import Markup
 
 from cop_drafts.text.diff.blocks import Block, BlockKind, Version
 from cop_drafts.text.render import (
@@ -198,7 +199,7 @@ def render_batch(
     return parts
 
 
-def sanitise_all(raw: list[str]) -> list[str]:
+def sanitise_all(raw: list[str]) -> list[Markup]:
     """Sanitise many pieces in one pass of the allow-list."""
     parts = sanitise(_SEP.join(raw)).split(_SEP)
     if len(parts) != len(raw):

@@ -129,7 +129,8 @@ def document_html(
             f"{_items(part.items, part.anchor)}</div>"
         )
         # A file to read and print shows the unchanged text too: folds open.
-        body.append(part.redline_html.replace(_FOLD, _FOLD_OPEN))
+        # str(): Markup.replace would escape the markup being replaced.
+        body.append(str(part.redline_html).replace(_FOLD, _FOLD_OPEN))
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

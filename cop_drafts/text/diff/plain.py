@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from markupsafe import Markup
+
 from cop_drafts.text.diff.words import count_words
 from cop_drafts.text.sequence import sequence_opcodes
 
@@ -134,10 +136,11 @@ def _changed(hunk: Hunk) -> str:
     )
 
 
-def page(body: str, reason: str) -> str:
+def page(body: str, reason: str) -> Markup:
     """The redline HTML of a piece-by-piece diff, its note first."""
     note = escape(NOTE.format(reason=reason))
-    return (
+    # Trusted: `body` is built by line_diff from escaped lines.
+    return Markup(
         f'<div class="redline rl-plain"><p class="rl-label rl-budget">{note}</p>'
         f'<pre class="rl-source">{body}</pre></div>'
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html import escape
 
 from markdown_it.token import Token
+from markupsafe import Markup
 
 from cop_drafts.text.diff.blocks import Block, BlockKind, Version
 from cop_drafts.text.diff.html import (
@@ -244,7 +245,7 @@ class _Builder:
         for row, pieces in zip(self.rows, raw, strict=True):
             body = []
             for _, whole, old_ids in pieces:
-                html = next(clean)
+                html: str = next(clean)
                 if whole is not None:
                     html = _mark(html, whole or None, old_ids)
                 body.append(html)
@@ -343,6 +344,7 @@ class _Builder:
 
 def render_redline(
     old: Version, new: Version, rows: Sequence[Row], *, no_changes: bool
-) -> str:
+) -> Markup:
     """Sanitised redline HTML for aligned rows of two split versions."""
-    return _Builder(old, new, rows).render(no_changes)
+    # Trusted: sanitised pieces in wrappers built here from escaped values.
+    return Markup(_Builder(old, new, rows).render(no_changes))
