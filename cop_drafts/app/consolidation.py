@@ -9,8 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import consistency
+from cop_drafts.services import conflicts, consistency
 from cop_drafts.services import consolidation as service
+from cop_drafts.services.conflicts import draft_name
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.store.errors import Conflict, NoChange, StaleBase
 from cop_drafts.store.refs import is_path
@@ -46,12 +47,15 @@ def _back(code_slug: str) -> str:
     return url_for("consolidation.show", code_slug=code_slug)
 
 
-def _conflict_page(code_slug: str, conflict: service.MergeConflict, **page: Any) -> Any:
+def _conflict_page(
+    code_slug: str, conflict: service.MergeConflict, status: int = 409, **page: Any
+) -> Any:
     code = code_service.get_code(db_session(), code_slug)
     defaults: dict[str, Any] = {
         "merged": (),
-        "texts": {},
+        "resolution": None,
         "error": None,
+        "notice": None,
         "back": _back_path(),
         "back_url": _back(code_slug),
     }
@@ -61,7 +65,7 @@ def _conflict_page(code_slug: str, conflict: service.MergeConflict, **page: Any)
         conflict=conflict,
         **{**defaults, **page},
     )
-    return html, 409
+    return html, status
 
 
 @bp.get("/c/<code_slug>/consolidation")
@@ -90,13 +94,14 @@ def create(code_slug: str) -> Any:
 
 
 def _flash_merged(done: service.Consolidation) -> None:
-    for branch, commit_id in done.merged:
-        flash(f"Merged {branch} into main (commit {commit_id[:10]}).", "info")
-    stuck = [f.branch for f in done.flow_back if f.status == "conflict"]
+    for branch, _ in done.merged:
+        flash(f"{draft_name(branch)} is now in the consolidated text.", "info")
+    stuck = [draft_name(f.branch) for f in done.flow_back if f.status == "conflict"]
     if stuck:
         flash(
-            f"main could not be brought into {', '.join(stuck)}: conflicting "
-            "changes there. Nothing was lost; resolve it below.",
+            f"The consolidated text could not be brought into {', '.join(stuck)}: "
+            "the same passages were changed there. Nothing was lost; decide "
+            "them below.",
             "warning",
         )
 
@@ -104,41 +109,73 @@ def _flash_merged(done: service.Consolidation) -> None:
 @bp.post("/c/<code_slug>/consolidation/resolution")
 @login_required
 def resolve(code_slug: str) -> Any:
-    db, store, form = db_session(), get_store(code_slug), request.form
-    code = code_service.get_code(db, code_slug)
-    paths = form.getlist("path")
-    texts = {p: form.get(f"text-{i}", "") for i, p in enumerate(paths)}
+    """Build the texts from the choices made per passage: show them, or save
+    them once the person has seen exactly those texts."""
+    store, form = get_store(code_slug), request.form
+    code = code_service.get_code(db_session(), code_slug)
     source, into = form.get("source", ""), form.get("into", "")
     expected = (form.get("into_commit", ""), form.get("source_commit", ""))
+    message = form.get("message", "")
+    conflict = service.open_merge_conflict(store, acting_user(), source, into, message)
+    if conflict is None or expected != (
+        conflict.into_commit_id,
+        conflict.source_commit_id,
+    ):
+        return _moved(code_slug, source, into)
+    resolution = conflicts.resolve(conflict.files, form, current="ours")
+    page = {"resolution": resolution}
+    if not resolution.complete:
+        return _conflict_page(code_slug, conflict, 400, **page)
+    action = form.get("action")
+    if action == "save" and form.get("previewed") == resolution.key:
+        return _save_resolution(code, conflict, resolution, expected, message)
+    if action == "save":
+        page["notice"] = (
+            "You changed a choice since the text was shown: this is how it reads "
+            "now. Save it if it is right."
+        )
+    return _conflict_page(code_slug, conflict, 200, **page)
+
+
+def _moved(code_slug: str, source: str, into: str) -> Any:
+    flash(
+        f"While you were choosing, {draft_name(into)} or {draft_name(source)} "
+        "changed. Nothing was saved; start again.",
+        "warning",
+    )
+    return redirect(_back(code_slug))
+
+
+def _save_resolution(
+    code: Any,
+    conflict: service.MergeConflict,
+    resolution: conflicts.Resolution,
+    expected: tuple[str, str],
+    message: str,
+) -> Any:
+    db, code_slug = db_session(), code.slug
+    source, into = conflict.source, conflict.into
     try:
         done = service.resolve_merge(
             db,
-            store,
+            get_store(code_slug),
             code,
             acting_user(),
             source=source,
             into=into,
             expected=expected,
-            resolved=texts,
-            message=form.get("message", ""),
+            resolved=resolution.texts,
+            message=message,
         )
     except (ValidationError, Conflict) as error:
-        again = service.merge_conflict(store, source, into, form.get("message", ""))
-        if again is None:
-            raise
-        return _conflict_page(code_slug, again, texts=texts, error=error)
+        page = {"resolution": resolution, "error": error}
+        return _conflict_page(code_slug, conflict, 400, **page)
     except StaleBase:
-        flash(
-            f"{into} or {source} changed while you resolved the conflict. "
-            "Nothing was merged; start the merge again.",
-            "warning",
-        )
-        return redirect(_back(code_slug))
+        return _moved(code_slug, source, into)
     if into == "main":
         _flash_merged(done)
     else:
-        for _, commit_id in done.merged:
-            flash(f"Brought main into {into} (commit {commit_id[:10]}).", "info")
+        flash(f"The consolidated text is now in {draft_name(into)}.", "info")
     return redirect(_back(code_slug))
 
 
@@ -150,8 +187,11 @@ def flow_back(code_slug: str, wg: int) -> Any:
     result = service.retry_flow_back(db, get_store(code_slug), code, acting_user(), wg)
     if isinstance(result, service.MergeConflict):
         return _conflict_page(code_slug, result)
-    words = {"up_to_date": "already holds everything on main"}
-    flash(f"{result.branch} {words.get(result.status, 'now holds main')}.", "info")
+    name = draft_name(result.branch)
+    if result.status == "up_to_date":
+        flash(f"{name} already holds every change of the consolidated text.", "info")
+    else:
+        flash(f"The consolidated text is now in {name}.", "info")
     return redirect(_back(code_slug))
 
 

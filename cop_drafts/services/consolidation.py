@@ -24,7 +24,13 @@ from cop_drafts.text.checks import CHECKS, Finding
 from cop_drafts.text.diff import DIFF_VERSION, diff_texts
 
 from . import audit
-from .conflicts import ConflictFile, check_message, conflict_file, reject_markers
+from .conflicts import (
+    ConflictFile,
+    check_message,
+    conflict_file,
+    draft_name,
+    reject_markers,
+)
 from .consistency import CheckReport, check_report, text_at
 from .errors import PermissionDenied, ValidationError
 from .flowback import FlowBackResult, FlowStatus, clashes, flow_back
@@ -135,7 +141,7 @@ def retry_flow_back(
     require(actor, Action.EDIT_SECTION, wg=wg)
     assert actor is not None
     branch = _wg_branch(store, wg)
-    message = f"Bring main into {branch}"
+    message = f"Bring the consolidated text into {draft_name(branch)}"
     try:
         result = store.sync(
             branch,
@@ -340,6 +346,9 @@ def consolidate(
         raise ValidationError(" ".join(fields.values()), fields)
     branches = [wg_branch(n) for n in chosen]
     preview = store.preview_merge(branches, MAIN)
+    # Markers never reach main, however they got onto a branch.
+    sections = {s.path for s in store.manifest(MAIN).sections}
+    reject_markers({p: t for p, t in preview.files.items() if p in sections})
     report = check_report(db, store, code, preview.merged)
     if report.blocking:
         on_main = check_report(db, store, code, ()).blocking
@@ -388,8 +397,9 @@ def consolidate(
         raise NoChange("main already holds everything on the chosen branches.")
     flowed: tuple[FlowBackResult, ...] = ()
     if merged:
+        names = ", ".join(b.removeprefix("wg/") for b, _ in merged)
         flowed = flow_back(
-            db, store, code, actor, f"consolidation {merged[-1][1][:10]}"
+            db, store, code, actor, f"the consolidation of Working Groups {names}"
         )
     return Consolidation(tuple(merged), conflict, flowed)
 
@@ -407,10 +417,6 @@ def merge_conflict(
         return None
     manifest = store.manifest(MAIN)
     titles = {s.path: s.title for s in manifest.sections}
-    labels = {MAIN: "On main (the consolidated Code)"}
-    labels.update(
-        {wg_branch(n): f"On wg/{n} (Working Group {n})" for n in manifest.wgs()}
-    )
     files = tuple(
         conflict_file(
             side.path,
@@ -418,10 +424,10 @@ def merge_conflict(
             base=side.base,
             ours=side.ours,
             theirs=side.theirs,
-            ours_label=labels.get(into, into),
-            theirs_label=labels.get(source, source),
-            ours_name=into,
-            theirs_name=source,
+            ours_label=draft_name(into),
+            theirs_label=draft_name(source),
+            ours_name="mine",
+            theirs_name="theirs",
         )
         for side in preview.conflicts
     )
@@ -433,6 +439,15 @@ def merge_conflict(
         files,
         message,
     )
+
+
+def open_merge_conflict(
+    store: DraftStore, actor: User | None, source: str, into: str, message: str
+) -> MergeConflict | None:
+    """The conflict of a merge `actor` may resolve, as it stands now; None
+    when it merges by itself. Raises PermissionDenied, ValidationError."""
+    _require_merge(actor, store, source, into)
+    return merge_conflict(store, source, into, message)
 
 
 def resolve_merge(
@@ -483,7 +498,9 @@ def resolve_merge(
     db.commit()
     flowed: tuple[FlowBackResult, ...] = ()
     if into == MAIN:
-        flowed = flow_back(db, store, code, actor, f"resolved merge of {source}")
+        flowed = flow_back(
+            db, store, code, actor, f"the consolidation of {draft_name(source)}"
+        )
     return Consolidation(((source, result.commit_id),), None, flowed)
 
 

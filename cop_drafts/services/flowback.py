@@ -16,6 +16,7 @@ from cop_drafts.store.repo import DraftStore
 from cop_drafts.store.values import Person
 
 from . import audit
+from .conflicts import draft_name
 
 
 class FlowStatus(StrEnum):
@@ -63,7 +64,7 @@ def flow_back(
                 branch,
                 source=MAIN,
                 author=author,
-                message=f"Bring {what} from main into {branch}",
+                message=f"Bring {what} into {draft_name(branch)}",
             )
         except Conflict as error:
             paths = tuple(side.path for side in error.sides)

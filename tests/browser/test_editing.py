@@ -4,6 +4,7 @@ consolidates two Working Groups and sees them on main."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from cop_drafts.store.repo import DraftStore, Person
@@ -37,6 +38,91 @@ def watch(page: Page, problems: list[str]) -> None:
             else None
         ),
     )
+
+
+MARKERS = (
+    "() => [...document.querySelectorAll('textarea, input')].map(e => e.value)"
+    ".concat([document.body.innerText])"
+    ".some(v => /^(<{7}|>{7})/m.test(v))"
+)
+
+
+def no_markers(page: Page) -> None:
+    """No text box, field or visible text holds a conflict marker line."""
+    assert page.evaluate(MARKERS) is False
+
+
+def fits(page: Page) -> None:
+    """The page scrolls only downwards: nothing wider than the window."""
+    width, inner = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert width <= inner, (page.url, width, inner)
+
+
+def looked_at(page: Page, name: str) -> None:
+    """Once loaded: no marker anywhere, nothing wider than the window."""
+    loaded(page)
+    no_markers(page)
+    fits(page)
+    shot(page, name)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_clash_is_resolved_with_choices_at_a_phone_and_a_desktop_width(
+    browser: Browser, live_server: str, seeded_store: DraftStore, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems: list[str] = []
+    watch(page, problems)
+    log_in(page, live_server, "wg2-chair")
+    page.goto(f"{live_server}/c/gpai-code/edit/{S}")
+    source = page.get_by_test_id("source")
+    expect(source).to_be_visible()
+    loaded(page)
+    original = source.input_value()
+    target = paragraph(original, 1)
+    # The Vice-Chair saves a rewrite of the same paragraph meanwhile.
+    seeded_store.save(
+        "wg/2",
+        S,
+        original.replace(target, "The Vice-Chair's wording."),
+        base=seeded_store.resolve("wg/2"),
+        author=Person("Vice Two", "wg2-vice@demo.cop-drafts.eu"),
+        message="Vice-Chair rewrites",
+    )
+    paste(source, original.replace(target, "The Chair's wording."))
+    page.get_by_test_id("message").fill("Chair rewrites")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("conflict-title")).to_have_text(
+        "Another Chair changed the same passage"
+    )
+    looked_at(page, f"resolve-{width}")
+    clash = page.get_by_test_id("clash")
+    expect(clash.locator(".side-theirs")).to_contain_text("The Vice-Chair's wording.")
+    expect(clash.locator(".side-ours")).to_contain_text("The Chair's wording.")
+    wording = clash.get_by_test_id("edit")
+    expect(wording).to_be_hidden()  # shown only for Edit
+    clash.get_by_role("radio", name="Edit", exact=True).check()
+    expect(wording).to_be_visible()
+    expect(wording).to_be_focused()
+    wording.fill("The wording both Chairs agreed.")
+    page.get_by_test_id("preview-resolution").click()
+    expect(page.get_by_test_id("preview")).to_contain_text(
+        "The wording both Chairs agreed."
+    )
+    looked_at(page, f"resolve-preview-{width}")
+    assert seeded_store.log("wg/2", limit=1)[0].summary == "Vice-Chair rewrites"
+    page.get_by_test_id("save-resolution").click()
+    expect(page.get_by_test_id("saved")).to_be_visible()
+    final = seeded_store.read("wg/2", S).text
+    assert "The wording both Chairs agreed." in final
+    assert "The Vice-Chair's wording." not in final and "<<<<<<<" not in final
+    fits(page)
+    assert not problems, problems
+    context.close()
 
 
 def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
@@ -124,10 +210,13 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     expect(vice.get_by_test_id("clash")).to_have_count(1)
     loaded(vice)
     shot(vice, "editor-conflict")
-    vice.get_by_role("button", name="Keep both").click()
-    merged = vice.get_by_test_id("merged").input_value()
-    assert "<<<<<<<" not in merged
-    assert "Vice-Chair's rewrite." in merged and "Chair's addition" in merged
+    no_markers(vice)
+    vice.get_by_role("radio", name="Keep both", exact=True).check()
+    vice.get_by_test_id("preview-resolution").click()
+    preview = vice.get_by_test_id("preview")
+    expect(preview).to_contain_text("Vice-Chair's rewrite.")
+    expect(preview).to_contain_text("Chair's addition")
+    no_markers(vice)
     vice.get_by_test_id("save-resolution").click()
     expect(vice.get_by_test_id("saved")).to_be_visible()
     final = seeded_store.read("wg/2", S).text
@@ -161,7 +250,9 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     shot(page, "board-redline")
     page.get_by_test_id("message").fill("Consolidate Working Groups 2 and 3")
     page.get_by_test_id("consolidate").click()
-    expect(page.locator(".flashes")).to_contain_text("Merged wg/2 into main")
+    expect(page.locator(".flashes")).to_contain_text(
+        "Working Group 2's working draft is now in the consolidated text"
+    )
     expect(page.get_by_test_id("wg-2")).to_contain_text(
         "everything is in the consolidated text"
     )

@@ -26,6 +26,7 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
         ("editor.update", "POST", f"{C}/edit/{S}", EDITORS, 400),
         ("editor.review", "POST", f"{C}/review/{S}", EDITORS, 400),
         ("editor.preview", "POST", f"{C}/preview/{S}", EDITORS, 400),
+        ("editor.resolve", "POST", f"{C}/resolve/{S}", EDITORS, 400),
         ("consolidation.show", "GET", f"{C}/consolidation", coordinator, 200),
         ("consolidation.create", "POST", f"{C}/consolidation", coordinator, 400),
         (

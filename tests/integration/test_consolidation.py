@@ -15,7 +15,7 @@ from cop_drafts.db.models import AuditEvent
 from cop_drafts.store.repo import DraftStore, Person
 
 from ..conftest import T0, csrf_token
-from .test_editing import page, raw, settle
+from .test_editing import assert_no_markers, page, raw, resolution_form, shown
 
 AsUser = Callable[[str | None], FlaskClient]
 BOARD = "/c/gpai-code/consolidation"
@@ -133,7 +133,7 @@ def test_message_and_choice_are_required(
     client = as_user("coordinator")
     response = post(client, BOARD, wg=["2"], message=" ")
     assert response.status_code == 400
-    assert "message is required" in page(response).find(data_testid="board-error").text
+    assert "note is required" in page(response).find(data_testid="board-error").text
     response = post(client, BOARD, message="Nothing chosen")
     assert response.status_code == 400
     doc = page(response)
@@ -161,34 +161,48 @@ def test_a_consolidation_conflict_is_resolved_and_main_gets_no_markers(
     response = post(client, BOARD, wg=["2", "3"], message="Consolidate")
     assert response.status_code == 409
     doc = page(response)
-    assert "wg/3" in doc.find(class_="success").text  # the clean one went in
+    assert_no_markers(doc)
+    success = doc.find(class_="success").text  # the clean one went in
+    assert "Working Group 3's working draft" in success
     assert seeded_store.commit_info("main").parent_ids[1] == wg3
-    form = doc.find("form", data_testid="resolve-form")
-    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
-    assert (fields["source"], fields["into"], fields["path"]) == ("wg/2", "main", path)
-    merged = raw(form.find("textarea", name="text-0"))
-    assert "<<<<<<< #1 main" in merged and ">>>>>>> #1 wg/2" in merged
+    clash = doc.find(data_testid="clash")
+    assert "Harmonised wording." in clash.find(class_="side-ours").text
+    assert "The consolidated text" in clash.find(class_="side-ours").text
+    assert "WG wording." in clash.find(class_="side-theirs").text
+    assert "Working Group 2's working draft" in clash.find(class_="side-theirs").text
+    fields = resolution_form(doc)
+    assert (fields["source"], fields["into"]) == ("wg/2", "main")
+    assert doc.find(data_testid="conflict-file").attrs["data-path"] == path
+    url = BOARD + "/resolution"
 
     main_before = seeded_store.resolve("main")
+    marked = "<<<<<<< #1 main\nA.\n=======\nB.\n>>>>>>> #1 wg/2\n"
     still = client.post(
-        BOARD + "/resolution", data={**fields, "text-0": merged, "message": "Resolve"}
+        url,
+        data={**fields, "choice-0-1": "edit", "edit-0-1": marked, "action": "save"},
     )
-    assert still.status_code == 409
-    assert "conflict markers" in page(still).find(data_testid="resolve-error").text
+    assert still.status_code == 400
+    assert "conflict markers" in page(still).find(data_testid="clash-error").text
     assert seeded_store.resolve("main") == main_before
 
-    resolved = settle(merged, "Agreed wording.")
+    chosen = {**fields, "choice-0-1": "theirs", "message": "Resolve WG2"}
+    unseen = client.post(url, data={**chosen, "action": "save"})  # not shown yet
+    assert unseen.status_code == 200
+    assert "WG wording." in page(unseen).find(data_testid="preview").text
+    assert seeded_store.resolve("main") == main_before
+
     done = client.post(
-        BOARD + "/resolution",
-        data={**fields, "text-0": resolved, "message": "Resolve WG2"},
+        url,
+        data={**chosen, "previewed": resolution_form(page(unseen))["previewed"]}
+        | {"action": "save"},
     )
     assert done.status_code == 302
     main = seeded_store.commit_info("main")
     assert main.parent_ids == (main_before, fields["source_commit"])
     final = seeded_store.read("main", path).text
-    assert "Agreed wording." in final
+    assert "WG wording." in final and "Harmonised wording." not in final
     assert "<<<<<<<" not in final and ">>>>>>>" not in final
-    assert "Agreed wording." in seeded_store.read("wg/2", path).text  # flowed back
+    assert final == seeded_store.read("wg/2", path).text  # flowed back
 
 
 def test_a_resolution_against_moved_branches_is_refused(
@@ -197,18 +211,29 @@ def test_a_resolution_against_moved_branches_is_refused(
     diverge(seeded_store, "WG.", "Main.")
     client = as_user("coordinator")
     doc = page(post(client, BOARD, wg=["2"], message="Consolidate"))
-    form = doc.find("form", data_testid="resolve-form")
-    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
+    fields = {**resolution_form(doc), "choice-0-1": "both", "message": "R"}
+    url = BOARD + "/resolution"
+    fields = shown(client, url, fields, "WG.")
     chair_edit(seeded_store, 2, "Later.")  # wg/2 moves on meanwhile
     main_before = seeded_store.resolve("main")
-    done = client.post(
-        BOARD + "/resolution", data={**fields, "text-0": "Whatever.\n", "message": "R"}
-    )
+    done = client.post(url, data=fields)
     assert done.status_code == 302
-    assert (
-        "changed while you resolved"
-        in page(client.get(BOARD)).find(class_="flashes").text
-    )
+    flashes = page(client.get(BOARD)).find(class_="flashes").text
+    assert "While you were choosing" in flashes and "Nothing was saved" in flashes
+    assert seeded_store.resolve("main") == main_before
+
+
+def test_markers_on_a_working_draft_never_reach_the_consolidated_text(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    path = SECTIONS[2]
+    text = seeded_store.read("wg/2", path).text + "\n>>>>>>> stray\n"
+    seeded_store.commit_files("wg/2", {path: text}, CHAIR, "Stray marker")
+    main_before = seeded_store.resolve("main")
+    client = as_user("coordinator")
+    response = post(client, BOARD, wg=["2"], message="Consolidate")
+    assert response.status_code == 400
+    assert "conflict markers" in page(response).find(data_testid="board-error").text
     assert seeded_store.resolve("main") == main_before
 
 

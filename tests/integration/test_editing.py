@@ -150,7 +150,7 @@ def test_save_without_a_message_keeps_the_text(
     response = save(client, values, text=text, message="   ")
     assert response.status_code == 400
     doc = page(response)
-    assert "message is required" in doc.find(class_="message-field").text
+    assert "note is required" in doc.find(class_="message-field").text
     assert "A new closing paragraph." in raw(doc.find("textarea", name="text"))
     assert seeded_store.resolve("wg/2") == before
 
@@ -193,50 +193,198 @@ def test_two_chairs_editing_different_parts_are_merged(
     messages = [c.message.strip() for c in seeded_store.log("wg/2", limit=3)]
     assert messages[:2] == ["Vice-Chair's edit", "Chair's edit"]
     flashes = page(vice.get(response.headers["Location"])).find(class_="flashes")
-    assert "merged" in flashes.text
+    assert "combined with newer ones" in flashes.text
 
 
-def test_same_lines_give_a_conflict_resolved_in_the_browser(
-    as_user: AsUser, seeded_store: DraftStore, db: Session
-) -> None:
+RESOLVE = f"/c/gpai-code/resolve/{S}"
+
+
+def resolution_form(doc: Node) -> dict[str, str]:
+    """The resolution form as a browser sends it back, no choice made: its
+    hidden fields and the wording boxes."""
+    form = doc.find("form", data_testid="resolve-form")
+    assert form is not None
+    values = {
+        n.attrs["name"]: n.attrs.get("value", "")
+        for n in form.find_all("input")
+        if n.attrs.get("type") == "hidden"
+    }
+    for box in form.find_all("textarea"):
+        values[box.attrs["name"]] = raw(box)
+    return values
+
+
+def assert_no_markers(doc: Node) -> None:
+    """No text box or field of the page holds a conflict marker line."""
+    for box in doc.find_all("textarea"):
+        assert not re.search(r"^(<{7}|>{7})", raw(box), re.M), raw(box)[:200]
+    for field in doc.find_all("input"):
+        value = field.attrs.get("value", "")
+        assert not re.search(r"^(<{7}|>{7})", value, re.M)
+
+
+def clashing_saves(as_user: AsUser) -> tuple[FlaskClient, dict[str, str], str, Any]:
+    """The Chair and the Vice-Chair open the section; the Chair saves a
+    rewrite of a paragraph, then the Vice-Chair saves another: the Vice-Chair,
+    the form they opened, the paragraph and the response to their save."""
     chair, vice = as_user("wg2-chair"), as_user("wg2-vice")
     a, b = opened(chair), opened(vice)
     target = paragraphs(a["text"])[2]
     text_a = replace_paragraph(a["text"], target, "The Chair's wording.")
     text_b = replace_paragraph(b["text"], target, "The Vice-Chair's wording.")
     assert save(chair, a, text=text_a, message="Chair rewrites").status_code == 302
-    chair_commit = seeded_store.resolve("wg/2")
+    return vice, b, target, save(vice, b, text=text_b, message="Vice-Chair rewrites")
 
-    response = save(vice, b, text=text_b, message="Vice-Chair rewrites")
+
+def test_same_lines_give_a_conflict_resolved_with_choices(
+    as_user: AsUser, seeded_store: DraftStore, db: Session
+) -> None:
+    vice, b, target, response = clashing_saves(as_user)
+    chair_commit = seeded_store.resolve("wg/2")
     assert response.status_code == 409
     doc = page(response)
+    assert "Another Chair changed the same passage" in doc.find("h1").text
     assert len(doc.find_all(data_testid="clash")) == 1
     clash = doc.find(data_testid="clash")
     assert "The Vice-Chair's wording." in clash.find(class_="side-ours").text
     assert "The Chair's wording." in clash.find(class_="side-theirs").text
     assert target.splitlines()[0][:40] in clash.find(class_="side-base").text
-    form = doc.find("form", data_testid="resolve-form")
-    hidden = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
-    assert hidden["base"] == chair_commit
-    assert hidden["draft"] == b["base"]
-    merged = raw(form.find("textarea", name="text"))
-    assert "<<<<<<< #1 yours" in merged and ">>>>>>> #1 theirs" in merged
+    choices = [i.attrs["value"] for i in clash.find_all("input")]
+    assert choices == ["mine", "theirs", "both", "edit"]
+    assert_no_markers(doc)
     assert "Chair rewrites" in doc.find(data_testid="newer").text
+    assert doc.find(data_testid="save-resolution") is None  # the text comes first
+    form = resolution_form(doc)
+    assert (form["theirs"], form["started_from"]) == (chair_commit, b["base"])
+    assert form["draft"] == b["base"]
+    assert form["edit-0-1"].strip() == "The Vice-Chair's wording."  # pre-filled
     assert seeded_store.resolve("wg/2") == chair_commit  # nothing written
 
-    still = vice.post(EDIT, data={**hidden, "text": merged, "message": "Resolve"})
-    assert still.status_code == 400
-    assert "conflict markers" in page(still).find(data_testid="edit-error").text
+    unchosen = vice.post(RESOLVE, data={**form, "action": "save"})
+    assert unchosen.status_code == 400
+    error = page(unchosen).find(data_testid="clash-error")
+    assert "Passage 1: choose what to keep." in error.text
 
-    resolved = settle(merged, "The Vice-Chair's wording, agreed with the Chair.")
-    done = vice.post(EDIT, data={**hidden, "text": resolved, "message": "Resolve"})
+    marked = "<<<<<<< mine\nA.\n=======\nB.\n>>>>>>> theirs\n"
+    refused = vice.post(
+        RESOLVE, data={**form, "choice-0-1": "edit", "edit-0-1": marked}
+    )
+    assert refused.status_code == 400
+    assert "conflict markers" in page(refused).find(data_testid="clash-error").text
+    assert seeded_store.resolve("wg/2") == chair_commit
+
+    both = {**form, "choice-0-1": "both", "action": "preview"}
+    shown = page(vice.post(RESOLVE, data=both))
+    assert_no_markers(shown)
+    preview = shown.find(data_testid="preview").text
+    assert "The Vice-Chair's wording." in preview and "The Chair's wording." in preview
+    assert (
+        shown.find("input", data_testid="choice-both").attrs.get("checked") is not None
+    )
+    key = resolution_form(shown)["previewed"]
+    assert seeded_store.resolve("wg/2") == chair_commit  # shown, not saved
+
+    # A choice changed after the text was shown is shown again, not saved.
+    changed = vice.post(
+        RESOLVE, data={**both, "choice-0-1": "mine", "previewed": key, "action": "save"}
+    )
+    assert changed.status_code == 200
+    assert (
+        "You changed a choice" in page(changed).find(data_testid="resolve-notice").text
+    )
+    assert seeded_store.resolve("wg/2") == chair_commit
+
+    done = vice.post(
+        RESOLVE, data={**both, "previewed": key, "action": "save", "message": "Both"}
+    )
     assert done.status_code == 302
     assert f"draft={b['base']}" in done.headers["Location"]
     final = seeded_store.read("wg/2", S).text
-    assert "agreed with the Chair" in final and "<<<<<<<" not in final
+    assert "The Vice-Chair's wording.\nThe Chair's wording." in final
+    assert "<<<<<<<" not in final
     log = seeded_store.log("wg/2", limit=2)
-    assert [c.message.strip() for c in log] == ["Resolve", "Chair rewrites"]
+    assert [c.message.strip() for c in log] == ["Both", "Chair rewrites"]
     assert log[0].parent_ids == (chair_commit,)
+
+
+@pytest.mark.parametrize(
+    ("choice", "wording", "expected"),
+    [
+        ("mine", "", "The Vice-Chair's wording."),
+        ("theirs", "", "The Chair's wording."),
+        ("edit", "Agreed wording.", "Agreed wording."),
+    ],
+)
+def test_each_choice_builds_the_text_on_the_server(
+    as_user: AsUser, seeded_store: DraftStore, choice: str, wording: str, expected: str
+) -> None:
+    vice, _, _, response = clashing_saves(as_user)
+    text_a = seeded_store.read("wg/2", S).text
+    form = resolution_form(page(response))
+    data = {**form, "choice-0-1": choice, "action": "preview"}
+    if wording:
+        data["edit-0-1"] = wording
+    key = resolution_form(page(vice.post(RESOLVE, data=data)))["previewed"]
+    done = vice.post(RESOLVE, data={**data, "previewed": key, "action": "save"})
+    if choice == "theirs":  # the text already reads so: nothing to save
+        assert done.status_code == 409
+        assert seeded_store.read("wg/2", S).text == text_a
+        return
+    assert done.status_code == 302
+    final = seeded_store.read("wg/2", S).text
+    assert final == text_a.replace("The Chair's wording.", expected)
+
+
+def test_markers_are_refused_on_every_save(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    before = seeded_store.resolve("wg/2")
+    text = values["text"] + "\n<<<<<<< yours\nMine.\n=======\nTheirs.\n>>>>>>> x\n"
+    response = save(client, values, text=text, message="Markers")
+    assert response.status_code == 400
+    error = page(response).find(data_testid="edit-error").text
+    assert "conflict markers" in error and "delete the marker lines" in error
+    assert seeded_store.resolve("wg/2") == before
+    # A form pretending to be a resolution cannot carry them in either.
+    forged = client.post(
+        RESOLVE,
+        data={
+            "csrf_token": values["csrf_token"],
+            "theirs": before,
+            "started_from": before,
+            "ours": text,
+            "message": "Forged",
+            "action": "save",
+        },
+    )
+    assert forged.status_code in (400, 409)
+    assert seeded_store.resolve("wg/2") == before
+    assert "<<<<<<<" not in seeded_store.read("wg/2", S).text
+
+
+def test_a_resolution_form_cannot_read_another_text(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    values = opened(client)
+    author = Person("Chair Three", "wg3-chair@demo.cop-drafts.eu")
+    # A text only Working Group 3's draft holds.
+    elsewhere = seeded_store.commit_files("wg/3", {S: "Three only.\n"}, author, "3")
+    response = client.post(
+        RESOLVE,
+        data={
+            "csrf_token": values["csrf_token"],
+            "theirs": elsewhere,
+            "started_from": "",
+            "ours": "Text.\n",
+            "message": "M",
+        },
+    )
+    assert response.status_code == 400
+    body = page(response).find("main").text
+    assert "out of date" in body and "Three only." not in body
 
 
 def test_the_conflict_view_marks_the_words_each_side_changed(
@@ -271,11 +419,13 @@ def test_unknown_base_opens_the_conflict_view_with_the_text_kept(
     response = save(client, values, text=text, base=base, message="Stale")
     assert response.status_code == 409
     doc = page(response)
-    assert "not on" in doc.find(class_="warning-card").text
-    assert "My paragraph." in raw(doc.find("textarea", name="text"))
-    assert "My paragraph." in raw(doc.find("textarea", data_testid="whole-ours"))
-    hidden = {n.attrs["name"]: n.attrs.get("value", "") for n in doc.find_all("input")}
-    assert hidden["base"] == seeded_store.resolve("wg/2")
+    assert "no longer in" in doc.find(class_="warning-card").text
+    assert_no_markers(doc)
+    form = resolution_form(doc)
+    assert "My paragraph." in form["ours"]  # the text is kept
+    assert (form["theirs"], form["started_from"]) == (seeded_store.resolve("wg/2"), "")
+    clashes = doc.find_all(data_testid="clash")
+    assert "My paragraph." in clashes[-1].find(class_="side-ours").text
 
 
 def test_a_base_from_another_branch_is_stale(
@@ -289,7 +439,7 @@ def test_a_base_from_another_branch_is_stale(
     text = values["text"] + "\nX.\n"
     response = save(client, values, text=text, base=main, message="Wrong base")
     assert response.status_code == 409
-    assert "not on" in page(response).find(class_="warning-card").text
+    assert "no longer in" in page(response).find(class_="warning-card").text
 
 
 def test_missing_base_is_refused_with_the_text_kept(as_user: AsUser) -> None:
@@ -450,13 +600,24 @@ def clash(
 
 
 def resolve_fields(response: Any) -> dict[str, str]:
-    """The hidden fields of a conflict page's resolution form."""
+    """A merge conflict page's resolution form, passage 1 reworded "Agreed."."""
     assert response.status_code == 409
-    form = page(response).find("form", data_testid="resolve-form")
-    assert form is not None
-    fields = {n.attrs["name"]: n.attrs.get("value", "") for n in form.find_all("input")}
-    fields["text-0"] = settle(raw(form.find("textarea", name="text-0")), "Agreed.")
+    doc = page(response)
+    assert_no_markers(doc)
+    fields = resolution_form(doc)
+    fields.update({"choice-0-1": "edit", "edit-0-1": "Agreed."})
     return fields
+
+
+def shown(
+    client: FlaskClient, url: str, fields: dict[str, str], words: str = "Agreed."
+) -> dict[str, str]:
+    """The form once its text was shown (holding `words`), ready to save."""
+    response = client.post(url, data={**fields, "action": "preview"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    doc = page(response)
+    assert words in doc.find(data_testid="preview").text
+    return {**fields, "previewed": resolution_form(doc)["previewed"], "action": "save"}
 
 
 def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
@@ -469,20 +630,19 @@ def test_a_clashing_flow_back_is_kept_and_resolved_on_the_board(
     assert "Harmonised wording." in seeded_store.read("wg/3", S).text
     assert "branch.flow_back_conflict" in audit_actions(db)
     flashes = page(coordinator.get(response.headers["Location"])).find(class_="flashes")
-    assert "wg/2" in flashes.text
+    assert "Working Group 2's working draft" in flashes.text
 
     board = page(coordinator.get("/c/gpai-code/consolidation"))
-    assert "Flow-back blocked" in board.find(data_testid="flow-back-2").text
+    assert "Not yet brought in" in board.find(data_testid="flow-back-2").text
     token = csrf_token(coordinator, "/c/gpai-code/consolidation")
     conflict = coordinator.post(
         "/c/gpai-code/consolidation/flow-back/2", data={"csrf_token": token}
     )
     fields = resolve_fields(conflict)
     assert (fields["source"], fields["into"]) == ("main", "wg/2")
-    done = coordinator.post(
-        "/c/gpai-code/consolidation/resolution",
-        data={**fields, "message": "Bring harmonisation in"},
-    )
+    url = "/c/gpai-code/consolidation/resolution"
+    fields["message"] = "Bring harmonisation in"
+    done = coordinator.post(url, data=shown(coordinator, url, fields))
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     assert done.headers["Location"].endswith("/consolidation")
     text = seeded_store.read("wg/2", S).text
@@ -506,8 +666,6 @@ def test_the_editor_says_what_waits_on_main_and_its_chair_brings_it_in(
     assert "(it changes this section)" in notice.text
     assert "It clashes with work on wg/2 in risk-assessment.md" in notice.text
     assert "Harmonise" in notice.text
-    code_page = page(chair.get("/c/gpai-code?rev=main"))
-    assert "1 behind" in code_page.find(data_testid="against-wg/2").text
 
     # Another Working Group's Chair may neither bring main in nor resolve it.
     other = as_user("wg3-chair")
@@ -528,11 +686,13 @@ def test_the_editor_says_what_waits_on_main_and_its_chair_brings_it_in(
     assert chair.post(resolution, data=upward).status_code == 403
     assert seeded_store.resolve("wg/2") == wg_tip
 
-    done = chair.post(resolution, data={**fields, "message": "Bring main in"})
+    fields["message"] = "Bring main in"
+    done = chair.post(resolution, data=shown(chair, resolution, fields))
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     assert done.headers["Location"].endswith(EDIT)
     editor = page(chair.get(done.headers["Location"]))
-    assert "Brought main into wg/2" in editor.find(class_="flashes").text
+    flashes = editor.find(class_="flashes").text
+    assert "The consolidated text is now in Working Group 2's working draft" in flashes
     tip = seeded_store.commit_info("wg/2")
     assert tip.parent_ids == (wg_tip, seeded_store.resolve("main"))
     assert tip.author_email == "wg2-chair@demo.cop-drafts.eu"

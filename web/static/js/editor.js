@@ -1,6 +1,6 @@
 // Section editor: line numbers, live preview, work kept in this browser until
 // saved, a question before leaving with unsaved changes; the review page keeps
-// its text too; the conflict view's "keep" buttons. No framework, no inline JS.
+// its text too; the resolution view's choices. No framework, no inline JS.
 (function () {
   "use strict";
 
@@ -308,70 +308,40 @@
     message.addEventListener("input", debounce(keep, 300));
   }
 
-  // -- the conflict view ---------------------------------------------------------
-  function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
-
-  function ConflictFile(section) {
-    var merged = section.querySelector("textarea.merged");
+  // -- the resolution view ----------------------------------------------------
+  // The choices are plain radio buttons the server reads; the script only
+  // marks decided passages, puts the cursor in the wording box when Edit is
+  // chosen, and asks before leaving with choices not yet saved.
+  function ResolveForm(form) {
     var changed = false;
-
-    function block(n) {
-      var re = new RegExp(
-        "^<{7} #" + n + "(?: [^\\n]*)?\\n([\\s\\S]*?)^={7} #" + n + "\\n([\\s\\S]*?)^>{7} #" + n + "(?: [^\\n]*)?(?:\\n|$)",
-        "m"
-      );
-      return re;
-    }
-
-    function mark() {
-      section.querySelectorAll(".clash").forEach(function (clash) {
-        var n = clash.dataset.clash;
-        var open = block(n).test(merged.value);
-        clash.classList.toggle("resolved", !open);
-        clash.querySelector(".clash-state").textContent = open ? "" : "decided — see the merged text";
-        clash.querySelectorAll(".js-use").forEach(function (b) { b.disabled = !open; });
-      });
-    }
-
-    section.addEventListener("click", function (event) {
-      var button = event.target.closest(".js-use");
-      if (button) {
-        var re = block(escapeRegExp(button.dataset.clash));
-        merged.value = merged.value.replace(re, function (_all, ours, theirs) {
-          if (button.dataset.use === "ours") { return ours; }
-          if (button.dataset.use === "theirs") { return theirs; }
-          return ours + theirs;
-        });
-        changed = true;
-        mark();
-      } else if (event.target.closest(".js-reset-merged")) {
-        merged.value = merged.dataset.proposal;
-        mark();
-      }
-    });
-    merged.addEventListener("input", function () { changed = true; mark(); });
-    mark();
-    return {
-      changed: function () { return changed; },
-      open: function () { return /^(<{7}|>{7})( |$)/m.test(merged.value); },
-      field: merged
-    };
-  }
-
-  function ResolveForm(form, files) {
     var submitting = false;
-    form.addEventListener("submit", function (event) {
-      var open = files.filter(function (f) { return f.open(); });
-      if (open.length) {
-        event.preventDefault();
-        window.alert("Some passages still sit between <<<<<<< and >>>>>>> lines. Choose the text to keep for each, then save.");
-        open[0].field.focus();
-        return;
+    function mark(clash) {
+      var picked = clash.querySelector("input[type=radio]:checked");
+      clash.classList.toggle("decided", !!picked);
+    }
+    form.querySelectorAll(".clash").forEach(mark);
+    // The text as it will read is long: open its box at the first change.
+    form.querySelectorAll(".resolution-preview .doc").forEach(function (box) {
+      var first = box.querySelector("ins, del");
+      if (first) {
+        box.scrollTop += first.getBoundingClientRect().top - box.getBoundingClientRect().top - 40;
       }
-      submitting = true;
     });
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      var clash = input.closest(".clash");
+      if (!clash) { return; }
+      changed = true;
+      mark(clash);
+      if (input.type === "radio" && input.value === "edit") {
+        var box = clash.querySelector(".edit-box textarea");
+        if (box) { box.focus(); }
+      }
+    });
+    form.addEventListener("input", function () { changed = true; });
+    form.addEventListener("submit", function () { submitting = true; });
     window.addEventListener("beforeunload", function (event) {
-      if (!submitting && files.some(function (f) { return f.changed(); })) {
+      if (changed && !submitting) {
         event.preventDefault();
         event.returnValue = "";
       }
@@ -383,9 +353,8 @@
     if (form) { Editor(form); }
     var review = document.querySelector("form[data-store-draft]");
     if (review) { ReviewKeeper(review); }
-    var files = Array.prototype.map.call(document.querySelectorAll("[data-conflict-file]"), ConflictFile);
     var resolve = document.querySelector("form.resolve-form");
-    if (resolve && files.length) { ResolveForm(resolve, files); }
+    if (resolve) { ResolveForm(resolve); }
   }
 
   if (document.readyState === "loading") {
