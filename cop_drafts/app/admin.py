@@ -164,7 +164,7 @@ def _audit_filter() -> tuple[AuditFilterForm, audit.AuditFilter | None]:
     form.person.choices = [SelectChoice("", "Anyone")] + [
         SelectChoice(str(u.id), f"{u.name} ({u.email})") for u in audit.actors(db)
     ]
-    form.action.choices = [SelectChoice("", "Anything but logins")] + [
+    form.action.choices = [SelectChoice("", "Any action")] + [
         SelectChoice(a, audit.action_label(a)) for a in audit.actions(db)
     ]
     if not form.validate():

@@ -65,8 +65,8 @@ class DayTimeField(Field):
     def __call__(self, **kwargs: Any) -> Markup:
         day, clock = self._texts()
         label = kwargs.pop("aria_label", None) or self.label.text
-        return Markup(
-            '<span class="day-time">'
+        return (
+            Markup('<span class="day-time">')
             + _input(
                 self.name,
                 kwargs.get("id", self.id),
@@ -77,7 +77,7 @@ class DayTimeField(Field):
                 size="10",
                 autocomplete="off",
             )
-            + " at "
+            + Markup(" at ")
             + _input(
                 self.name,
                 f"{kwargs.get('id', self.id)}-time",
@@ -88,7 +88,7 @@ class DayTimeField(Field):
                 size="5",
                 autocomplete="off",
             )
-            + ' <span class="muted small">Brussels time</span></span>'
+            + Markup(' <span class="muted small">Brussels time</span></span>')
         )
 
     def _texts(self) -> tuple[str, str]:

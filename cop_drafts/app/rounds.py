@@ -33,7 +33,7 @@ VISIBILITY_CHOICES = [
 
 
 class RoundForm(FlaskForm):
-    tag = SelectField("Published iteration", choices=[], validators=[DataRequired()])
+    tag = SelectField("Published draft", choices=[], validators=[DataRequired()])
     plenary_at = DayTimeField(
         "Plenary meeting",
         validators=[required("Give the day and time of the Plenary meeting.")],

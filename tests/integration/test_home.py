@@ -123,7 +123,8 @@ def test_a_participant_is_told_where_and_why(
     closed = _home(as_user("industry"))  # Working Group 4 only; no round yet
     rule = closed.find(data_testid=f"rule-{WG4}")
     assert rule.attrs["data-may"] == "no"
-    assert "Comments are taken on published iterations" in rule.text
+    # One reason for every section: said once, above the list.
+    assert "Comments are taken on published iterations" in _text(closed, "rules-reason")
 
     open_round_on_draft_3(db, seeded)
     post_comment(db, seeded_store, seeded, "industry", path=WG4, line=5)
@@ -141,8 +142,9 @@ def test_a_participant_is_told_where_and_why(
 
     observer = _home(as_user("observer"))  # the round keeps observers to reading
     assert "Observers may read this round but not comment on it." in _text(
-        observer, f"rule-{S}"
+        observer, "rules-reason"
     )
+    assert observer.find(data_testid=f"rule-{S}").attrs["data-may"] == "no"
 
 
 def test_working_drafts_in_plain_words_git_under_advanced(
