@@ -136,7 +136,9 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     page.get_by_test_id("edit-tab").click()
     source = page.get_by_test_id("source")
     expect(source).to_be_visible()
-    expect(page.get_by_test_id("branch")).to_have_text("wg/2")
+    expect(page.get_by_test_id("branch")).to_have_text(
+        "Working Group 2's working draft"
+    )
     expect(page.get_by_test_id("preview").locator("h1")).to_be_visible()
     loaded(page)
 

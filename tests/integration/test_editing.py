@@ -84,7 +84,7 @@ def test_editor_opens_the_branch_text_with_its_base(
     assert values["base"] == seeded_store.resolve("wg/2")
     assert values["text"] == seeded_store.read("wg/2", S).text
     doc = page(client.get(EDIT))
-    assert doc.find(data_testid="branch").text == "wg/2"
+    assert doc.find(data_testid="branch").text == "Working Group 2's working draft"
     assert doc.find("article", data_testid="preview") is not None
     assert doc.find("textarea", name="message") is not None
 
@@ -662,9 +662,10 @@ def test_the_editor_says_what_waits_on_main_and_its_chair_brings_it_in(
     wg_tip, _ = clash(chair, coordinator, seeded_store)
     notice = page(chair.get(EDIT)).find(data_testid="waiting")
     assert notice is not None
-    assert "1 change on main has not reached wg/2" in notice.text
+    text = " ".join(notice.text.split())
+    assert "1 change of the consolidated text has not reached this working" in text
     assert "(it changes this section)" in notice.text
-    assert "It clashes with work on wg/2 in risk-assessment.md" in notice.text
+    assert "It touches passages changed here too (risk-assessment.md)" in text
     assert "Harmonise" in notice.text
 
     # Another Working Group's Chair may neither bring main in nor resolve it.
@@ -715,7 +716,7 @@ def test_a_chair_brings_main_in_when_it_merges_cleanly(
     )
     chair = as_user("wg2-chair")
     notice = page(chair.get(EDIT)).find(data_testid="waiting")
-    assert notice is not None and "It merges cleanly" in notice.text
+    assert notice is not None and "It fits with this working draft" in notice.text
     assert "Glossary entry" in notice.text
     token = csrf_token(chair, EDIT)
     done = chair.post(
@@ -741,6 +742,7 @@ def test_the_notice_counts_every_waiting_change_but_lists_the_newest(
         )
     notice = page(as_user("wg2-chair").get(EDIT)).find(data_testid="waiting")
     assert notice is not None
-    assert "7 changes on main have not reached wg/2 yet" in notice.text
+    text = " ".join(notice.text.split())
+    assert "7 changes of the consolidated text have not reached this" in text
     assert "7 of them in this section" in notice.text
     assert len(notice.find_all("li")) == 5 and "Harmonise 6" in notice.text
