@@ -1,4 +1,10 @@
-"""The ``cop-drafts`` command line: set up, seed, serve and administer."""
+"""The ``cop-drafts`` command line: set up, seed, serve and administer.
+
+Loading it imports click and the settings only: each command imports what it
+uses when it runs, so ``cop-drafts --help`` answers at once instead of
+loading the app, the database models, git and WeasyPrint first
+(tests/integration/test_cli.py checks what importing this module loads).
+"""
 
 from __future__ import annotations
 
@@ -6,28 +12,45 @@ import functools
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
-from cop_drafts.cache import FileCache
-from cop_drafts.config import CHECKOUT, SECRET_FILE, Settings, load_settings
-from cop_drafts.db.models import CATEGORY_LABELS, ROLE_LABELS, Category, Role, WgRole
-from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
-from cop_drafts.export.errors import ExportUnavailable
-from cop_drafts.services import accounts, codes, demo, exports
-from cop_drafts.services import diffs as diff_service
-from cop_drafts.services.errors import ServiceError, ValidationError
-from cop_drafts.store.errors import StoreError
-from cop_drafts.store.repo import Person, set_durable
+from cop_drafts.config import SECRET_FILE, Settings, load_settings, shipped
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from cop_drafts.services import accounts
+
+
+class _LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose values are looked up when first needed (checking a value,
+    showing the command's help), not when the command line is loaded."""
+
+    def __init__(self, values: Callable[[], Iterable[str]]) -> None:
+        self._values = values
+        self._loaded: tuple[str, ...] | None = None
+        self.case_sensitive = True
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        if self._loaded is None:
+            self._loaded = tuple(self._values())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, values: Iterable[str]) -> None:
+        self._loaded = tuple(values)
 
 
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
+    from cop_drafts.db.session import make_engine, make_sessionmaker, upgrade
+
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -40,6 +63,10 @@ def _session(settings: Settings) -> Iterator[Session]:
 @contextmanager
 def _errors() -> Iterator[None]:
     """Domain errors become one clear line and exit status 1."""
+    from cop_drafts.export.errors import ExportUnavailable
+    from cop_drafts.services.errors import ServiceError, ValidationError
+    from cop_drafts.store import StoreError
+
     try:
         yield
     except ValidationError as error:
@@ -80,6 +107,8 @@ def _output_option(help_text: str, *, dash: bool = True) -> Callable[..., Any]:
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None) -> None:
     """Draft, comment on and publish a Code of Practice kept in git."""
+    from cop_drafts.store import set_durable
+
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir.resolve()
@@ -91,6 +120,8 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
 @click.pass_obj
 def migrate(settings: Settings) -> None:
     """Create or upgrade the database schema."""
+    from cop_drafts.db.session import upgrade
+
     upgrade(settings.database_url)
     click.echo("Database schema is up to date.")
 
@@ -103,6 +134,9 @@ def migrate(settings: Settings) -> None:
 @click.pass_obj
 def init(settings: Settings, slug: str, folder: Path, author: str, email: str) -> None:
     """Create Code SLUG from FOLDER (code.toml and one Markdown file per section)."""
+    from cop_drafts.services import codes
+    from cop_drafts.store import Person
+
     _ensure_secret(settings)
     with _session(settings) as db, _errors():
         code = codes.create_code(
@@ -117,6 +151,9 @@ def init(settings: Settings, slug: str, folder: Path, author: str, email: str) -
 
 
 def _prepare_downloads(db: Session, settings: Settings, slug: str) -> int:
+    from cop_drafts.cache import FileCache
+    from cop_drafts.services import codes, exports
+
     code = codes.get_code(db, slug)
     files = FileCache(settings.downloads_dir)
     count = 0
@@ -130,12 +167,15 @@ def _prepare_downloads(db: Session, settings: Settings, slug: str) -> int:
 @click.option(
     "--drafts",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=CHECKOUT / "drafts",
-    show_default=True,
+    default=lambda: shipped("drafts"),
+    show_default="the demo Code shipped with cop-drafts",
 )
 @click.pass_obj
 def demo_command(settings: Settings, drafts: Path) -> None:
     """Build the demo Code from drafts/ and seed one account per role (idempotent)."""
+    from cop_drafts.db.models import ROLE_LABELS, WgRole
+    from cop_drafts.services import demo
+
     _ensure_secret(settings)
     with _session(settings) as db, _errors():
         code = demo.build_demo(db, settings, drafts)
@@ -184,6 +224,7 @@ def serve(
     """Serve the app with gunicorn (threaded workers, request limits, timeouts)."""
     from cop_drafts.app import create_app
     from cop_drafts.app.serving import ServeOptions, run
+    from cop_drafts.db.session import upgrade
 
     upgrade(settings.database_url)
     app = create_app({"data_dir": settings.data_dir})
@@ -237,6 +278,8 @@ def redline(old: Path, new: Path, output: Path) -> None:
 
     A summary line of the changes goes to standard error.
     """
+    from cop_drafts.services import diffs as diff_service
+
     old_text, new_text = _read_markdown(old), _read_markdown(new)
     # Two files of the same name are told apart by the paths as typed.
     same = old.name == new.name
@@ -250,6 +293,12 @@ def redline(old: Path, new: Path, output: Path) -> None:
     click.echo(line, err=True)
 
 
+def _export_formats() -> Iterable[str]:
+    from cop_drafts.services import exports
+
+    return exports.FORMATS
+
+
 @main.command("export")
 @click.option("--code", "code_slug", required=True, help="The Code, e.g. gpai-code.")
 @click.option("--iteration", "tag", required=True, help="A published iteration.")
@@ -257,7 +306,7 @@ def redline(old: Path, new: Path, output: Path) -> None:
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(list(exports.FORMATS)),
+    type=_LazyChoice(_export_formats),
     help="What to write.",
 )
 @_output_option("The file to write; - for standard output.")
@@ -270,6 +319,9 @@ def export(
     The same iteration gives the same bytes every time, on any machine, so
     the hash can be compared with the one on the iteration's page.
     """
+    from cop_drafts.cache import FileCache
+    from cop_drafts.services import codes, exports
+
     with _session(settings) as db, _errors():
         code = codes.get_code(db, code_slug)
         iteration = codes.find_iteration(db, code, tag)
@@ -333,6 +385,9 @@ def _person(
     organisation: str | None,
     wg: tuple[str, ...],
 ) -> accounts.NewPerson:
+    from cop_drafts.db.models import Category, Role, WgRole
+    from cop_drafts.services import accounts
+
     memberships = []
     for item in wg:
         number, _, wg_role = item.partition(":")
@@ -356,8 +411,16 @@ def _person(
     )
 
 
-_ROLE = click.Choice([r.value for r in Role])
-_CATEGORY = click.Choice([c.value for c in Category])
+def _roles() -> list[str]:
+    from cop_drafts.db.models import Role
+
+    return [r.value for r in Role]
+
+
+def _categories() -> list[str]:
+    from cop_drafts.db.models import Category
+
+    return [c.value for c in Category]
 
 
 def _person_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -369,9 +432,9 @@ def _person_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.argument("email")
     @click.argument("name")
     @click.option(
-        "--role", type=_ROLE, default=Role.PARTICIPANT.value, show_default=True
+        "--role", type=_LazyChoice(_roles), default="participant", show_default=True
     )
-    @click.option("--category", type=_CATEGORY)
+    @click.option("--category", type=_LazyChoice(_categories))
     @click.option("--organisation")
     @click.option("--wg", multiple=True, help="N or N:chair|vice_chair|member; repeat.")
     @functools.wraps(command)
@@ -408,6 +471,9 @@ def users_add(
 ) -> None:
     """Create an account with a password: asked for (twice, not shown), or
     read from standard input with --password-stdin."""
+    from cop_drafts.db.models import ROLE_LABELS
+    from cop_drafts.services import accounts
+
     if password_given is not None:
         # A password in the arguments is seen by every user of the machine
         # (ps) and kept in the shell's history.
@@ -436,6 +502,8 @@ def users_invite(
     settings: Settings, person: accounts.NewPerson, base_url: str | None
 ) -> None:
     """Create an account and print its one-time invitation link."""
+    from cop_drafts.services import accounts
+
     base_url = base_url or settings.base_url
     with _session(settings) as db, _errors():
         user, token = accounts.invite(
@@ -449,6 +517,9 @@ def users_invite(
 @click.pass_obj
 def users_list(settings: Settings) -> None:
     """List every account."""
+    from cop_drafts.db.models import CATEGORY_LABELS
+    from cop_drafts.services import accounts
+
     with _session(settings) as db:
         for user in accounts.list_users(db):
             wgs = ",".join(f"{m.wg}:{m.wg_role.value}" for m in user.memberships)
@@ -484,7 +555,7 @@ def comments_template(
     settings: Settings, code_slug: str, tag: str, output: Path
 ) -> None:
     """Write the spreadsheet template for comments on an iteration."""
-    from cop_drafts.services import submissions
+    from cop_drafts.services import codes, submissions
 
     fmt = _spreadsheet_format(output)
     with _session(settings) as db, _errors():
@@ -511,7 +582,7 @@ def comments_import(
     All rows or none: when a row needs correcting, nothing is written and
     the rows to correct are listed. The same file twice imports once.
     """
-    from cop_drafts.services import submissions
+    from cop_drafts.services import accounts, codes, submissions
 
     try:
         data = file.read_bytes()
@@ -551,7 +622,7 @@ def comments_import(
 @click.pass_obj
 def comments_export(settings: Settings, code_slug: str, fmt: str, output: Path) -> None:
     """Write every comment of the Code with its disposition and response."""
-    from cop_drafts.services import submissions
+    from cop_drafts.services import codes, submissions
 
     with _session(settings) as db, _errors():
         code = codes.get_code(db, code_slug)
@@ -625,6 +696,7 @@ def backup_command(settings: Settings, folder: Path) -> None:
 @click.pass_obj
 def restore_command(settings: Settings, folder: Path, force: bool) -> None:
     """Check FOLDER's hashes and restore it into the data folder and database."""
+    from cop_drafts.db.session import upgrade
     from cop_drafts.services import backup
 
     try:

@@ -9,9 +9,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parent
+# The top of a checkout (where web/ and drafts/ are while developing); in an
+# installed wheel, the folder the package was installed into.
+CHECKOUT = PACKAGE.parent
 SECRET_FILE = "secret_key"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def shipped(name: str) -> Path:
+    """A folder shipped with the code, ``web`` or ``drafts``: inside the package
+    in an installed wheel (cop_drafts/<name>), at the top of the checkout
+    otherwise (an editable install, where it stays as the repository has it)."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else CHECKOUT / name
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +32,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("instance").resolve())
     database_url: str = ""
     secret_key: str = ""
-    web_dir: Path = CHECKOUT / "web"
+    web_dir: Path = field(default_factory=lambda: shipped("web"))
     testing: bool = False
     https: bool = False
     fsync: bool = True  # git writes reach the disk before a save is acknowledged

@@ -9,7 +9,7 @@ from flask import Flask
 
 from cop_drafts.config import load_settings
 from cop_drafts.db.session import make_engine, make_sessionmaker
-from cop_drafts.store.repo import set_durable
+from cop_drafts.store import set_durable
 
 from . import (
     admin,

@@ -1,7 +1,11 @@
-"""The command line: init, demo (idempotent), users add/list/invite, migrate."""
+"""The command line: init, demo (idempotent), users add/list/invite, migrate;
+loading it is cheap, and it sets the durability of git writes."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.cli import main
 from cop_drafts.db.models import Comment, Iteration, User
-from cop_drafts.store.repo import DraftStore
+from cop_drafts.store import DraftStore, is_durable, set_durable
 from tests.conftest import DRAFTS
 
 
@@ -157,3 +161,78 @@ def test_migrate_is_repeatable(db_url: str, data_dir: Path) -> None:
     for _ in range(2):
         result = run(db_url, data_dir, "migrate")
         assert result.exit_code == 0 and "up to date" in result.output
+
+
+# What `cop-drafts --help` must not load: the app, the database models, git,
+# the text layer, WeasyPrint (each costs tenths of a second, together ~0.7 s).
+HEAVY = (
+    "cop_drafts.app",
+    "cop_drafts.db",
+    "cop_drafts.services",
+    "cop_drafts.store",
+    "cop_drafts.text",
+    "cop_drafts.export",
+    "flask",
+    "sqlalchemy",
+    "alembic",
+    "pygit2",
+    "weasyprint",
+    "markdown_it",
+    "docx",
+    "openpyxl",
+)
+LIST_MODULES = """
+import json, sys
+from cop_drafts.cli import main
+try:
+    main(sys.argv[1:], prog_name="cop-drafts")
+except SystemExit as stop:
+    assert stop.code == 0, stop.code
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _modules_after(*args: str) -> tuple[list[str], list[str]]:
+    """(every module loaded, the heavy ones) after running the CLI with `args`
+    in a fresh interpreter, and what it printed before the list."""
+    done = subprocess.run(
+        [sys.executable, "-c", LIST_MODULES, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    *printed, listing = done.stdout.splitlines()
+    modules = json.loads(listing)
+    heavy = [m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY)]
+    return printed, heavy
+
+
+def test_help_loads_nothing_heavy() -> None:
+    printed, heavy = _modules_after("--help")
+    assert heavy == []
+    commands = {line.split()[0] for line in printed if line.startswith("  ")}
+    assert {"demo", "serve", "users", "export", "backup", "restore"} <= commands
+
+
+def test_a_command_loads_what_it_uses_when_it_runs() -> None:
+    # The choices of --format come from the export service, read for help.
+    printed, heavy = _modules_after("export", "--help")
+    assert any("redline-pdf" in line for line in printed)
+    assert "cop_drafts.services.exports" in heavy
+
+
+def test_the_command_line_sets_durability_from_the_settings(
+    db_url: str, data_dir: Path
+) -> None:
+    env = {"DATABASE_URL": db_url, "COP_DRAFTS_FSYNC": None}
+    try:
+        for value, expected in ((None, True), ("0", False)):
+            env["COP_DRAFTS_FSYNC"] = value
+            result = CliRunner().invoke(
+                main, ["--data", str(data_dir), "migrate"], env=env
+            )
+            assert result.exit_code == 0, result.output
+            assert is_durable() is expected
+    finally:
+        set_durable(False)  # as the suite runs
