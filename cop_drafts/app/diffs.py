@@ -28,13 +28,18 @@ def diff_url(
     new_rev: str | None,
     view: str = "redline",
     endpoint: str | None = None,
+    change: bool = False,
 ) -> str:
-    """The address of a comparison (or, with endpoint, of its download)."""
+    """The address of a comparison (or, with endpoint, of its download); with
+    `change`, of what the change `new_rev` did."""
     args: dict[str, Any] = {"code_slug": code_slug}
-    if old_rev:
-        args["from"] = old_rev
-    if new_rev:
-        args["to"] = new_rev
+    if change:
+        args["change"] = new_rev
+    else:
+        if old_rev:
+            args["from"] = old_rev
+        if new_rev:
+            args["to"] = new_rev
     if view != "redline":
         args["view"] = view
     if endpoint is None:
@@ -49,7 +54,11 @@ def _page(code_slug: str, path: str | None) -> str:
     code = code_service.get_code(db, code_slug)
     r = diff_service.reader(db, get_store(code_slug), code, acting_user())
     view = diff_service.check_view(request.args.get("view"))
-    old, new = diff_service.choose(r, _rev("from"), _rev("to"))
+    change = None
+    if request.args.get("change", "").strip():
+        old, new, change = diff_service.one_change(r, request.args["change"].strip())
+    else:
+        old, new = diff_service.choose(r, _rev("from"), _rev("to"))
     comparison = None
     if old is not None:
         comparison = diff_service.compare(
@@ -64,13 +73,26 @@ def _page(code_slug: str, path: str | None) -> str:
         view=view,
         old=old,
         new=new,
+        change=change,
+        words=_words(r, old, new),
         comparison=comparison,
-        shortcuts=diff_service.shortcuts(r, new),
+        shortcuts=diff_service.shortcuts(r, new, path),
         iterations=r.visible,
         branches=r.store.branches() if r.user is not None else [],
         sections=r.store.sections(new.commit_id),
         diff_url=diff_url,
+        change_words=diff_service.change_words,
+        message_words=diff_service.message_words,
     )
+
+
+def _words(r: diff_service.Reader, *versions: Any) -> dict[str, str]:
+    """Each version's plain words, by rev."""
+    out: dict[str, str] = {}
+    for v in versions:
+        if v is not None:
+            out[v.rev] = diff_service.version_words(r.store, v)
+    return out
 
 
 @bp.get("/c/<code_slug>/changes")

@@ -8,6 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
+from cop_drafts.services import diffs as diff_service
 from cop_drafts.services import dispositions, margin, visits
 from cop_drafts.services.permissions import Action, can
 
@@ -35,6 +36,7 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
         "branches": store.branches() if user is not None else [],
         "sections": store.sections(version.commit_id),
         "path": path,
+        "version_words": diff_service.version_words(store, version),
     }
 
 
@@ -100,7 +102,12 @@ def history(code_slug: str, path: str) -> Any:
         released_only=not can(user, Action.DISPOSE, wg=ctx["section"].wg),
     )
     return render_template(
-        "sections/history.html", commits=commits, answered=answered, **ctx
+        "sections/history.html",
+        commits=commits,
+        answered=answered,
+        change_words=diff_service.change_words,
+        message_words=diff_service.message_words,
+        **ctx,
     )
 
 

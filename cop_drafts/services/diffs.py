@@ -4,16 +4,19 @@ shortcuts, the comparison itself (see diff_sections), the downloadable file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cop_drafts.cache import FileCache
 from cop_drafts.db.models import Code, Comment, CommentKind, Iteration, User
-from cop_drafts.store.errors import NotFound
-from cop_drafts.store.refs import MAIN, is_branch_name, is_hex_rev
+from cop_drafts.store.errors import InvalidRev, NotFound
+from cop_drafts.store.refs import MAIN, branch_wg, is_branch_name, is_hex_rev
 from cop_drafts.store.repo import DraftStore
+from cop_drafts.store.values import CommitInfo
 from cop_drafts.text.diff import (
     ItemChange,
     PagePart,
@@ -22,6 +25,7 @@ from cop_drafts.text.diff import (
 )
 
 from . import codes as code_service
+from . import visits
 from .diff_sections import (
     SectionDiff,
     SectionStatus,
@@ -40,6 +44,7 @@ class Shortcut:
     label: str
     old_rev: str
     new_rev: str
+    change: bool = False  # new_rev is a change shown against its parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,25 +159,122 @@ def choose(
     return resolve_pair(r, old_rev, new_rev)
 
 
-def shortcuts(r: Reader, new: code_service.Version) -> list[Shortcut]:
-    """ "Since the previous iteration" and "since the iteration I last commented on"."""
+def shortcuts(
+    r: Reader, new: code_service.Version, path: str | None = None
+) -> list[Shortcut]:
+    """The comparisons offered as links: since my last visit (a section the
+    reader read before), since the previous published draft, since the draft
+    they last commented on, and this change only (the newest change in the
+    text shown, against the text just before it)."""
     found: list[Shortcut] = []
+    since = _since_last_visit(r, new, path)
+    if since is not None:
+        found.append(Shortcut("Since my last visit", since, new.rev))
     previous = previous_rev(r, new)
     if previous is not None:
         found.append(
-            Shortcut(f"Since the previous iteration ({previous})", previous, new.rev)
+            Shortcut(
+                f"Since the previous published draft ({previous})", previous, new.rev
+            )
         )
     commented = last_commented_tag(r)
     if commented is not None:
         newest = r.visible[-1].tag
         found.append(
             Shortcut(
-                f"Since {commented}, the iteration you last commented on",
+                f"Since {commented}, the draft you last commented on",
                 commented,
                 newest if newest != commented else MAIN,
             )
         )
+    latest = _latest_change(r, new, path)
+    if latest is not None:
+        found.append(Shortcut("This change only", "", latest, change=True))
     return found
+
+
+def _since_last_visit(
+    r: Reader, new: code_service.Version, path: str | None
+) -> str | None:
+    if path is None or r.user is None:
+        return None
+    visit = visits.find_visit(r.db, r.user, r.code, path)
+    try:
+        blob_id = r.store.read(new.commit_id, path).blob_id
+    except NotFound:
+        return None
+    since = visits.since_commit(visit, blob_id)
+    if since is None or r.store.find_commit_id(since) is None:
+        return None
+    return since
+
+
+def _latest_change(
+    r: Reader, new: code_service.Version, path: str | None
+) -> str | None:
+    if r.user is None:
+        return None
+    if path is None:
+        found = r.store.log(new.commit_id, limit=1)
+    else:
+        found = r.store.history(new.commit_id, path, limit=1)
+    return found[0].commit_id if found else None
+
+
+def one_change(
+    r: Reader, rev: str
+) -> tuple[code_service.Version | None, code_service.Version, CommitInfo]:
+    """What one change did: the text just before it (its first parent; None
+    for the very first change), the text after it, and who made it, when and
+    why. For people signed in. Raises InvalidRev, NotFound."""
+    if r.user is None:
+        raise NotFound("no such change")
+    if not is_hex_rev(rev):
+        raise InvalidRev(f"not a change: {rev!r}")
+    info = r.store.commit_info(rev)
+    visible = list(r.visible)
+    new = code_service.resolve_version(
+        r.db, r.store, r.code, r.user, info.commit_id, visible
+    )
+    old = None
+    if info.parent_ids:
+        old = code_service.resolve_version(
+            r.db, r.store, r.code, r.user, info.parent_ids[0], visible
+        )
+    return old, new, info
+
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def change_words(info: CommitInfo) -> str:
+    """ "a change by Aoife Brennan on 3 March 2026", for headings and lists."""
+    when = info.time.astimezone(BRUSSELS)
+    return f"a change by {info.author_name} on {when.day} {when:%B %Y}"
+
+
+def version_words(store: DraftStore, version: code_service.Version) -> str:
+    """A version in plain words: "draft-2", "the consolidated text", "Working
+    Group 2's working draft", or "the text after a change by … on …"."""
+    if version.rev == MAIN:
+        return "the consolidated text"
+    wg = branch_wg(version.rev)
+    if wg is not None:
+        return f"Working Group {wg}'s working draft"
+    if version.is_iteration:
+        return version.label
+    return "the text after " + change_words(store.commit_info(version.commit_id))
+
+
+_WG_BRANCH = re.compile(r"\bwg/(\d+)\b")
+_MAIN_BRANCH = re.compile(r"\b(into|from|Bring|bring|Brought|brought) main\b")
+
+
+def message_words(message: str) -> str:
+    """A change's message with the app's own branch names in plain words
+    (the merges it writes say "Bring main into wg/2"); people's words stay."""
+    text = _WG_BRANCH.sub(r"Working Group \1's working draft", message)
+    return _MAIN_BRANCH.sub(r"\1 the consolidated text", text)
 
 
 def last_commented_tag(r: Reader) -> str | None:

@@ -1,4 +1,5 @@
-"""A Chair logs in, opens a section, picks another version, sees history and blame."""
+"""A Chair logs in, opens a section, picks another version, sees its history,
+opens what a change did and who wrote each line."""
 
 from __future__ import annotations
 
@@ -35,9 +36,10 @@ def test_login_read_switch_version_history(page: Page, live_server: str) -> None
     page.goto(page.url.replace("draft-1", "draft-3"))
     assert page.locator("[data-testid=history] li.commit").count() > entries.count() - 1
     page.locator("[data-testid=history] li.commit a").first.click()
-    expect(page.locator("[data-testid=document]")).to_be_visible()
+    expect(page.locator("[data-testid=change-title]")).to_be_visible()
+    expect(page.locator("[data-testid=diff-body]").first).to_be_visible()
 
-    page.get_by_role("link", name="Blame").click()
+    page.get_by_role("link", name="Who wrote this line").click()
     expect(page.locator("[data-testid=blame] tbody tr").first).to_be_visible()
     shot(page, "blame")
 
@@ -53,6 +55,9 @@ def test_version_picker_takes_a_commit_id(page: Page, live_server: str) -> None:
     href = page.locator("[data-testid=history] li.commit a").last.get_attribute("href")
     commit = href.rsplit("rev=", 1)[1]
     page.goto(f"{live_server}/c/gpai-code/s/risk-assessment.md?rev=main")
+    # Commit ids live under "Advanced", out of plain view.
+    expect(page.locator("#rev-commit")).to_be_hidden()
+    page.locator(".version-picker details.advanced > summary").click()
     page.fill("#rev-commit", commit[:12])
     page.locator(".commit-form button").click()
     expect(page.locator("[data-testid=commit-id]")).to_have_text(commit[:10])

@@ -211,13 +211,18 @@ def test_shortcut_since_previous_iteration(
 ) -> None:
     text = seeded_store.read("main", SECTION).text
     seeded_store.commit_files("main", {SECTION: text + "\nMore.\n"}, AUTHOR, "more")
+    more = seeded_store.resolve("main")
     tree = page(as_user("provider"), f"{C}/changes/{SECTION}?to=main")
     links = tree.find(data_testid="shortcuts").find_all("a")
-    assert links[0].text == "Since the previous iteration (draft-3)"
+    assert links[0].text == "Since the previous published draft (draft-3)"
     assert links[0].attrs["href"] == f"{C}/changes/{SECTION}?from=draft-3&to=main"
+    # The newest change in the text shown, against the text just before it.
+    assert links[-1].text == "This change only"
+    assert links[-1].attrs["href"] == f"{C}/changes/{SECTION}?change={more}"
     first = page(as_user("provider"), f"{C}/changes?to=draft-1")
     assert first.find(data_testid="no-earlier") is not None
-    assert first.find(data_testid="shortcuts") is None
+    offered = first.find(data_testid="shortcuts").find_all("a")
+    assert [a.text for a in offered] == ["This change only"]
 
 
 def _comment(db: Session, code: Code, key: str, tag: str, when: datetime) -> None:
@@ -252,7 +257,7 @@ def test_shortcut_since_the_iteration_i_last_commented_on(
     _comment(db, seeded, "academic", "draft-3", datetime(2026, 7, 9, tzinfo=UTC))
     links = page(client, f"{C}/changes").find(data_testid="shortcuts").find_all("a")
     mine = [a for a in links if "last commented" in a.text]
-    assert mine[0].text == "Since draft-2, the iteration you last commented on"
+    assert mine[0].text == "Since draft-2, the draft you last commented on"
     assert mine[0].attrs["href"] == f"{C}/changes?from=draft-2&to=draft-3"
     # Having commented on the newest iteration, the working text is what changed.
     _comment(db, seeded, "provider", "draft-3", datetime(2026, 7, 10, tzinfo=UTC))
