@@ -4,9 +4,9 @@ enough of the passage is there (helper of `anchor`)."""
 
 from __future__ import annotations
 
-import heapq
 import math
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -97,6 +97,8 @@ class Placer:
         self.units = UnitAlignment(old, new)
         self._maps: dict[int, WordMap | None] = {}
         self._indexes: dict[bool, _StemIndex] = {}
+        self._new_words = frozenset(new.lower)
+        self._titles = {unit: title for unit, _, title in new.headings}
 
     @property
     def new_text(self) -> str:
@@ -121,8 +123,7 @@ class Placer:
                 heading = new.uheading[target]
                 if heading < 0:
                     return None
-                title = next((t for u, _, t in new.headings if u == heading), "")
-                return title, new.line_of(new.ustart[heading])
+                return self._titles.get(heading, ""), new.line_of(new.ustart[heading])
         return None
 
     def word_map(self, unit: int) -> WordMap | None:
@@ -215,19 +216,26 @@ class Placer:
         self, unit: int, a: int, b: int, lo: int, hi: int, image: tuple[int, int]
     ) -> tuple[int, int]:
         """A passage that ends its old unit ends the new unit (a sentence
-        that grew at its end); one that starts it starts the new unit when
-        its first word lost its capital there (words were put before it)."""
+        that grew at its end); one that starts its unit's sentence (after
+        any label) starts the new unit's sentence when its first word lost
+        its capital there (words were put before it), or was replaced by
+        words a little after that sentence's start."""
         old, new = self.old, self.new
         first, last = image
         if b == hi - 1:
             grown = new.unit_words(new.unit_at(new.wstart[last]))[1] - 1
             if grown - last <= max(GROWTH, b - a + 1):
                 last = grown
-        if a == lo and first < len(new.wstart):
-            start = new.unit_words(new.unit_at(new.wstart[first]))[0]
+        if a == _sentence_start(old, unit, a) and first < len(new.wstart):
+            start = _sentence_start(new, new.unit_at(new.wstart[first]), first)
             was = old.text[old.wstart[a] : old.wstart[a] + 1]
             now = new.text[new.wstart[first] : new.wstart[first] + 1]
-            if start < first and was.isupper() and now.islower():
+            wmap = self.word_map(unit)
+            replaced = wmap is not None and not wmap.matched(a, a)
+            if start < first and (
+                (replaced and first - start <= GROWTH)
+                or (was.isupper() and now.islower())
+            ):
                 first = start
         return first, last
 
@@ -325,6 +333,10 @@ class Placer:
         )
         if len(quote.strip()) < VERBATIM_CHARS or words < VERBATIM_WORDS:
             return None
+        first = bisect_left(self.old.wend, start + 1)  # its edge words may be cut
+        inside = self.old.lower[first + 1 : first + words - 1]
+        if not self._new_words.issuperset(inside):
+            return None  # a word of it is nowhere in the new text
         new = self.new
         pos = new.text.find(quote)
         if pos < 0:
@@ -395,6 +407,19 @@ class Placer:
         return self._match(start, end, first, last, [piece])
 
 
+def _sentence_start(doc: Doc, unit: int, word: int) -> int:
+    """The first word of a unit's sentence at or before `word`: after its
+    enumerator and after a label ending in a colon ('Systemic risk
+    assurance:', 'KPI 2.1:')."""
+    start = doc.ucontent[unit]
+    if word <= start:
+        return start
+    colon = doc.text.rfind(":", doc.wstart[start], doc.wstart[word])
+    if colon < 0:
+        return start
+    return bisect_left(doc.wstart, colon)
+
+
 class _StemIndex:
     """Every stem of every unit of a text, and the units of each stem."""
 
@@ -410,7 +435,7 @@ class _StemIndex:
             self.sets.append(stems)
             for s in stems:
                 self.units.setdefault(s, []).append(unit)
-        self.count = {s: len(units) for s, units in self.units.items()}
+        self.count = Counter({s: len(units) for s, units in self.units.items()})
 
     def in_order(
         self, stems: list[str], skip: Iterable[int]
@@ -420,23 +445,20 @@ class _StemIndex:
         the others that may come within NEAR_MARGIN of it, best first (such
         a unit holds one of the passage's rarest stems at least); None when
         those stems are too common to tell."""
-        wanted = set(stems)
-        count = self.count
-        probes = heapq.nsmallest(
-            len(wanted) - math.ceil(NEAR_KEPT * len(wanted)) + 1,
-            wanted,
-            key=lambda s: (count.get(s, 0), s),
-        )
-        if count.get(probes[-1], 0) > NEAR_POSTINGS:
+        times = Counter(stems)
+        wanted = times.keys()
+        probes = sorted(wanted, key=self.count.__getitem__)
+        probes = probes[: len(wanted) - math.ceil(NEAR_KEPT * len(wanted)) + 1]
+        if self.count[probes[-1]] > NEAR_POSTINGS:
             return None
         near = {u for s in probes for u in self.units.get(s, ())} - set(skip)
         least = NEAR_KEPT * len(wanted)
         bounds = []  # words with a partner at most: an upper bound of the share
         for unit in near:
-            held = self.sets[unit]
-            if len(wanted & held) < least:
+            held = wanted & self.sets[unit]
+            if len(held) < least:
                 continue
-            bound = sum(s in held for s in stems) / len(stems)
+            bound = sum(map(times.__getitem__, held)) / len(stems)
             if bound >= NEAR_KEPT:
                 bounds.append((bound, unit))
         bounds.sort(key=lambda r: (-r[0], r[1]))

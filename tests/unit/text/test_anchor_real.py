@@ -207,6 +207,27 @@ def test_phrase_grown_at_its_start_by_rewording_covers_the_new_words() -> None:
     )
 
 
+def test_sentence_grown_at_its_start_after_a_label_covers_the_new_words() -> None:
+    # The sentence after the item's label now opens with a few new words
+    # before its first one, which lost its capital: the span starts with
+    # them, after the label.
+    old = BASE.replace(
+        "Providers shall record every incident in the register",
+        "(1) Register duty: Record of every incident kept in the register",
+    )
+    new = old.replace(
+        "Register duty: Record of every incident kept",
+        "Register duty: Providers are encouraged to keep a record of every incident",
+    )
+    r = landed(old, new, "Record of every incident kept in the register within three")
+    assert_lands(
+        r,
+        new,
+        "Providers are encouraged to keep a record of every incident in the register"
+        " within three",
+    )
+
+
 def test_deleted_measure_is_orphaned_near_the_heading_it_sat_under() -> None:
     visitors = BASE[BASE.index("### Measure 2.2") : BASE.index("### Measure 2.3")]
     new = BASE.replace(visitors, "")
