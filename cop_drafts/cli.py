@@ -503,12 +503,11 @@ def users_invite(
 ) -> None:
     """Create an account and print its one-time invitation link."""
     from cop_drafts.services import accounts
+    from cop_drafts.services.permissions import SYSTEM  # the operator invites
 
     base_url = base_url or settings.base_url
     with _session(settings) as db, _errors():
-        user, token = accounts.invite(
-            db, None, person, days=settings.invitation_days, enforce=False
-        )
+        user, token = accounts.invite(db, SYSTEM, person, days=settings.invitation_days)
     click.echo(f"Invitation for {user.email}, valid {settings.invitation_days} days:")
     click.echo(f"{base_url.rstrip('/')}/invite/{token}")
 

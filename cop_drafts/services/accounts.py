@@ -28,7 +28,7 @@ from cop_drafts.db.models import (
 
 from . import audit, inputs, passwords, sessions, throttle
 from .errors import ValidationError
-from .permissions import Action, require
+from .permissions import Action, System, require
 
 # Argon2id is memory-hard: guessing a stolen hash costs memory, not just CPU.
 _hasher = PasswordHasher()
@@ -226,19 +226,19 @@ def _token_hash(token: str) -> str:
 
 def invite(
     db: Session,
-    actor: User | None,
+    actor: User | System | None,
     person: NewPerson,
     *,
     days: int,
-    enforce: bool = True,
 ) -> tuple[User, str]:
     """Create an account without password and a one-time link token for it.
 
-    Only the AI Office invites (`enforce=False` for the CLI, run by an
-    operator). Raises PermissionDenied, ValidationError.
+    Only the AI Office invites, and the operator at the command line (`SYSTEM`).
+    Raises PermissionDenied, ValidationError.
     """
-    if enforce:
-        require(actor, Action.MANAGE_USERS)
+    inviter = require(actor, Action.MANAGE_USERS)
+    # Audit and invitation name the person who invited; the operator is none.
+    actor = inviter if isinstance(inviter, User) else None
     user = find_user(db, person.email)
     if user is None:
         user = create_user(db, person, password=None, actor=actor)

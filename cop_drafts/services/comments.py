@@ -20,7 +20,6 @@ from cop_drafts.db.models import (
     CommentKind,
     CommentRevision,
     CommentStatus,
-    Role,
     Round,
     User,
     Visibility,
@@ -35,7 +34,7 @@ from cop_drafts.text.selection import locate_quote
 
 from . import audit, inputs, notifications, rounds
 from .errors import PermissionDenied, ValidationError, WindowClosed
-from .permissions import Action, can, is_member, is_wg_chair
+from .permissions import Action, can, is_wg_chair, require
 
 MAX_BODY = 20_000
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -100,22 +99,13 @@ def window_message(round_: Round | None, now: datetime) -> str:
 
 def check_may_comment(
     user: User | None, round_: Round | None, wg: int | None, now: datetime
-) -> None:
-    """Raise PermissionDenied or WindowClosed unless `user` may comment now."""
+) -> User:
+    """`user`, who may comment now; raise PermissionDenied or WindowClosed."""
     if user is None or not user.is_active:
         raise PermissionDenied("Log in to comment.")
     if round_ is None or rounds.state(round_, now) != rounds.WindowState.OPEN:
         raise WindowClosed(window_message(round_, now))
-    if user.role in {Role.AI_OFFICE, Role.COORDINATOR}:
-        return
-    if user.role is Role.OBSERVER and not round_.observers_may_comment:
-        raise PermissionDenied("Observers may read this round but not comment on it.")
-    if not is_member(user, wg):
-        raise PermissionDenied(
-            f"Only members of Working Group {wg} comment on this section."
-            if wg
-            else "Only members of a Working Group comment on this section."
-        )
+    return require(user, Action.COMMENT, wg=wg, round_=round_)
 
 
 def may_comment(
@@ -406,11 +396,7 @@ def can_see(user: User | None, comment: Comment) -> bool:
 def reads_section(user: User | None, wg: int | None) -> bool:
     """True when `user` may read other people's comments on a section of `wg`
     at all (a round may still keep them to the Chairs)."""
-    if user is None:
-        return False
-    if can(user, Action.SEE_ALL_COMMENTS, wg=wg):
-        return True
-    return is_member(user, wg) or user.role is Role.OBSERVER
+    return can(user, Action.READ_COMMENTS, wg=wg)
 
 
 def sees_authors(user: User | None, wg: int | None) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Role, User
+from cop_drafts.db.models import Code, User
 from cop_drafts.store.errors import (
     Conflict,
     ConflictSides,
@@ -28,7 +28,7 @@ from .conflicts import ConflictFile, check_message, conflict_file, reject_marker
 from .consistency import text_at
 from .errors import PermissionDenied, ValidationError
 from .flowback import FlowBackResult, flow_back
-from .permissions import Action, require
+from .permissions import Action, can, require
 
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
 
@@ -128,7 +128,7 @@ class EditConflict(Conflict):
 def edit_branch(user: User | None, section: SectionSpec) -> str:
     """The branch `user`'s edits of `section` go to: ``main`` for the
     coordinating Chair (harmonisation), else the owning Working Group's."""
-    if user is not None and user.role is Role.COORDINATOR:
+    if can(user, Action.HARMONISE):
         return MAIN
     if section.wg is None:
         # Only the coordinating Chair may edit a section no Working Group owns;
@@ -139,11 +139,17 @@ def edit_branch(user: User | None, section: SectionSpec) -> str:
 
 def open_draft(store: DraftStore, user: User | None, path: str) -> Draft:
     """The section as its editor starts from. Raises PermissionDenied, NotFound."""
+    return _open(store, user, path)[0]
+
+
+def _open(store: DraftStore, user: User | None, path: str) -> tuple[Draft, User]:
+    """The draft and its editor, who may edit it."""
     section = store.get_section(MAIN, path)
-    require(user, Action.EDIT_SECTION, wg=section.wg)
-    branch = edit_branch(user, section)
+    editor = require(user, Action.EDIT_SECTION, wg=section.wg)
+    branch = edit_branch(editor, section)
     file = store.read(branch, path)
-    return Draft(section, branch, store.commit_info(file.commit_id), file.text)
+    draft = Draft(section, branch, store.commit_info(file.commit_id), file.text)
+    return draft, editor
 
 
 def waiting_from_main(store: DraftStore, draft: Draft) -> Waiting | None:
@@ -217,8 +223,7 @@ def save(
     Working Group branch. Raises PermissionDenied, NotFound, ValidationError,
     EditConflict, NoChange.
     """
-    draft = open_draft(store, user, path)
-    assert user is not None
+    draft, user = _open(store, user, path)
     text, message = _checked(sub, path, limit)
     base = _base_commit(store, sub.base)
     if base is None:

@@ -1,14 +1,16 @@
 """Who may do what: the one place where the role table of docs/design.md lives.
 
-Every view asks this policy; nothing else decides. Anonymous visitors are
-represented by ``None``.
+Services check it (`require`), views ask it (`can`) only to decide what to
+show; nothing else compares roles. Anonymous visitors are ``None``; the
+operator at the command line is `SYSTEM`.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import overload
 
-from cop_drafts.db.models import Category, Role, User, WgRole
+from cop_drafts.db.models import Category, Role, Round, User, WgRole
 
 from .errors import PermissionDenied
 
@@ -35,6 +37,22 @@ class Action(StrEnum):
     WRITE_MINUTES = "write_minutes"
     STATE_SIGNING = "state_signing"
     PUBLISH_STATEMENTS = "publish_statements"
+    HARMONISE = "harmonise"
+    COMMENT = "comment"
+    READ_COMMENTS = "read_comments"
+
+
+class System(Enum):
+    """An actor that is no person: the operator running the command line,
+    who has the server's files and database in hand anyway."""
+
+    OPERATOR = "operator"
+
+
+#: The operator at the command line (`cop-drafts users invite`, ...).
+SYSTEM = System.OPERATOR
+#: What the operator may do through a service: set up accounts.
+_SYSTEM_ACTIONS = frozenset({Action.MANAGE_USERS})
 
 
 def wg_role(user: User | None, wg: int) -> WgRole | None:
@@ -49,14 +67,39 @@ def is_wg_chair(user: User | None, wg: int) -> bool:
     return wg_role(user, wg) in {WgRole.CHAIR, WgRole.VICE_CHAIR}
 
 
-def can(user: User | None, action: Action, *, wg: int | None = None) -> bool:
-    """True when `user` may do `action` (for Working Group `wg` where it matters)."""
+def can(
+    user: User | System | None,
+    action: Action,
+    *,
+    wg: int | None = None,
+    round_: Round | None = None,
+) -> bool:
+    """True when `user` may do `action` (for Working Group `wg`, in `round_`,
+    where it matters)."""
+    if isinstance(user, System):
+        return action in _SYSTEM_ACTIONS
     if user is None or not user.is_active:
         return False
     role = user.role
     match action:
         case Action.READ_DRAFTS:
             return True
+        case Action.HARMONISE:
+            # The coordinating Chair edits the consolidated text itself.
+            return role is Role.COORDINATOR
+        case Action.COMMENT:
+            # The open window is checked by the comment service; this is who.
+            if role in {Role.AI_OFFICE, Role.COORDINATOR}:
+                return True
+            if role is Role.OBSERVER:
+                return round_ is not None and round_.observers_may_comment
+            return is_member(user, wg)
+        case Action.READ_COMMENTS:
+            # Other people's comments on a section of `wg` (a round may still
+            # keep them to the Chairs).
+            if can(user, Action.SEE_ALL_COMMENTS, wg=wg):
+                return True
+            return role is Role.OBSERVER or is_member(user, wg)
         case Action.EDIT_SECTION:
             # A section with no Working Group (preamble, glossary) belongs to
             # the coordinating Chair alone.
@@ -118,10 +161,50 @@ def is_member(user: User | None, wg: int | None) -> bool:
     return wg_role(user, wg) is not None
 
 
-def require(user: User | None, action: Action, *, wg: int | None = None) -> None:
-    """Raise PermissionDenied unless can(user, action, wg=wg)."""
-    if not can(user, action, wg=wg):
-        raise PermissionDenied(_DENIED.get(action, "You may not do this."))
+@overload
+def require(
+    user: User | None,
+    action: Action,
+    *,
+    wg: int | None = None,
+    round_: Round | None = None,
+) -> User: ...
+
+
+@overload
+def require(
+    user: User | System | None,
+    action: Action,
+    *,
+    wg: int | None = None,
+    round_: Round | None = None,
+) -> User | System: ...
+
+
+def require(
+    user: User | System | None,
+    action: Action,
+    *,
+    wg: int | None = None,
+    round_: Round | None = None,
+) -> User | System:
+    """`user`, known to be allowed `action`; raise PermissionDenied unless
+    can(user, action, wg=wg, round_=round_)."""
+    if user is None or not can(user, action, wg=wg, round_=round_):
+        raise PermissionDenied(_denied(user, action, wg))
+    return user
+
+
+def _denied(user: User | System | None, action: Action, wg: int | None) -> str:
+    if action is Action.COMMENT:
+        if user is None or isinstance(user, System) or not user.is_active:
+            return "Log in to comment."
+        if user.role is Role.OBSERVER:
+            return "Observers may read this round but not comment on it."
+        if wg:
+            return f"Only members of Working Group {wg} comment on this section."
+        return "Only members of a Working Group comment on this section."
+    return _DENIED.get(action, "You may not do this.")
 
 
 _DENIED = {
@@ -151,4 +234,7 @@ _DENIED = {
     Action.STATE_SIGNING: "Only providers of general-purpose AI models taking "
     "part in the Plenary state whether they envisage signing the Code.",
     Action.PUBLISH_STATEMENTS: "Only the AI Office publishes the signing statements.",
+    Action.HARMONISE: "Only the coordinating Chair edits the consolidated text.",
+    Action.READ_COMMENTS: "Only the Working Group's members, observers and Chairs "
+    "read the comments of this section.",
 }

@@ -12,6 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cop_drafts.db.models import Membership, Role, Round, User, WgRole
+from cop_drafts.services.errors import PermissionDenied
+from cop_drafts.services.permissions import SYSTEM, Action, can, require
 from tests.conftest import csrf_token
 from tests.integration.roles import ROLES
 
@@ -146,3 +149,54 @@ def test_matrix_has_every_role_for_every_route() -> None:
     for role, endpoint, method, _url, _status in ROUTE_MATRIX:
         by_route.setdefault((endpoint, method), set()).add(role)
     assert all(roles == set(ROLES) for roles in by_route.values())
+
+
+# ---- the rule book itself ------------------------------------------------------
+
+
+def _person(role: Role, *memberships: tuple[int, WgRole]) -> User:
+    user = User(email=f"{role.value}@example.org", name=role.value, role=role)
+    user.is_active = True
+    user.memberships = [Membership(wg=wg, wg_role=r) for wg, r in memberships]
+    return user
+
+
+def test_the_operator_may_set_up_accounts_and_nothing_else() -> None:
+    allowed = {action for action in Action if can(SYSTEM, action, wg=1)}
+    assert allowed == {Action.MANAGE_USERS}
+    assert require(SYSTEM, Action.MANAGE_USERS) is SYSTEM
+    with pytest.raises(PermissionDenied):
+        require(SYSTEM, Action.PUBLISH)
+
+
+def test_require_returns_the_person_it_let_through() -> None:
+    office = _person(Role.AI_OFFICE)
+    assert require(office, Action.MANAGE_USERS) is office
+    with pytest.raises(PermissionDenied, match="Only the AI Office"):
+        require(_person(Role.PARTICIPANT, (1, WgRole.MEMBER)), Action.MANAGE_USERS)
+    with pytest.raises(PermissionDenied):
+        require(None, Action.READ_DRAFTS)
+
+
+def test_who_comments_where_is_in_the_rule_book() -> None:
+    member = _person(Role.PARTICIPANT, (1, WgRole.MEMBER))
+    observer = _person(Role.OBSERVER)
+    closed, open_ = (
+        Round(observers_may_comment=False),
+        Round(observers_may_comment=True),
+    )
+    assert can(member, Action.COMMENT, wg=1, round_=closed)
+    assert not can(member, Action.COMMENT, wg=2, round_=closed)
+    assert not can(observer, Action.COMMENT, wg=1, round_=closed)
+    assert can(observer, Action.COMMENT, wg=1, round_=open_)
+    assert can(_person(Role.COORDINATOR), Action.COMMENT, wg=2, round_=closed)
+    with pytest.raises(PermissionDenied, match="Working Group 2"):
+        require(member, Action.COMMENT, wg=2, round_=closed)
+    with pytest.raises(PermissionDenied, match="Observers may read"):
+        require(observer, Action.COMMENT, wg=1, round_=closed)
+    # Reading the comments of a section: its members and every observer.
+    assert can(observer, Action.READ_COMMENTS, wg=2)
+    assert can(member, Action.READ_COMMENTS, wg=1)
+    assert not can(member, Action.READ_COMMENTS, wg=2)
+    assert can(_person(Role.COORDINATOR), Action.HARMONISE)
+    assert not can(_person(Role.CHAIR, (1, WgRole.CHAIR)), Action.HARMONISE)
