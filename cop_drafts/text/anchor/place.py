@@ -97,7 +97,7 @@ class Placer:
         self.units = UnitAlignment(old, new)
         self._maps: dict[int, WordMap | None] = {}
         self._indexes: dict[bool, _StemIndex] = {}
-        self._new_words = frozenset(new.lower)
+        self._new_pairs = frozenset(zip(new.lower, new.lower[1:], strict=False))
         self._titles = {unit: title for unit, _, title in new.headings}
 
     @property
@@ -335,8 +335,8 @@ class Placer:
             return None
         first = bisect_left(self.old.wend, start + 1)  # its edge words may be cut
         inside = self.old.lower[first + 1 : first + words - 1]
-        if not self._new_words.issuperset(inside):
-            return None  # a word of it is nowhere in the new text
+        if not self._new_pairs.issuperset(zip(inside, inside[1:], strict=False)):
+            return None  # two of its words are nowhere next to each other
         new = self.new
         pos = new.text.find(quote)
         if pos < 0:
