@@ -5,7 +5,7 @@ consolidates two Working Groups and sees them on main."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from cop_drafts.store.repo import DraftStore, Person
 
@@ -68,15 +68,23 @@ def looked_at(page: Page, name: str) -> None:
     shot(page, name)
 
 
+def window(
+    browser: Browser, width: int, problems: list[str]
+) -> tuple[BrowserContext, Page]:
+    """A new browser window `width` px wide whose script errors are watched."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    watch(page, problems)
+    return context, page
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_clash_is_resolved_with_choices_at_a_phone_and_a_desktop_width(
     browser: Browser, live_server: str, seeded_store: DraftStore, width: int
 ) -> None:
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
     problems: list[str] = []
-    watch(page, problems)
+    context, page = window(browser, width, problems)
     log_in(page, live_server, "wg2-chair")
     page.goto(f"{live_server}/c/gpai-code/edit/{S}")
     source = page.get_by_test_id("source")
@@ -265,3 +273,54 @@ def test_chairs_edit_clash_resolve_and_the_coordinator_consolidates(
     page.goto(f"{base}/c/gpai-code/s/risk-mitigation.md?rev=main")
     expect(page.get_by_test_id("document")).to_contain_text("Mitigation sentence.")
     assert not problems, problems
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_coordinator_resolves_a_consolidation_with_choices(
+    browser: Browser, live_server: str, seeded_store: DraftStore, width: int
+) -> None:
+    problems: list[str] = []
+    context, page = window(browser, width, problems)
+    # Working Group 2 and a harmonisation reword the same paragraph.
+    text = seeded_store.read("main", S).text
+    target = paragraph(text, 1)
+    chair = Person("Chair Two", "wg2-chair@demo.cop-drafts.eu")
+    for branch, words in (("wg/2", "Two's wording."), ("main", "Harmonised wording.")):
+        seeded_store.save(
+            branch,
+            S,
+            text.replace(target, words),
+            base=seeded_store.resolve(branch),
+            author=chair,
+            message=words,
+        )
+    log_in(page, live_server, "coordinator")
+    page.goto(f"{live_server}/c/gpai-code/consolidation")
+    expect(page.get_by_test_id("own-changes")).to_have_text(
+        "1 change not yet in the consolidated text"
+    )
+    looked_at(page, f"board-{width}")
+    page.get_by_test_id("choose-wg-2").check()
+    page.get_by_test_id("message").fill("Consolidate Working Group 2")
+    page.get_by_test_id("consolidate").click()
+    expect(page.get_by_test_id("conflict-title")).to_be_visible()
+    looked_at(page, f"consolidation-conflict-{width}")
+    clash = page.get_by_test_id("clash")
+    expect(clash.locator(".side-theirs")).to_contain_text("Two's wording.")
+    expect(clash.locator(".side-ours")).to_contain_text("Harmonised wording.")
+    clash.get_by_role("radio", name="Keep theirs", exact=True).check()
+    page.get_by_test_id("preview-resolution").click()
+    expect(page.get_by_test_id("preview")).to_contain_text("Two's wording.")
+    looked_at(page, f"consolidation-preview-{width}")
+    page.get_by_test_id("save-resolution").click()
+    expect(page.locator(".flashes")).to_contain_text(
+        "Working Group 2's working draft is now in the consolidated text"
+    )
+    expect(page.get_by_test_id("wg-2")).to_contain_text(
+        "everything is in the consolidated text"
+    )
+    looked_at(page, f"board-after-{width}")
+    final = seeded_store.read("main", S).text
+    assert "Two's wording." in final and "Harmonised wording." not in final
+    assert not problems, problems
+    context.close()

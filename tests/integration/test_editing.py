@@ -264,6 +264,8 @@ def test_same_lines_give_a_conflict_resolved_with_choices(
     assert unchosen.status_code == 400
     error = page(unchosen).find(data_testid="clash-error")
     assert "Passage 1: choose what to keep." in error.text
+    summary = page(unchosen).find(data_testid="choices-missing").text
+    assert summary.startswith("1 passage still needs your attention")
 
     marked = "<<<<<<< mine\nA.\n=======\nB.\n>>>>>>> theirs\n"
     refused = vice.post(
