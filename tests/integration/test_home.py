@@ -222,3 +222,19 @@ def test_time_left_reads_like_people_say_it() -> None:
     )
     assert home.time_left(now + timedelta(seconds=20), now) == "less than a minute"
     assert home.time_left(now - timedelta(days=1), now) == "less than a minute"
+
+
+def test_the_version_shown_is_named_in_plain_words(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    client = as_user("wg2-chair")
+    commit = seeded_store.resolve("draft-1")
+    for rev, words in [
+        ("wg/2", "Working Group 2's working draft"),
+        ("main", "the consolidated text"),
+        ("draft-2", "draft-2"),
+        (commit, "draft-1"),
+        (seeded_store.history("main", S)[0].commit_id, "an earlier version"),
+    ]:
+        page = parse(client.get(f"{CODE}?rev={rev}").get_data(as_text=True))
+        assert page.find(data_testid="version-label").text == words, rev
