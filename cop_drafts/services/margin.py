@@ -223,7 +223,8 @@ def for_version(
         )
     )
     if iteration is not None and reanchor.pending(db, code, commit_id):
-        # Self-healing: a publish interrupted before re-anchoring finishes here.
+        # Comments written on an older version after this one was published
+        # (a Chair's note, say) are carried here once, on first reading.
         reanchor.reanchor(db, store, code, commit_id, iteration.tag)
     comments = _candidates(
         db, code, path, commit_id, iteration is not None, filters.scope

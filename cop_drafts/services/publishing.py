@@ -5,11 +5,14 @@ that round, opens the next one and carries every open comment to the new text.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cop_drafts.cache import FileCache
@@ -25,7 +28,8 @@ from cop_drafts.db.models import (
 from cop_drafts.store import DraftStore, Person
 from cop_drafts.store.errors import NoChange, TagExists
 from cop_drafts.store.refs import MAIN, is_branch_name, is_hex_rev, is_tag_name
-from cop_drafts.store.values import CommitInfo
+from cop_drafts.store.values import CommitInfo, TagInfo
+from cop_drafts.text.anchor import Relocation as Landing
 from cop_drafts.text.checks import Finding, Severity
 
 from . import (
@@ -41,6 +45,8 @@ from . import (
 from .consistency import CheckReport
 from .errors import ValidationError
 from .permissions import Action, require
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,30 +241,32 @@ def publish(
     tagger: Person | None = None,
     now: datetime | None = None,
 ) -> Published:
-    """Publish ``main`` as iteration `data.tag`, all or nothing.
+    """Publish ``main`` as iteration `data.tag`: one use case, one commit.
 
-    The record of the previous round goes into a commit on ``main`` that the
-    tag names; the open round closes (or publishing is refused), the next
-    round opens and every open comment is carried, in one database
-    transaction. Raises PermissionDenied, ValidationError (with every reason
-    that refuses it), StaleBase (main moved since the review).
+    The tag comes first, naming a commit on ``main`` that holds the record of
+    the previous round; then, in one database transaction, the iteration, the
+    open round closed, the next one opened and every open comment carried.
+    Should that transaction fail after the tag was made, publishing the same
+    name again completes it: the tag is recognised and the database catches
+    up. Raises PermissionDenied, ValidationError (with every reason that
+    refuses it), StaleBase (main moved since the review).
     """
-    require(actor, Action.PUBLISH)
+    publisher = require(actor, Action.PUBLISH)
     data = check_input(db, code, data)
     now = now or utcnow()
-    tip = store.commit_info(MAIN)
-    base = data.base or tip.commit_id
     last = _last(db, code)
-    report = consistency.check_report(db, store, code)
-    errors = tuple(f for f in report.findings if f.severity is Severity.ERROR)
     open_round = rounds.open_now(db, code, now)
-    reasons = _reasons(data, tip, last, report, errors, open_round)
-    if reasons:
-        raise ValidationError(" ".join(reasons))
-    if tagger is None:
-        if actor is None:
-            raise ValidationError("A published iteration needs a publisher.")
-        tagger = Person(actor.name, actor.email)
+    made = _unrecorded_tag(store, data)
+    base = made.commit_id if made else data.base or store.commit_info(MAIN).commit_id
+    if made is None:
+        tip = store.commit_info(MAIN)
+        report = consistency.check_report(db, store, code)
+        errors = tuple(f for f in report.findings if f.severity is Severity.ERROR)
+        reasons = _reasons(data, tip, last, report, errors, open_round)
+        if reasons:
+            raise ValidationError(" ".join(reasons))
+    tagger = tagger or Person(publisher.name, publisher.email)
+    # Where every open comment lands: the record files need it before the tag.
     carried = reanchor.carry(db, store, code, base)
     record_round = rounds.find_round(db, code, last.commit_id) if last else None
     files: dict[str, bytes] = {}
@@ -266,8 +274,53 @@ def publish(
         files = record.files(
             db, store, code, record_round, data.tag, base, carried, tagger.when or now
         )
+    if made is None:
+        made = _tag(store, data, base, tagger, files, record_round)
     try:
-        info = store.publish(
+        iteration, new_round, counts = _record(
+            db, code, publisher, data, made, open_round, carried, now
+        )
+    except SQLAlchemyError:
+        db.rollback()
+        log.exception(
+            "%s is tagged but the database did not record it: publishing %s "
+            "again completes it",
+            data.tag,
+            data.tag,
+        )
+        raise
+    return Published(iteration, counts, new_round, tuple(sorted(files)))
+
+
+def _unrecorded_tag(store: DraftStore, data: PublishInput) -> TagInfo | None:
+    """The tag `data.tag` when an earlier publish made it and then failed to
+    record it (check_input found no iteration of that name); None when there
+    is no such tag. Raises ValidationError for a tag made otherwise."""
+    made = next((t for t in store.tags() if t.name == data.tag), None)
+    if made is None:
+        return None
+    # Ours: the same release notes, and the text it names is still the
+    # history of the consolidated text (nothing was published beside it).
+    if made.message.strip() != data.notes or not store.is_ancestor(
+        made.commit_id, MAIN
+    ):
+        raise ValidationError(
+            "Name taken.",
+            {"tag": f"{data.tag} exists in the drafts already; choose another name."},
+        )
+    return made
+
+
+def _tag(
+    store: DraftStore,
+    data: PublishInput,
+    base: str,
+    tagger: Person,
+    files: dict[str, bytes],
+    record_round: Round | None,
+) -> TagInfo:
+    try:
+        return store.publish(
             data.tag,
             base=base,
             tagger=tagger,
@@ -279,31 +332,44 @@ def publish(
         )
     except (NoChange, TagExists) as error:
         raise ValidationError(f"{error}. Nothing was published.") from error
+
+
+def _record(
+    db: Session,
+    code: Code,
+    publisher: User,
+    data: PublishInput,
+    made: TagInfo,
+    open_round: Round | None,
+    carried: Sequence[tuple[reanchor.Anchored, Landing]],
+    now: datetime,
+) -> tuple[Iteration, Round | None, Counter[str]]:
+    """The database side of publishing `made`, committed once."""
     iteration = Iteration(
         code_id=code.id,
         tag=data.tag,
-        commit_id=info.commit_id,
-        published_at=info.time,
-        published_by_id=actor.id if actor else None,
+        commit_id=made.commit_id,
+        published_at=made.time,
+        published_by_id=publisher.id,
         notes=data.notes,
     )
     db.add(iteration)
     db.flush()
     if open_round is not None:
-        rounds.close_round(db, code, actor, open_round, now)
+        rounds.close_round(db, code, publisher, open_round, now)
     new_round = None
     if data.next_round is not None:
-        new_round = rounds.add_round(db, code, actor, iteration, data.next_round)
-    counts = reanchor.record(db, carried, info.commit_id, data.tag)
+        new_round = rounds.add_round(db, code, publisher, iteration, data.next_round)
+    counts = reanchor.record(db, carried, made.commit_id, data.tag)
     notifications.on_published(db, code, iteration)
     audit.record(
         db,
-        actor,
+        publisher,
         "iteration.publish",
         f"code:{code.slug}@{data.tag}",
-        f"published {data.tag} ({info.commit_id[:10]}); carried comments: "
+        f"published {data.tag} ({made.commit_id[:10]}); carried comments: "
         + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none open"),
         **counts,
     )
     db.commit()
-    return Published(iteration, counts, new_round, tuple(sorted(files)))
+    return iteration, new_round, counts

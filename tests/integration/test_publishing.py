@@ -6,20 +6,23 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import (
     Code,
     CommentKind,
     Iteration,
+    Relocation,
     Round,
     Visibility,
     utcnow,
@@ -27,6 +30,7 @@ from cop_drafts.db.models import (
 from cop_drafts.db.session import make_engine, make_sessionmaker
 from cop_drafts.services import (
     accounts,
+    codes,
     comments,
     demo,
     exports,
@@ -380,3 +384,92 @@ def test_downloads_are_prepared_in_the_background_after_publishing(
     page = parse(office.get(confirm.headers["Location"]).get_data(as_text=True))
     hashes = page.find("table", data_testid="downloads").find_all("code", class_="hash")
     assert len(hashes) == 6 and all(len(h.text) == 64 for h in hashes)
+
+
+@contextmanager
+def _database_refuses_iterations(db: Session) -> Iterator[None]:
+    """A trigger, outside our code, that makes every new iteration row fail."""
+    if db.get_bind().dialect.name == "postgresql":
+        create = [
+            "CREATE FUNCTION refuse_iteration() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+            "CREATE TRIGGER refuse_iteration BEFORE INSERT ON iterations "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_iteration()",
+        ]
+        drop = [
+            "DROP TRIGGER refuse_iteration ON iterations",
+            "DROP FUNCTION refuse_iteration()",
+        ]
+    else:
+        create = [
+            "CREATE TRIGGER refuse_iteration BEFORE INSERT ON iterations "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        ]
+        drop = ["DROP TRIGGER refuse_iteration"]
+    for statement in create:
+        db.execute(text(statement))
+    db.commit()
+    try:
+        yield
+    finally:
+        db.rollback()
+        for statement in drop:
+            db.execute(text(statement))
+        db.commit()
+
+
+def test_a_database_failure_after_the_tag_is_completed_by_publishing_again(
+    db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    old_round = open_round_on_draft_3(db, seeded)
+    ids = [_comment(db, seeded_store, seeded, "provider", KEEP)]
+    rework_main(seeded_store)
+    office = _user(db, "ai-office")
+    data = publishing.PublishInput(tag="draft-4", notes="Fourth", accept_errors=True)
+
+    with _database_refuses_iterations(db):
+        with pytest.raises(SQLAlchemyError, match="disk full"):
+            publishing.publish(db, seeded_store, seeded, office, data)
+    # The tag and the record are in the drafts; the database knows nothing.
+    (tag,) = [t for t in seeded_store.tags() if t.name == "draft-4"]
+    assert "reports/draft-3/comments.csv" in dict(seeded_store.files("draft-4"))
+    db.expire_all()
+    assert codes.find_iteration(db, seeded, "draft-4") is None
+    assert rounds.open_now(db, seeded) == old_round
+
+    # Publishing the same name again recognises the tag: the database catches up.
+    done = publishing.publish(db, seeded_store, seeded, office, data)
+    assert done.iteration.commit_id == tag.commit_id
+    assert [t for t in seeded_store.tags() if t.name == "draft-4"] == [tag]
+    assert done.record_files[0] == "reports/draft-3/comments.csv"
+    assert sum(done.carried.values()) == len(ids)
+    db.expire_all()
+    found = codes.find_iteration(db, seeded, "draft-4")
+    assert found is not None and found.commit_id == tag.commit_id
+    assert rounds.open_now(db, seeded) is None
+    landed = db.scalars(
+        select(Relocation.comment_id).where(Relocation.tag == "draft-4")
+    ).all()
+    assert landed == ids
+    # Recorded now: the name is taken, nothing moves.
+    with pytest.raises(ValidationError) as taken:
+        publishing.publish(db, seeded_store, seeded, office, data)
+    assert "published already" in taken.value.fields["tag"]
+
+
+def test_a_tag_made_otherwise_is_not_taken_for_an_unfinished_publish(
+    db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    rework_main(seeded_store)
+    office = _user(db, "ai-office")
+    seeded_store.publish(
+        "draft-4",
+        base=seeded_store.resolve("main"),
+        tagger=Person("Someone", "s@example.org"),
+        message="Made by hand",
+    )
+    data = publishing.PublishInput(tag="draft-4", notes="Fourth", accept_errors=True)
+    with pytest.raises(ValidationError) as refused:
+        publishing.publish(db, seeded_store, seeded, office, data)
+    assert "choose another name" in refused.value.fields["tag"]
+    assert codes.find_iteration(db, seeded, "draft-4") is None
