@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from cop_drafts.db.models import CommentKind
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import comments as comment_service
+from cop_drafts.services import diffs as diff_service
 from cop_drafts.services import margin
 from cop_drafts.services.comments import MAX_BODY, NewComment
 from cop_drafts.services.errors import ValidationError
@@ -172,6 +173,7 @@ def index(code_slug: str) -> Any:
         sections=sections,
         iterations=code_service.iterations(db, code, user),
         branches=store.branches(),
+        version_words=diff_service.version_words(store, version),
     )
 
 
