@@ -51,8 +51,17 @@ class EndSessionsForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired("Give the address the invitation goes to."),
+            Length(max=254),
+        ],
+    )
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the person's name."), Length(max=200)],
+    )
     role = SelectField(
         "Role",
         choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],

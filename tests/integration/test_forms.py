@@ -181,3 +181,26 @@ def test_demo_accounts_say_created_then_existing(db_url: str) -> None:
             assert not any(created for _, _, created in seeded_again)
     finally:
         engine.dispose()
+
+
+def test_invitation_errors_stand_beside_their_field(
+    as_user: AsUser, seeded: Code
+) -> None:
+    office = as_user("ai-office")
+    response = office.post(
+        "/admin/invitations",
+        data={
+            "email": "someone@example.org",
+            "name": "",
+            "role": "participant",
+            "wg_role": "member",
+            "wgs": ["9"],
+            "csrf_token": csrf_token(office, "/admin/users"),
+        },
+    )
+    assert response.status_code == 400
+    page = parse(response.get_data(as_text=True))
+    assert "Give the person's name." in _error_beside(page, "name")
+    choices = page.find("fieldset", data_testid="wgs-choices")
+    assert "has-error" in choices.attrs["class"].split()
+    assert choices.find("p", class_="error") is not None
