@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import case, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # Where the request's session keeps the running app's settings, so that
 # unread_paths can open a Code's store when its caller has none at hand.
 SETTINGS_KEY = "settings"
+REREAD = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,10 @@ def record(
         return False
     try:
         blob_id = store.read(commit_id, path).blob_id
+        if db.get_bind().dialect.name == "postgresql":
+            # A visit is worth no disk flush of its own: after a crash the
+            # last second of visits may be gone, never anything else.
+            db.execute(text("SET LOCAL synchronous_commit TO OFF"))
         db.execute(_upsert(db, user, code, path, rev, commit_id, blob_id))
         db.commit()
     except (SQLAlchemyError, StoreError):
@@ -77,6 +82,7 @@ def _upsert(
     blob_id: str,
 ) -> object:
     table = SectionVisit.__table__
+    now = utcnow()
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table).values(
@@ -87,7 +93,7 @@ def _upsert(
         commit_id=commit_id,
         blob_id=blob_id,
         before_commit_id=None,
-        visited_at=utcnow(),
+        visited_at=now,
     )
     new = stmt.excluded
     # The text read before keeps its place until the section changes again.
@@ -95,8 +101,16 @@ def _upsert(
         (table.c.blob_id != new.blob_id, table.c.commit_id),
         else_=table.c.before_commit_id,
     )
+    # The same text read again within a minute writes nothing (a reload).
+    again = (
+        (table.c.blob_id == new.blob_id)
+        & (table.c.commit_id == new.commit_id)
+        & (table.c.rev == new.rev)
+        & (table.c.visited_at > now - REREAD)
+    )
     return stmt.on_conflict_do_update(
         index_elements=[table.c.user_id, table.c.code_id, table.c.path],
+        where=~again,
         set_={
             "rev": new.rev,
             "commit_id": new.commit_id,

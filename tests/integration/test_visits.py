@@ -124,6 +124,35 @@ def test_a_visit_not_written_never_fails_and_leaves_the_session_usable(
     assert db.scalar(select(func.count()).select_from(SectionVisit)) == 1
 
 
+def test_a_reload_writes_nothing_a_new_text_moves_the_visit(
+    db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    user = _user(db, "provider")
+    draft3, head = seeded_store.resolve("draft-3"), seeded_store.resolve("main")
+
+    def read(rev: str, commit_id: str) -> SectionVisit:
+        assert visits.record(
+            db, seeded_store, user, seeded, SECTION, rev=rev, commit_id=commit_id
+        )
+        db.expire_all()
+        row = db.scalar(select(SectionVisit))
+        assert row is not None
+        return row
+
+    draft2 = seeded_store.resolve("draft-2")
+    stamp = read("draft-2", draft2).visited_at
+    assert read("draft-2", draft2).visited_at == stamp  # a reload
+    moved = read("draft-3", draft3)
+    assert (moved.rev, moved.commit_id) == ("draft-3", draft3)
+    assert moved.visited_at > stamp
+    assert moved.before_commit_id == draft2
+    # The same words under another name (main is draft-3 here): the text read
+    # before stays the one before the last change seen.
+    same_words = read("main", head)
+    assert same_words.rev == "main"
+    assert same_words.before_commit_id == draft2
+
+
 def test_unread_paths_opens_the_store_itself_in_a_request(
     app: Flask, as_user: AsUser, seeded: Code, seeded_store: DraftStore
 ) -> None:
