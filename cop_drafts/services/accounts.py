@@ -98,6 +98,15 @@ def create_user(
     db: Session, person: NewPerson, *, password: str | None, actor: User | None
 ) -> User:
     """Add an account (committed). Raises ValidationError if the e-mail is taken."""
+    user = _add_user(db, person, password=password, actor=actor)
+    db.commit()
+    return user
+
+
+def _add_user(
+    db: Session, person: NewPerson, *, password: str | None, actor: User | None
+) -> User:
+    """Add an account in the caller's transaction. Raises ValidationError."""
     inputs.check_text(
         {
             "email": person.email,
@@ -131,7 +140,6 @@ def create_user(
         f"user:{user.id}",
         f"created account {email} ({person.role.value})",
     )
-    db.commit()
     return user
 
 
@@ -241,7 +249,7 @@ def invite(
     actor = inviter if isinstance(inviter, User) else None
     user = find_user(db, person.email)
     if user is None:
-        user = create_user(db, person, password=None, actor=actor)
+        user = _add_user(db, person, password=None, actor=actor)
     elif user.password_hash:
         raise ValidationError(
             "Already active.", {"email": f"{user.email} already has a password."}

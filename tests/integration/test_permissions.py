@@ -7,15 +7,20 @@ A row's url may contain ``{tag}`` style placeholders filled by SUBSTITUTE."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Membership, Role, Round, User, WgRole
+from cop_drafts.services import accounts
 from cop_drafts.services.errors import PermissionDenied
 from cop_drafts.services.permissions import SYSTEM, Action, can, require
 from tests.conftest import csrf_token
+from tests.integration.faults import inserts_refused
 from tests.integration.roles import ROLES
 
 AsUser = Callable[[str | None], FlaskClient]
@@ -200,3 +205,19 @@ def test_who_comments_where_is_in_the_rule_book() -> None:
     assert not can(member, Action.READ_COMMENTS, wg=2)
     assert can(_person(Role.COORDINATOR), Action.HARMONISE)
     assert not can(_person(Role.CHAIR, (1, WgRole.CHAIR)), Action.HARMONISE)
+
+
+def test_the_operator_invites_and_the_account_comes_with_its_invitation(
+    db: Session,
+) -> None:
+    person = accounts.NewPerson("new@example.org", "New Person", Role.PARTICIPANT)
+    # The invitation cannot be stored: no account is left behind either.
+    with inserts_refused(db, "invitations"):
+        with pytest.raises(SQLAlchemyError, match="disk full"):
+            accounts.invite(db, SYSTEM, person, days=7)
+    assert accounts.find_user(db, "new@example.org") is None
+    user, token = accounts.invite(db, SYSTEM, person, days=7)
+    assert accounts.find_invitation(db, token) is not None
+    assert user.password_hash is None
+    with pytest.raises(PermissionDenied):
+        accounts.invite(db, None, replace(person, email="other@example.org"), days=7)

@@ -6,15 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -52,6 +51,7 @@ from tests.story import (
     rework_main,
 )
 
+from .faults import inserts_refused
 from .html import parse
 
 AsUser = Callable[[str | None], FlaskClient]
@@ -386,38 +386,6 @@ def test_downloads_are_prepared_in_the_background_after_publishing(
     assert len(hashes) == 6 and all(len(h.text) == 64 for h in hashes)
 
 
-@contextmanager
-def _database_refuses_iterations(db: Session) -> Iterator[None]:
-    """A trigger, outside our code, that makes every new iteration row fail."""
-    if db.get_bind().dialect.name == "postgresql":
-        create = [
-            "CREATE FUNCTION refuse_iteration() RETURNS trigger LANGUAGE plpgsql "
-            "AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
-            "CREATE TRIGGER refuse_iteration BEFORE INSERT ON iterations "
-            "FOR EACH ROW EXECUTE FUNCTION refuse_iteration()",
-        ]
-        drop = [
-            "DROP TRIGGER refuse_iteration ON iterations",
-            "DROP FUNCTION refuse_iteration()",
-        ]
-    else:
-        create = [
-            "CREATE TRIGGER refuse_iteration BEFORE INSERT ON iterations "
-            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-        ]
-        drop = ["DROP TRIGGER refuse_iteration"]
-    for statement in create:
-        db.execute(text(statement))
-    db.commit()
-    try:
-        yield
-    finally:
-        db.rollback()
-        for statement in drop:
-            db.execute(text(statement))
-        db.commit()
-
-
 def test_a_database_failure_after_the_tag_is_completed_by_publishing_again(
     db: Session, seeded: Code, seeded_store: DraftStore
 ) -> None:
@@ -427,7 +395,7 @@ def test_a_database_failure_after_the_tag_is_completed_by_publishing_again(
     office = _user(db, "ai-office")
     data = publishing.PublishInput(tag="draft-4", notes="Fourth", accept_errors=True)
 
-    with _database_refuses_iterations(db):
+    with inserts_refused(db, "iterations"):
         with pytest.raises(SQLAlchemyError, match="disk full"):
             publishing.publish(db, seeded_store, seeded, office, data)
     # The tag and the record are in the drafts; the database knows nothing.
