@@ -5,6 +5,7 @@ consolidates two Working Groups and sees them on main."""
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from cop_drafts.store.repo import DraftStore, Person
@@ -61,11 +62,19 @@ def fits(page: Page) -> None:
 
 
 def looked_at(page: Page, name: str) -> None:
-    """Once loaded: no marker anywhere, nothing wider than the window."""
+    """Once loaded: no marker anywhere, nothing wider than the window, no
+    serious or critical accessibility violation found by axe-core."""
     loaded(page)
     no_markers(page)
     fits(page)
     shot(page, name)
+    found = Axe().run(page).response["violations"]
+    serious = [
+        f"{v['id']}: {v['nodes'][0]['target']}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, (name, serious)
 
 
 def window(
