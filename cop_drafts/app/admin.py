@@ -211,13 +211,19 @@ def audit_log() -> Any:
         found=found,
         query=_query(),
         audit_label=audit.action_label,
+        summary_words=audit.summary_words,
     )
 
 
 def _audit_page(form: AuditFilterForm) -> Any:
     """The log with the filters' errors beside them and no entries."""
     return render_template(
-        "admin/audit.html", form=form, found=None, query=_query(), audit_label=str
+        "admin/audit.html",
+        form=form,
+        found=None,
+        query=_query(),
+        audit_label=str,
+        summary_words=str,
     ), 400
 
 

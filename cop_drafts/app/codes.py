@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 
 from cop_drafts.db.models import Round, utcnow
 from cop_drafts.services import codes as code_service
+from cop_drafts.services import diffs as diff_service
 from cop_drafts.services import home as home_service
 from cop_drafts.services import rounds as round_service
 from cop_drafts.services import visits
@@ -61,6 +62,7 @@ def show(code_slug: str) -> Any:
         overview=overview,
         home=home_service.home(db, store, code, user, unread) if overview else None,
         window_words=home_service.window_words,
+        message_words=diff_service.message_words,
         form=EmptyForm(),
     )
 

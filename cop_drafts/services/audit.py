@@ -3,6 +3,7 @@ read by the AI Office with filters, a page at a time or as CSV."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -67,6 +68,20 @@ ACTION_LABELS = {
 def action_label(action: str) -> str:
     """The plain words for a recorded action (its code when unknown)."""
     return ACTION_LABELS.get(action, action)
+
+
+# Commit ids the app writes into its summaries: "(2c5f2f170f)", "as 2c5f2f170f".
+_COMMIT_ID = re.compile(r" ?\([0-9a-f]{7,40}\)| as [0-9a-f]{7,40}\b")
+_MAIN_FIRST = re.compile(r"^main\b")
+
+
+def summary_words(summary: str) -> str:
+    """A summary as the log page shows it: branch names in plain words and
+    commit ids left out (the CSV keeps the summary as recorded)."""
+    from .diffs import message_words  # diffs imports codes, which imports us
+
+    text = _MAIN_FIRST.sub("the consolidated text", _COMMIT_ID.sub("", summary))
+    return message_words(text)
 
 
 def record(

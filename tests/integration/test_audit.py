@@ -139,3 +139,23 @@ def test_only_the_ai_office_reads_the_log(as_user: AsUser, seeded: Code) -> None
         assert client.get(LOG).status_code == 403
         assert client.get(f"{LOG}.csv").status_code == 403
     assert as_user(None).get(f"{LOG}.csv").status_code == 302
+
+
+def test_the_page_reads_plainly_and_the_csv_keeps_the_record(
+    as_user: AsUser, db: Session, seeded: Code
+) -> None:
+    recorded = "merged wg/2 into main (abcdef0123): Safety Margins"
+    audit.record(db, person(db, "coordinator"), "consolidation.merge", "x", recorded)
+    db.commit()
+    office = as_user("ai-office")
+    page = parse(office.get(f"{LOG}?action=consolidation.merge").get_data(as_text=True))
+    row = page.find("table", data_testid="audit").find("tbody").find("tr")
+    assert "Working draft taken into the consolidated text" in row.text
+    assert (
+        "merged Working Group 2's working draft into the consolidated text: "
+        "Safety Margins"
+    ) in row.text
+    assert "abcdef0123" not in row.text and "wg/2" not in row.text
+    data = office.get(f"{LOG}.csv?action=consolidation.merge").get_data()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[1][6] == recorded

@@ -38,7 +38,9 @@ def _text(node: Node, testid: str) -> str:
     return found.text
 
 
-def _save_on_wg2(store: DraftStore) -> None:
+def _save_on_wg2(
+    store: DraftStore, message: str = "Add a sentence on Safety Margins"
+) -> None:
     text = store.read("wg/2", S).text + "\nA sentence the Chairs added.\n"
     store.save(
         "wg/2",
@@ -46,7 +48,7 @@ def _save_on_wg2(store: DraftStore) -> None:
         text,
         base=store.resolve("wg/2"),
         author=Person("Katarzyna Wielgosz", "wg2-chair@example.org"),
-        message="Add a sentence on Safety Margins",
+        message=message,
     )
 
 
@@ -238,3 +240,14 @@ def test_the_version_shown_is_named_in_plain_words(
     ]:
         page = parse(client.get(f"{CODE}?rev={rev}").get_data(as_text=True))
         assert page.find(data_testid="version-label").text == words, rev
+
+
+def test_the_apps_own_messages_name_drafts_plainly(
+    as_user: AsUser, seeded: Code, seeded_store: DraftStore
+) -> None:
+    _save_on_wg2(seeded_store, "Bring main into wg/2")
+    page = parse(as_user("coordinator").get(CODE).get_data(as_text=True))
+    said = page.find(data_testid="wg-changes-2").text
+    assert "Bring the consolidated text into Working Group 2's working draft" in said
+    line = page.find(data_testid="draft-2").text
+    assert "wg/2" not in line and "main" not in line
