@@ -73,6 +73,14 @@ def show(code_slug: str, path: str) -> Any:
         "sections/show.html",
         page=page,
         panel=panel,
+        unread=visits.changed_since(
+            db_session(),
+            ctx["store"],
+            acting_user(),
+            ctx["code"],
+            path,
+            ctx["version"].commit_id,
+        ),
         filters=filters_from(request.args),
         **ctx,
     )

@@ -143,6 +143,26 @@ def find_visit(db: Session, user: User | None, code: Code, path: str) -> Visit |
     return visits(db, user, code).get(path) if user is not None else None
 
 
+def changed_since(
+    db: Session,
+    store: DraftStore,
+    user: User | None,
+    code: Code,
+    path: str,
+    commit_id: str,
+) -> Visit | None:
+    """The person's last visit of `path` when the text at `commit_id` is not
+    the one they read then (None otherwise, or for a first visit)."""
+    visit = find_visit(db, user, code, path)
+    if visit is None:
+        return None
+    try:
+        blob_id = store.read(commit_id, path).blob_id
+    except StoreError:
+        return None
+    return visit if visit.blob_id != blob_id else None
+
+
 def since_commit(visit: Visit | None, blob_id: str) -> str | None:
     """The text to compare with for "since my last visit" when the section's
     text is now blob `blob_id`: the one last read if it differs, else the one

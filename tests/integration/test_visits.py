@@ -16,6 +16,7 @@ from cop_drafts.db.models import Code, SectionVisit, User
 from cop_drafts.services import visits
 from cop_drafts.services.demo import DOMAIN
 from cop_drafts.store.repo import DraftStore, Person
+from tests.integration.html import parse
 
 AsUser = Callable[[str | None], FlaskClient]
 C = "/c/gpai-code"
@@ -68,6 +69,28 @@ def test_a_change_on_the_text_read_marks_the_section_unread_until_read_again(
         .where(SectionVisit.user_id == user.id)
     )
     assert rows == 2
+
+
+def test_the_section_says_it_changed_since_the_last_reading(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    reader = as_user("provider")
+    url = f"{C}/s/{SECTION}?rev=main"
+    read = seeded_store.resolve("main")
+    first = parse(reader.get(url).get_data(as_text=True))
+    assert first.find(data_testid="since-visit") is None  # a first visit
+    _edit(seeded_store, "main", SECTION, "A sentence added after the visit.")
+    again = parse(reader.get(url).get_data(as_text=True))
+    note = again.find(data_testid="since-visit")
+    assert note is not None and "changed since you last read it" in note.text
+    link = note.find("a").attrs["href"]
+    assert link == f"{C}/changes/{SECTION}?from={read}&to=main"
+    assert "added after the visit" in reader.get(link).get_data(as_text=True)
+    # Read now: the next view has nothing new to say.
+    assert (
+        parse(reader.get(url).get_data(as_text=True)).find(data_testid="since-visit")
+        is None
+    )
 
 
 def test_a_published_draft_read_follows_the_newest_published_draft(
