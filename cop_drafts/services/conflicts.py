@@ -17,9 +17,8 @@ from cop_drafts.store.errors import InvalidRev, NotFound
 from cop_drafts.store.refs import is_hex_rev
 from cop_drafts.store.repo import DraftStore, normalise_text
 from cop_drafts.store.values import CommitInfo
-from cop_drafts.text.diff import diff_texts
+from cop_drafts.text.diff import diff_texts, marked_lines
 from cop_drafts.text.merge3 import ChunkKind, Merge3, MergeChunk, marker_lines, merge3
-from cop_drafts.text.passages import marked_lines
 
 from .errors import ValidationError
 
@@ -39,7 +38,7 @@ class MarkedChunk:
 
 def mark_chunk(chunk: MergeChunk, has_base: bool) -> MarkedChunk:
     """The passage's lines with changed words marked (all text escaped by
-    text.passages)."""
+    text.diff.marked_lines)."""
     if has_base:
         _, ours = marked_lines(chunk.base, chunk.ours)
         _, theirs = marked_lines(chunk.base, chunk.theirs)

@@ -81,3 +81,20 @@ def test_importing_the_package_touches_nothing(tmp_path: Path) -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+#: The text layer's rooms: each package's __init__ is its public face.
+ROOMS = ("cop_drafts.text.anchor", "cop_drafts.text.checks", "cop_drafts.text.diff")
+
+
+def test_rooms_are_entered_by_their_front_door() -> None:
+    """Outside a room of text/, code imports the room, never its modules."""
+    bad = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        for name in _imports(path):
+            for room in ROOMS:
+                inside = module == room + ".__init__" or module.startswith(room + ".")
+                if name.startswith(room + ".") and not inside:
+                    bad.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert not bad, bad

@@ -22,6 +22,7 @@ from cop_drafts.text.diff.blocks import split_version as _split
 from cop_drafts.text.diff.match import ChangeKind, Step, align
 from cop_drafts.text.diff.merge import Budget, Merge, Shown, merge_blocks
 from cop_drafts.text.diff.page import PAGE_CSS, PagePart, document_html, page_html
+from cop_drafts.text.diff.passages import marked_lines
 from cop_drafts.text.diff.redline import Row, render_redline
 from cop_drafts.text.diff.source import source_diff_html
 from cop_drafts.text.diff.summary import (
@@ -58,6 +59,7 @@ __all__ = [
     "Shown",
     "diff_texts",
     "document_html",
+    "marked_lines",
     "prefix_ids",
     "source_html",
     "standalone_html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cop_drafts.text.passages import marked_lines
+from cop_drafts.text.diff import marked_lines
 
 
 def test_reworded_words_are_marked_on_each_side() -> None:
