@@ -8,7 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import conflicts, drafts
+from cop_drafts.services import conflicts, consolidation, drafts
 from cop_drafts.services.conflicts import draft_name
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.flowback import FlowStatus
@@ -44,6 +44,13 @@ def _editor(code_slug: str, path: str, status: int = 200, **page: Any) -> Any:
         "message": sub.message if sub else "",
         "base": sub.base if sub and sub.base else draft.commit.commit_id,
     }
+    store = get_store(code_slug)
+    waiting = drafts.waiting_from_main(store, draft)
+    waiting_count = 0
+    if waiting is not None:
+        # Counted as the board counts them: merges that wrote no text left out.
+        wg = draft.section.wg
+        waiting_count = consolidation.waiting_changes(store, wg) or waiting.count
     html = render_template(
         "editor/edit.html",
         code=code,
@@ -51,7 +58,8 @@ def _editor(code_slug: str, path: str, status: int = 200, **page: Any) -> Any:
         values=values,
         unsaved=sub is not None,
         limit=settings().max_upload_bytes,
-        waiting=drafts.waiting_from_main(get_store(code_slug), draft),
+        waiting=waiting,
+        waiting_count=waiting_count,
         **{
             "errors": {},
             "error": None,

@@ -4,13 +4,17 @@ the consolidated text leave out the merges that only brought it back (issue
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from flask.testing import FlaskClient
 
 from cop_drafts.services.consolidation import own_changes, waiting_changes
 from cop_drafts.store.errors import Conflict
 from cop_drafts.store.repo import DraftStore
 
 from .test_consolidation import CHAIR, SECTIONS, chair_edit, diverge
+from .test_editing import EDIT, page
 
 
 def consolidate(store: DraftStore, wg: int) -> None:
@@ -74,3 +78,19 @@ def test_a_resolved_clash_counts_only_when_it_wrote_text(
     )
     assert ahead(seeded_store, 2) == 2  # the chair's save and the merge
     assert own_changes(seeded_store, 2) == 1 + counted
+
+
+def test_the_editor_counts_waiting_changes_as_the_board_does(
+    as_user: Callable[[str | None], FlaskClient], seeded_store: DraftStore
+) -> None:
+    chair_edit(seeded_store, 3, "Three's words.")
+    # Consolidated without bringing it back: main holds the change and the
+    # merge that took it in, which wrote no text.
+    seeded_store.merge("wg/3", "main", author=CHAIR, message="Consolidate 3")
+    notice = page(as_user("wg2-chair").get(EDIT)).find(data_testid="waiting")
+    assert notice is not None
+    text = " ".join(notice.text.split())
+    assert "1 change of the consolidated text has not reached" in text
+    board = page(as_user("coordinator").get("/c/gpai-code/consolidation"))
+    waiting = " ".join(board.find(data_testid="flow-back-2").text.split())
+    assert "The consolidated text has 1 change this draft does not have yet" in waiting
