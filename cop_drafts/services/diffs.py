@@ -206,7 +206,7 @@ def _since_last_visit(
     since = visits.since_commit(visit, blob_id)
     if since is None or r.store.find_commit_id(since) is None:
         return None
-    return since
+    return since if r.store.is_ancestor(since, new.commit_id) else None
 
 
 def _latest_change(

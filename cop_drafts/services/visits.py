@@ -151,16 +151,18 @@ def changed_since(
     path: str,
     commit_id: str,
 ) -> Visit | None:
-    """The person's last visit of `path` when the text at `commit_id` is not
-    the one they read then (None otherwise, or for a first visit)."""
+    """The person's last visit of `path` when the text at `commit_id` came
+    after the one they read then and differs from it (None otherwise: a first
+    visit, the same text, or an older or unrelated version)."""
     visit = find_visit(db, user, code, path)
     if visit is None:
         return None
     try:
         blob_id = store.read(commit_id, path).blob_id
+        later = store.is_ancestor(visit.commit_id, commit_id)
     except StoreError:
         return None
-    return visit if visit.blob_id != blob_id else None
+    return visit if later and visit.blob_id != blob_id else None
 
 
 def since_commit(visit: Visit | None, blob_id: str) -> str | None:

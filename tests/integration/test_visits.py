@@ -86,11 +86,10 @@ def test_the_section_says_it_changed_since_the_last_reading(
     link = note.find("a").attrs["href"]
     assert link == f"{C}/changes/{SECTION}?from={read}&to=main"
     assert "added after the visit" in reader.get(link).get_data(as_text=True)
-    # Read now: the next view has nothing new to say.
-    assert (
-        parse(reader.get(url).get_data(as_text=True)).find(data_testid="since-visit")
-        is None
-    )
+    # Read now: the next view has nothing new to say, nor has an older draft.
+    for later in (url, f"{C}/s/{SECTION}?rev=draft-1"):
+        tree = parse(reader.get(later).get_data(as_text=True))
+        assert tree.find(data_testid="since-visit") is None, later
 
 
 def test_a_published_draft_read_follows_the_newest_published_draft(
