@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from cop_drafts.text.anchor.align import UnitAlignment
-from cop_drafts.text.anchor.units import Doc
+from cop_drafts.text.anchor.units import HEADING, TABLE, Doc
 from cop_drafts.text.anchor.words import (
     Match,
     WordMap,
@@ -68,7 +68,7 @@ NEAR_UNITS = 12
 # new unit (a clause moved into another sentence, a word changed on the
 # way) is there, when no other unit of either text holds them so well.
 NEAR_WORDS = 6
-NEAR_KEPT = 0.8
+NEAR_KEPT = 0.75
 NEAR_MARGIN = 0.25
 # ... and when those of its rarest words that a unit must hold are in at
 # most this many units each.
@@ -393,7 +393,7 @@ class Placer:
         if not found or (len(found) > 1 and found[1][0] > found[0][0] - NEAR_MARGIN):
             return None
         kept, unit, blocks = found[0]
-        if kept < NEAR_KEPT:
+        if kept < NEAR_KEPT or not _same_kind(old.ukind[own[0]], new.ukind[unit]):
             return None
         again = self._index(old).in_order(stems, own)
         if again is None or (again and again[0][0] > kept - NEAR_MARGIN):
@@ -405,6 +405,12 @@ class Placer:
         hi = min(ub - 1, ua + blocks[-1][1] + blocks[-1][2] - 1 + tail)
         piece = _Piece(lo, hi, 0.0, 0.0, -1, False)
         return self._match(start, end, first, last, [piece])
+
+
+def _same_kind(old: int, new: int) -> bool:
+    """Whether a passage of one kind of unit may have become the other: a
+    table cell stays a cell, a heading a heading; prose and boxes mix."""
+    return old == new or (old not in (TABLE, HEADING) and new not in (TABLE, HEADING))
 
 
 def _sentence_start(doc: Doc, unit: int, word: int) -> int:
