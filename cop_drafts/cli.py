@@ -194,7 +194,7 @@ def demo_command(settings: Settings, drafts: Path) -> None:
         if not wgs and account.memberships:
             wgs = "member of " + ", ".join(f"WG{wg}" for wg, _ in account.memberships)
         label = ROLE_LABELS[account.role]
-        note = "" if created else " (existing)"
+        note = " (created)" if created else " (existing)"
         click.echo(f"  {user.email:<40} {label:<22} {wgs}{note}")
 
 

@@ -44,12 +44,14 @@ def test_demo_builds_once_and_prints_logins(
     assert "Downloads of the published iterations: 17 ready." in first.output
     assert "ai-office@demo.cop-drafts.eu" in first.output
     assert "demo-password-2026" in first.output
+    assert first.output.count("(created)") >= 17 and "(existing)" not in first.output
     users = db.scalar(select(func.count()).select_from(User))
     comments = db.scalar(select(func.count()).select_from(Comment))
     assert users >= 17 and comments >= 6
     second = run(db_url, data_dir, "demo", downloads=shared_downloads)
     assert second.exit_code == 0, second.output
     assert "already there, kept." in second.output
+    assert second.output.count("(existing)") >= 17 and "(created)" not in second.output
     assert db.scalar(select(func.count()).select_from(User)) == users
     assert db.scalar(select(func.count()).select_from(Comment)) == comments
     tags = list(db.scalars(select(Iteration.tag).order_by(Iteration.id)))
