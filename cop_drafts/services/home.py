@@ -187,7 +187,7 @@ def _office(db: Session, store: DraftStore, code: Code, base: Home) -> Home:
     published = code_service.iterations_all(db, code)
     last = published[-1] if published else None
     to_publish = _changes(store, MAIN, last.commit_id) if last else None
-    ids = [u.id for u in accounts.list_users(db)]
+    ids = list(db.scalars(select(User.id)))
     return _with(
         base,
         counts=rounds.counts(db, base.round.round) if base.round else None,
