@@ -333,3 +333,41 @@ def test_the_coordinator_resolves_a_consolidation_with_choices(
     assert "Two's wording." in final and "Harmonised wording." not in final
     assert not problems, problems
     context.close()
+
+
+def test_a_clash_is_resolved_without_javascript(
+    browser: Browser, live_server: str, seeded_store: DraftStore
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 900}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    log_in(page, live_server, "wg2-chair")
+    page.goto(f"{live_server}/c/gpai-code/edit/{S}")
+    source = page.get_by_test_id("source")
+    original = source.input_value()
+    target = paragraph(original, 1)
+    seeded_store.save(
+        "wg/2",
+        S,
+        original.replace(target, "The Vice-Chair's wording."),
+        base=seeded_store.resolve("wg/2"),
+        author=Person("Vice Two", "wg2-vice@demo.cop-drafts.eu"),
+        message="Vice-Chair rewrites",
+    )
+    source.fill(original.replace(target, "The Chair's wording."))
+    page.get_by_test_id("message").fill("Chair rewrites")
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("conflict-title")).to_be_visible()
+    clash = page.get_by_test_id("clash")
+    clash.get_by_role("radio", name="Keep mine", exact=True).check()
+    page.get_by_test_id("preview-resolution").click()
+    # The redline of the current text: the Vice-Chair's word struck out.
+    expect(page.get_by_test_id("preview").locator("del").first).to_have_text("Vice-")
+    fits(page)
+    page.get_by_test_id("save-resolution").click()
+    expect(page.get_by_test_id("saved")).to_be_visible()
+    final = seeded_store.read("wg/2", S).text
+    assert "The Chair's wording." in final and "Vice-Chair's wording" not in final
+    context.close()
