@@ -88,31 +88,42 @@ def window(
     return context, page
 
 
+def clash_on_save(
+    page: Page, base: str, store: DraftStore, *, scripts: bool = True
+) -> None:
+    """The Chair opens the section; the Vice-Chair saves a rewrite of a
+    paragraph meanwhile; the Chair saves another rewrite of it."""
+    log_in(page, base, "wg2-chair")
+    page.goto(f"{base}/c/gpai-code/edit/{S}")
+    source = page.get_by_test_id("source")
+    expect(source).to_be_visible()
+    loaded(page)
+    original = source.input_value()
+    target = paragraph(original, 1)
+    store.save(
+        "wg/2",
+        S,
+        original.replace(target, "The Vice-Chair's wording."),
+        base=store.resolve("wg/2"),
+        author=Person("Vice Two", "wg2-vice@demo.cop-drafts.eu"),
+        message="Vice-Chair rewrites",
+    )
+    mine = original.replace(target, "The Chair's wording.")
+    if scripts:
+        paste(source, mine)
+    else:
+        source.fill(mine)  # evaluate() needs scripts
+    page.get_by_test_id("message").fill("Chair rewrites")
+    page.get_by_test_id("save").click()
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_clash_is_resolved_with_choices_at_a_phone_and_a_desktop_width(
     browser: Browser, live_server: str, seeded_store: DraftStore, width: int
 ) -> None:
     problems: list[str] = []
     context, page = window(browser, width, problems)
-    log_in(page, live_server, "wg2-chair")
-    page.goto(f"{live_server}/c/gpai-code/edit/{S}")
-    source = page.get_by_test_id("source")
-    expect(source).to_be_visible()
-    loaded(page)
-    original = source.input_value()
-    target = paragraph(original, 1)
-    # The Vice-Chair saves a rewrite of the same paragraph meanwhile.
-    seeded_store.save(
-        "wg/2",
-        S,
-        original.replace(target, "The Vice-Chair's wording."),
-        base=seeded_store.resolve("wg/2"),
-        author=Person("Vice Two", "wg2-vice@demo.cop-drafts.eu"),
-        message="Vice-Chair rewrites",
-    )
-    paste(source, original.replace(target, "The Chair's wording."))
-    page.get_by_test_id("message").fill("Chair rewrites")
-    page.get_by_test_id("save").click()
+    clash_on_save(page, live_server, seeded_store)
     expect(page.get_by_test_id("conflict-title")).to_have_text(
         "Another Chair changed the same passage"
     )
@@ -343,22 +354,7 @@ def test_a_clash_is_resolved_without_javascript(
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
-    log_in(page, live_server, "wg2-chair")
-    page.goto(f"{live_server}/c/gpai-code/edit/{S}")
-    source = page.get_by_test_id("source")
-    original = source.input_value()
-    target = paragraph(original, 1)
-    seeded_store.save(
-        "wg/2",
-        S,
-        original.replace(target, "The Vice-Chair's wording."),
-        base=seeded_store.resolve("wg/2"),
-        author=Person("Vice Two", "wg2-vice@demo.cop-drafts.eu"),
-        message="Vice-Chair rewrites",
-    )
-    source.fill(original.replace(target, "The Chair's wording."))
-    page.get_by_test_id("message").fill("Chair rewrites")
-    page.get_by_test_id("save").click()
+    clash_on_save(page, live_server, seeded_store, scripts=False)
     expect(page.get_by_test_id("conflict-title")).to_be_visible()
     clash = page.get_by_test_id("clash")
     clash.get_by_role("radio", name="Keep mine", exact=True).check()
