@@ -177,6 +177,7 @@ def resolve(code_slug: str, path: str) -> Any:
         ours=form.get("ours", ""),
         started_from=page["started_from"],
         theirs_commit_id=page["theirs_commit_id"],
+        limit=settings().max_upload_bytes,
     )
     resolution = conflicts.resolve((file,), form, current="theirs")
     page["newer"] = conflicts.newer_changes(

@@ -266,11 +266,18 @@ def reopen_edit(
     ours: str,
     started_from: str,
     theirs_commit_id: str,
+    limit: int,
 ) -> ConflictFile:
     """A save's conflict as it was shown: `ours` (the text the person sent,
     edited from `started_from`, "" when unknown) against the section at
     `theirs_commit_id`. Both commits must be on `branch`: a person reads no
-    other text through this. Raises ValidationError."""
+    other text through this; `ours` is at most `limit` bytes, as any save.
+    Raises ValidationError."""
+    if len(ours.encode("utf-8")) > limit:
+        raise ValidationError(
+            "Your text is too long to compare.",
+            {"text": f"A section's text is at most {limit // 1024 // 1024} MB."},
+        )
     if not _on_branch(store, theirs_commit_id, branch):
         raise ValidationError(
             "This choice form is out of date: open the editor again.",

@@ -387,6 +387,16 @@ def test_a_resolution_form_cannot_read_another_text(
     assert response.status_code == 400
     body = page(response).find("main").text
     assert "out of date" in body and "Three only." not in body
+    huge = client.post(
+        RESOLVE,
+        data={
+            "csrf_token": values["csrf_token"],
+            "theirs": seeded_store.resolve("wg/2"),
+            "ours": "a" * (2 * 1024 * 1024 + 1),
+        },
+    )
+    assert huge.status_code == 400
+    assert "at most 2 MB" in page(huge).find("main").text
 
 
 def test_the_conflict_view_marks_the_words_each_side_changed(
