@@ -315,3 +315,43 @@ def test_flow_back_button_brings_main_into_a_branch(
     assert seeded_store.read("wg/4", "preamble.md").text == "A harmonised preamble.\n"
     assert page(client.get(BOARD)).find(data_testid="flow-back-4") is None
     assert post(client, BOARD + "/flow-back/9").status_code == 404
+
+
+def test_a_merge_clashing_in_two_files_takes_a_choice_in_each(
+    as_user: AsUser, seeded_store: DraftStore
+) -> None:
+    path = diverge(seeded_store, "WG wording.", "Harmonised wording.")
+    glossary = seeded_store.read("main", "glossary.md").text
+    line = next(x for x in glossary.splitlines() if x.strip() and x[0].isalpha())
+    for branch, words in (("wg/2", "WG's entry."), ("main", "Main's entry.")):
+        seeded_store.save(
+            branch,
+            "glossary.md",
+            glossary.replace(line, words, 1),
+            base=seeded_store.resolve(branch),
+            author=CHAIR,
+            message=words,
+        )
+    client = as_user("coordinator")
+    doc = page(post(client, BOARD, wg=["2"], message="Consolidate"))
+    files = [f.attrs["data-path"] for f in doc.find_all(data_testid="conflict-file")]
+    assert sorted(files) == sorted([path, "glossary.md"])
+    choices = {"choice-0-1": "theirs", "choice-1-1": "mine"}  # by the page's order
+    fields = {**resolution_form(doc), **choices, "message": "Two files"}
+    url = BOARD + "/resolution"
+    half = client.post(url, data={**fields, "choice-1-1": ""})
+    assert half.status_code == 400
+    assert len(page(half).find_all(data_testid="clash-error")) == 1
+    shown_page = page(client.post(url, data={**fields, "action": "preview"}))
+    assert len(shown_page.find_all(data_testid="preview")) == 2
+    key = resolution_form(shown_page)["previewed"]
+    done = client.post(url, data={**fields, "previewed": key, "action": "save"})
+    assert done.status_code == 302
+    first, second = files
+    kept = {first: "theirs", second: "mine"}
+    words = {
+        path: {"theirs": "WG wording.", "mine": "Harmonised wording."},
+        "glossary.md": {"theirs": "WG's entry.", "mine": "Main's entry."},
+    }
+    for name, side in kept.items():
+        assert words[name][side] in seeded_store.read("main", name).text
