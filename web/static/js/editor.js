@@ -313,7 +313,8 @@
   // marks decided passages, puts the cursor in the wording box when Edit is
   // chosen, and asks before leaving with choices not yet saved.
   function ResolveForm(form) {
-    var changed = false;
+    // Choices already sent once (the text is shown) are not saved yet either.
+    var changed = form.querySelector("input[type=radio]:checked") !== null;
     var submitting = false;
     function mark(clash) {
       var picked = clash.querySelector("input[type=radio]:checked");
