@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from checks_speed import load  # noqa: E402
 
 from cop_drafts.services.consistency import sections_of  # noqa: E402
-from cop_drafts.store.repo import DraftStore, Person  # noqa: E402
+from cop_drafts.store import DraftStore, Person, set_durable  # noqa: E402
 from cop_drafts.text.checks import check_code  # noqa: E402
 from tests.unit.store.test_concurrency import check_race, make_store  # noqa: E402
 
@@ -193,6 +193,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args()
+    set_durable(True)  # git writes fsynced, as served (the store leaves it off)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bench_merge_save(folder, args.commits, args.trials)
