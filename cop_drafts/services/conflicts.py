@@ -203,7 +203,7 @@ def _chosen_lines(
     if marker_lines(wording):
         fields[key] = (
             f"Passage {n}: your wording still holds conflict markers (lines "
-            "starting with <<<<<<< or >>>>>>>). Delete those lines."
+            "that start with seven < or > signs). Delete those lines."
         )
     return tuple(wording.splitlines())
 
@@ -348,8 +348,8 @@ def reject_markers(texts: Mapping[str, str]) -> None:
         if lines:
             where = ", ".join(str(n) for n in lines[:8])
             message = (
-                f"{path} still holds conflict markers (lines starting with "
-                f"<<<<<<< or >>>>>>>) on line{'s' if len(lines) > 1 else ''} "
+                f"{path} still holds conflict markers (lines that start with "
+                f"seven < or > signs) on line{'s' if len(lines) > 1 else ''} "
                 f"{where}. Keep the text you want there and delete the marker lines."
             )
             raise ValidationError(message, {"text": message})

@@ -348,6 +348,7 @@ def test_markers_are_refused_on_every_save(
     assert response.status_code == 400
     error = page(response).find(data_testid="edit-error").text
     assert "conflict markers" in error and "delete the marker lines" in error
+    assert "<<<<<<<" not in error  # said in words, not shown
     assert seeded_store.resolve("wg/2") == before
     # A form pretending to be a resolution cannot carry them in either.
     forged = client.post(
