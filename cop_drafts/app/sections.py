@@ -40,6 +40,30 @@ def _context(code_slug: str, path: str) -> dict[str, Any]:
     }
 
 
+def _reader_extras(ctx: dict[str, Any], path: str) -> dict[str, Any]:
+    """A signed-in reader's comment margin, and their last visit when the
+    text changed since they read it; neither for a public visitor."""
+    user = acting_user()
+    if user is None:
+        return {"panel": None, "unread": None}
+    db, store, version = db_session(), ctx["store"], ctx["version"]
+    return {
+        "panel": margin.panel(
+            db,
+            store,
+            ctx["code"],
+            user,
+            path,
+            version.commit_id,
+            ctx["section"].wg,
+            filters_from(request.args),
+        ),
+        "unread": visits.changed_since(
+            db, store, user, ctx["code"], path, version.commit_id
+        ),
+    }
+
+
 @bp.get("/c/<code_slug>/s/<path:path>")
 def show(code_slug: str, path: str) -> Any:
     page_key = None
@@ -57,31 +81,11 @@ def show(code_slug: str, path: str) -> Any:
             )
         )
     page = code_service.section_page(ctx["store"], cache(), ctx["version"], path)
-    panel = None
-    if acting_user() is not None:
-        panel = margin.panel(
-            db_session(),
-            ctx["store"],
-            ctx["code"],
-            acting_user(),
-            path,
-            ctx["version"].commit_id,
-            ctx["section"].wg,
-            filters_from(request.args),
-        )
     html = render_template(
         "sections/show.html",
         page=page,
-        panel=panel,
-        unread=visits.changed_since(
-            db_session(),
-            ctx["store"],
-            acting_user(),
-            ctx["code"],
-            path,
-            ctx["version"].commit_id,
-        ),
         filters=filters_from(request.args),
+        **_reader_extras(ctx, path),
         **ctx,
     )
     pagecache.put(page_key, html)
