@@ -17,8 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from cop_drafts.store.errors import Conflict
-from cop_drafts.store.repo import LOCK_NAME, DraftStore, Person
+from cop_drafts.store import (
+    LOCK_NAME,
+    Conflict,
+    DraftStore,
+    Person,
+    is_durable,
+    set_durable,
+)
 
 BRANCH = "wg/1"
 PATH = "section.md"
@@ -125,7 +131,8 @@ def race_threads(repo: Path, writers: int, rounds: int) -> list[str]:
 
 def race_processes(repo: Path, writers: int, rounds: int) -> list[str]:
     context = multiprocessing.get_context("spawn")
-    with context.Pool(writers) as pool:
+    # A spawned process starts with libgit2's default (no fsync): give it ours.
+    with context.Pool(writers, set_durable, (is_durable(),)) as pool:
         results = pool.starmap(
             write_rounds, [(str(repo), w, rounds) for w in range(writers)]
         )
