@@ -150,8 +150,10 @@ class UnitAlignment:
             return True  # two sections merged into one: both went there
         if owned >= OWNED:
             return False  # j is its owner's, hardly changed
-        if dice < FLOOR_MERGED or not self.mergeable(i, j):
+        if not self.mergeable(i, j):
             return False
+        if dice < FLOOR_MERGED and abs(i - owner) != 1:
+            return False  # a short unit joins a long one only beside its owner
         shared = sum(self.idf[s] for s in self.old_sets[owner] & self.new_sets[j])
         return shared <= OWNER_EXPLAINS * self.new_weight[j]
 

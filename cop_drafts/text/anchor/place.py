@@ -131,7 +131,15 @@ class Placer:
         if unit not in self._maps:
             targets = self.units.region(unit)
             self._maps[unit] = (
-                WordMap(self.old, self.new, unit, targets) if targets else None
+                WordMap(
+                    self.old,
+                    self.new,
+                    unit,
+                    targets,
+                    any(self.units.source[t] not in (-1, unit) for t in targets),
+                )
+                if targets
+                else None
             )
         return self._maps[unit]
 
@@ -218,8 +226,9 @@ class Placer:
         """A passage that ends its old unit ends the new unit (a sentence
         that grew at its end); one that starts its unit's sentence (after
         any label) starts the new unit's sentence when its first word lost
-        its capital there (words were put before it), or was replaced by
-        words a little after that sentence's start."""
+        its capital there (words were put before it; a few words when the
+        new unit also holds another old unit), or was replaced by words a
+        little after that sentence's start."""
         old, new = self.old, self.new
         first, last = image
         if b == hi - 1:
@@ -232,9 +241,12 @@ class Placer:
             now = new.text[new.wstart[first] : new.wstart[first] + 1]
             wmap = self.word_map(unit)
             replaced = wmap is not None and not wmap.matched(a, a)
+            # Beside another unit merged with it, only a few words are its.
+            near = first - start <= GROWTH
+            shared = wmap is not None and wmap.shared
             if start < first and (
-                (replaced and first - start <= GROWTH)
-                or (was.isupper() and now.islower())
+                (replaced and near)
+                or (was.isupper() and now.islower() and (near or not shared))
             ):
                 first = start
         return first, last

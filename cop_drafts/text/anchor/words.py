@@ -11,6 +11,12 @@ from cop_drafts.text.sequence import sequence_blocks
 
 # Context compared around a span without words.
 CONTEXT = 32
+# New words before a unit's first kept word (after its last) past twice the
+# old ones and this many belong to another unit merged with it.
+EDGE_GROWTH = 6
+# Kept words at an edge of a unit that shares its new unit, this few and
+# that far from the others, are the other unit's.
+EDGE_WORDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,15 +32,25 @@ class Match:
 class WordMap:
     """Word alignment of one old unit with its new unit(s)."""
 
-    __slots__ = ("a0", "a1", "b0", "b1", "blocks")
+    __slots__ = ("a0", "a1", "b0", "b1", "blocks", "shared")
 
-    def __init__(self, old: Doc, new: Doc, unit: int, targets: list[int]) -> None:
+    def __init__(
+        self, old: Doc, new: Doc, unit: int, targets: list[int], shared: bool = False
+    ) -> None:
+        """`shared`: another old unit went into the same new unit (merged)."""
+        self.shared = shared
         self.a0, self.a1 = old.unit_words(unit)
         a1 = self.a1
         self.b0 = new.unit_words(targets[0])[0]
         self.b1 = new.unit_words(targets[-1])[1]
         found = sequence_blocks(old.stems[self.a0 : a1], new.stems[self.b0 : self.b1])
-        self.blocks = [(self.a0 + a, self.b0 + b, n) for a, b, n in found if n]
+        blocks = [(self.a0 + a, self.b0 + b, n) for a, b, n in found if n]
+        if shared:  # a word or two kept far from the rest: another unit's
+            while len(blocks) > 1 and _stray(blocks[0], *blocks[:2]):
+                blocks.pop(0)
+            while len(blocks) > 1 and _stray(blocks[-1], *blocks[-2:]):
+                blocks.pop()
+        self.blocks = blocks
 
     def image(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of old words first..last, widened
@@ -65,14 +81,31 @@ class WordMap:
         new_lo = blocks[k][1] + blocks[k][2] if k >= 0 else self.b0
         old_hi = nxt[0] if nxt else self.a1
         new_hi = nxt[1] if nxt else self.b1
+        span_old = old_hi - old_lo
+        edge = (k < 0) != (nxt is None)
+        if self.shared and edge and new_hi - new_lo > 2 * span_old + EDGE_GROWTH:
+            # Words before the first kept word (after the last) of a unit
+            # that now shares its new unit with another: as many new words.
+            if nxt is not None:
+                new_lo = max(new_lo, new_hi - span_old)
+            else:
+                new_hi = min(new_hi, new_lo + span_old)
         if new_hi > new_lo:  # replaced: proportional place in the new words
-            span_old = old_hi - old_lo
             offset = (word - old_lo) if start else (word - old_lo + 1)
             pos = new_lo + round(offset * (new_hi - new_lo) / max(1, span_old))
             return min(pos, new_hi - 1) if start else max(pos - 1, new_lo)
         if start:
             return nxt[1] if nxt else None
         return blocks[k][1] + blocks[k][2] - 1 if k >= 0 else None
+
+
+def _stray(
+    edge: tuple[int, int, int], a: tuple[int, int, int], b: tuple[int, int, int]
+) -> bool:
+    """Whether `edge`, one of two blocks a and b of a word alignment, holds
+    a word or two and far more new words than old ones lie between them."""
+    far = b[1] - a[1] - a[2] > 2 * (b[0] - a[0] - a[2]) + EDGE_GROWTH
+    return edge[2] <= EDGE_WORDS and far
 
 
 def context_match(

@@ -145,6 +145,19 @@ def test_two_measures_merged_into_one_carry_both_passages() -> None:
     )
 
 
+def test_two_sentences_joined_into_one_carry_a_passage_across_them() -> None:
+    # Two neighbouring sentences become one; the second loses its first
+    # word (a word also used early in the first).
+    new = BASE.replace(
+        "learning of it. The register shall name",
+        "learning of it, so the register names",
+    )
+    r = landed(
+        BASE, new, "within three days of learning of it. The register shall name"
+    )
+    assert_lands(r, new, "within three days of learning of it, so the register names")
+
+
 def test_split_sentence_lands_across_both_parts() -> None:
     new = BASE.replace(
         "at least once a year and revoke lost keys",
