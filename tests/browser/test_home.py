@@ -19,7 +19,12 @@ WIDTHS = (390, 1280)
 ROLES = {
     "ai-office": (
         ["home-round", "time-left", "comment-total", "pending-invitations"],
-        ["/c/gpai-code", "/admin/audit?logins=y", "/c/gpai-code/rounds"],
+        [
+            "/c/gpai-code",
+            "/admin/audit?logins=y",
+            "/c/gpai-code/rounds",
+            "/admin/users",
+        ],
     ),
     "coordinator": (["home-round", "wg-changes-2", "home-checks"], ["/c/gpai-code"]),
     "wg2-chair": (
