@@ -23,6 +23,7 @@ _QUOTED = {
     "proposed",
     "doc-section",
     "release-notes",
+    "change-message",
 }
 _SKIPPED_TAGS = {"script", "style", "textarea", "template"}
 
