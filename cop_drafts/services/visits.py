@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 # unread_paths can open a Code's store when its caller has none at hand.
 SETTINGS_KEY = "settings"
 REREAD = timedelta(minutes=1)
+VISIT_WAIT_MS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +61,36 @@ def record(
         return False
     try:
         blob_id = store.read(commit_id, path).blob_id
+        stmt = _upsert(db, user, code, path, rev, commit_id, blob_id)
         if db.get_bind().dialect.name == "postgresql":
             # A visit is worth no disk flush of its own: after a crash the
             # last second of visits may be gone, never anything else.
             db.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        db.execute(_upsert(db, user, code, path, rev, commit_id, blob_id))
+            db.execute(stmt)
+        else:
+            _write_briefly(db, stmt)
         db.commit()
     except (SQLAlchemyError, StoreError):
         log.warning("visit of %s by user %s not recorded", path, user.id, exc_info=True)
         db.rollback()
         return False
     return True
+
+
+def _write_briefly(db: Session, stmt: Any) -> None:
+    """Run `stmt` on SQLite waiting at most VISIT_WAIT_MS for the write lock.
+
+    Writers that hold the lock (a rush of comments) must not hold up a page
+    view for the ten seconds a save may wait: a visit not written in time is
+    dropped. The connection's own wait is restored before it is released.
+    """
+    connection = db.connection()
+    usual = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {VISIT_WAIT_MS}")
+    try:
+        connection.execute(stmt)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual or 0)}")
 
 
 def _upsert(

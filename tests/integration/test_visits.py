@@ -4,8 +4,11 @@ the section unread (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -187,3 +190,30 @@ def test_unread_paths_opens_the_store_itself_in_a_request(
         assert code is not None
         assert visits.unread_paths(db, user, code) == {SECTION}
         assert visits.unread_paths(db, None, code) == set()
+
+
+def test_a_locked_sqlite_database_delays_a_page_view_by_half_a_second_at_most(
+    db_url: str, db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    user = _user(db, "provider")
+    head = seeded_store.resolve("main")
+    db.commit()
+    holder = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer holding the lock
+    try:
+        started = time.monotonic()
+        written = visits.record(
+            db, seeded_store, user, seeded, SECTION, rev="main", commit_id=head
+        )
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not written and waited < 3, waited
+    # The connection waits as long as before for everyone else.
+    assert db.connection().exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+    assert visits.record(
+        db, seeded_store, user, seeded, SECTION, rev="main", commit_id=head
+    )
