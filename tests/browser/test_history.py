@@ -31,6 +31,11 @@ def test_a_history_entry_opens_its_change(
     page.goto(f"{live_server}{C}/s/{SECTION}?rev=draft-3")
     fits(page)
     shot(page, f"section-{width}")
+    # Commit ids wait under "Advanced"; opened, they still fit.
+    expect(page.locator("[data-testid=commit-id]")).to_be_hidden()
+    page.locator(".version-picker details.advanced > summary").click()
+    expect(page.locator("[data-testid=commit-id]")).to_be_visible()
+    fits(page)
     page.get_by_role("link", name="History", exact=True).click()
     entry = page.locator("[data-testid=history] li.commit").first
     expect(entry).to_be_visible()
@@ -43,6 +48,9 @@ def test_a_history_entry_opens_its_change(
     expect(page.locator("[data-testid=change-message]")).to_contain_text(message)
     expect(page.locator("[data-testid=diff-body]").first).to_be_visible()
     assert "change=" in page.url
+    fits(page)
+    page.locator(".cmp-advanced > summary").click()
+    expect(page.locator("#cmp-from-commit")).to_be_visible()
     fits(page)
     shot(page, f"change-{width}")
 
