@@ -72,7 +72,7 @@ NEAR_KEPT = 0.75
 NEAR_MARGIN = 0.25
 # ... and when those of its rarest words that a unit must hold are in at
 # most this many units each.
-NEAR_POSTINGS = 24
+NEAR_POSTINGS = 12
 
 
 @dataclass(frozen=True, slots=True)
