@@ -116,7 +116,7 @@ def marker_lines(text: str) -> list[int]:
 
 
 def _two_way(a: list[str], b: list[str]) -> Iterator[MergeChunk]:
-    for tag, i1, i2, j1, j2 in sequence_opcodes(a, b):
+    for tag, i1, i2, j1, j2 in sequence_opcodes(a, b, exact=True):
         kind = ChunkKind.UNCHANGED if tag == "equal" else ChunkKind.CONFLICT
         yield MergeChunk(kind, (), tuple(a[i1:i2]), tuple(b[j1:j2]), 1, i1 + 1, j1 + 1)
 
@@ -125,8 +125,9 @@ def _sync_regions(
     base: list[str], a: list[str], b: list[str]
 ) -> Iterator[tuple[int, int, int, int, int, int]]:
     """Stretches where base, a and b agree: (base, a, b) start and end indexes."""
-    a_blocks = sequence_blocks(base, a)
-    b_blocks = sequence_blocks(base, b)
+    # Exact: a person resolves what this finds, so it must be difflib's answer.
+    a_blocks = sequence_blocks(base, a, exact=True)
+    b_blocks = sequence_blocks(base, b, exact=True)
     ia = ib = 0
     while ia < len(a_blocks) and ib < len(b_blocks):
         a_base, a_at, a_len = a_blocks[ia]

@@ -14,6 +14,7 @@ with difflib's matching only in the small gaps between anchors.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
@@ -79,8 +80,11 @@ def _longest_walk(
     return best, size
 
 
-def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
-    """SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()."""
+def matching_blocks(
+    a: str, b: str, max_work: float = MAX_WORK
+) -> list[tuple[int, int, int]]:
+    """SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks();
+    raises _TooMuch past `max_work` steps of the walk."""
     found: list[tuple[int, int, int]] = []
     queue = [(0, len(a), 0, len(b))]
     b2j: dict[str, list[int]] = {}
@@ -96,7 +100,7 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
                 counts = Counter(b)
             # Each walk visits, for every item of a[alo:ahi], its places in b.
             work += sum(map(counts.__getitem__, a[alo:ahi]))
-            if work > MAX_WORK:
+            if work > max_work:
                 raise _TooMuch()
             i, size = _longest_walk(a, b2j, alo, ahi, blo, bhi)
         if not size:
@@ -123,18 +127,22 @@ def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
     return blocks
 
 
-def _blocks(a: str, b: str) -> list[tuple[int, int, int]]:
-    """matching_blocks, or past MAX_WORK those anchored on unique items."""
+def _blocks(a: str, b: str, exact: bool) -> list[tuple[int, int, int]]:
+    """matching_blocks, or past MAX_WORK those anchored on unique items
+    unless `exact` (difflib's answer however long it takes)."""
+    if exact:
+        return matching_blocks(a, b, math.inf)
     try:
         return matching_blocks(a, b)
     except _TooMuch:
         return _anchored_blocks(a, b)
 
 
-def opcodes(a: str, b: str) -> list[Opcode]:
+def opcodes(a: str, b: str, *, exact: bool = False) -> list[Opcode]:
     """SequenceMatcher(None, a, b, autojunk=False).get_opcodes(); past
-    MAX_WORK, diff-match-patch's opcodes (a valid diff, maybe a coarser one)."""
-    blocks = _blocks(a, b)
+    MAX_WORK, unless `exact`, opcodes anchored on the items found once (a
+    valid diff, maybe a coarser one)."""
+    blocks = _blocks(a, b, exact)
     answer: list[Opcode] = []
     i = j = 0
     for ai, bj, size in blocks:
@@ -260,14 +268,18 @@ def encode_pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[str, str]
     return out[0], out[1]
 
 
-def sequence_opcodes(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[Opcode]:
-    """SequenceMatcher(None, a, b, autojunk=False).get_opcodes() for any items."""
-    return opcodes(*encode_pair(a, b))
+def sequence_opcodes(
+    a: Sequence[Hashable], b: Sequence[Hashable], *, exact: bool = False
+) -> list[Opcode]:
+    """SequenceMatcher(None, a, b, autojunk=False).get_opcodes() for any items
+    (see opcodes for `exact`)."""
+    return opcodes(*encode_pair(a, b), exact=exact)
 
 
 def sequence_blocks(
-    a: Sequence[Hashable], b: Sequence[Hashable]
+    a: Sequence[Hashable], b: Sequence[Hashable], *, exact: bool = False
 ) -> list[tuple[int, int, int]]:
     """SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks() for
-    any items; past MAX_WORK, blocks anchored on the items found once."""
-    return _blocks(*encode_pair(a, b))
+    any items; past MAX_WORK, unless `exact`, blocks anchored on the items
+    found once."""
+    return _blocks(*encode_pair(a, b), exact)
