@@ -21,8 +21,9 @@ each corpus file; never the texts. Per kind of edit:
 - wrong: landed on another place (or on a gone passage): the worst error;
 - missed: orphaned though it survives;
 - whole: of the right landings, those holding every word of the judged span;
-- orphan precision: share of orphans whose passage is gone (or either);
-  orphan recall: share of gone passages orphaned.
+- orphan precision (o.prec): share of orphans whose passage is gone (or
+  either); orphan recall (o.rec): share of gone passages orphaned; per kind
+  and overall ('-': no orphans, or nothing gone).
 
 Cases built by construction (below):
 
@@ -162,7 +163,7 @@ def print_judged(title: str, rows: dict[str, Counter[str]], spent: float) -> Non
     print(f"\n{title} ({spent:.2f} s relocating)")
     header = (
         f"{'kind':<16}{'n':>5}{'right':>8}{'wrong':>7}{'missed':>8}"
-        f"{'whole':>9}{'mid-word':>10}{'orphaned':>10}"
+        f"{'whole':>9}{'mid-word':>10}{'orphaned':>10}{'o.prec':>8}{'o.rec':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -196,8 +197,14 @@ def _judged_line(kind: str, row: Counter[str]) -> str:
     return (
         f"{kind:<16}{row['n']:>5}{row['right'] / max(1, row['n']):>8.3f}"
         f"{row['wrong']:>7}{row['missed']:>8}{whole:>9}{row['mid_word']:>10}"
-        f"{row['orphaned']:>10}"
+        f"{row['orphaned']:>10}{_share(row['orphan_ok'], row['orphaned']):>8}"
+        f"{_share(row['gone_hit'], row['gone']):>7}"
     )
+
+
+def _share(part: int, whole: int) -> str:
+    """part / whole to 2 places, or '-' when whole is 0."""
+    return f"{part / whole:.2f}" if whole else "-"
 
 
 def show_judged(
@@ -293,7 +300,7 @@ def main() -> int:
     )
     header = (
         f"{'kind':<16}{'n':>6}{'accuracy':>10}{'wrong':>7}{'missed':>8}"
-        f"{'orphaned':>10}  classes (span/orphan/either)"
+        f"{'orphaned':>10}{'o.prec':>8}{'o.rec':>7}  classes (span/orphan/either)"
     )
     print(header)
     print("-" * len(header))
@@ -306,7 +313,9 @@ def main() -> int:
             total.update(row)
         print(
             f"{kind:<16}{row['n']:>6}{row['right'] / row['n']:>10.3f}{row['wrong']:>7}"
-            f"{row['missed']:>8}{row['orphaned']:>10}  "
+            f"{row['missed']:>8}{row['orphaned']:>10}"
+            f"{_share(row['orphan_ok'], row['orphaned']):>8}"
+            f"{_share(row['must_orphan_hit'], row['class_' + ORPHAN]):>7}  "
             f"{row['class_' + SPAN]}/{row['class_' + ORPHAN]}/{row['class_' + EITHER]}"
         )
     print("-" * len(header))
