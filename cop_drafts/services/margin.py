@@ -164,9 +164,10 @@ def _landings(
     memo: dict[tuple[str, str], str | None] = {}
     sources = reanchor.sources(db, store, carried, memo)
     landings = reanchor.relocate_to(store, sources, commit_id, memo)
+    by_id = {c.id: c for c in carried}
     return {
         s.comment.id: Placed(
-            s.comment,
+            by_id[s.comment.id],
             (),
             landing.status.value,
             landing.line_start,

@@ -25,12 +25,16 @@ from cop_drafts.text.anchor import Relocation as Landing
 
 
 class Anchored(Protocol):
-    """What relocation needs of a comment (a Comment, or a light row)."""
+    """What relocation needs of a comment (a Comment, or a light row); read only."""
 
-    id: int
-    path: str
-    commit_id: str
-    anchor: dict[str, Any] | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def commit_id(self) -> str: ...
+    @property
+    def anchor(self) -> dict[str, Any] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +110,17 @@ def sources(
     out = []
     for comment in comments:
         original = Anchor.from_dict(comment.anchor or {})
-        row = latest.get(comment.id)
-        text = _text(store, row.commit_id, row.path, memo) if row else None
+        last = latest.get(comment.id)
+        text = _text(store, last.commit_id, last.path, memo) if last else None
         if (
-            row is not None
+            last is not None
             and text is not None
-            and row.start is not None
-            and row.end is not None
-            and row.end <= len(text)
+            and last.start is not None
+            and last.end is not None
+            and last.end <= len(text)
         ):
-            anchor = Anchor.from_span(text, row.start, row.end)
-            out.append(_Source(comment, row.commit_id, anchor, False))
+            anchor = Anchor.from_span(text, last.start, last.end)
+            out.append(_Source(comment, last.commit_id, anchor, False))
         else:
             out.append(_Source(comment, comment.commit_id, original, True))
     return out

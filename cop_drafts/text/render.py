@@ -296,8 +296,9 @@ def _budgeted(md: MarkdownIt) -> MarkdownIt:
     md.options["maxNesting"] = MAX_NESTING
     md.block.tokenize = types.MethodType(_block_tokenize, md.block)  # type: ignore[method-assign]
     md.inline.ruler.before("text", "budget", _inline_meter)
-    md.helpers = types.SimpleNamespace(**vars(helpers))  # type: ignore[assignment]
-    md.helpers.parseLinkLabel = _link_label
+    budgeted = types.SimpleNamespace(**vars(helpers))
+    budgeted.parseLinkLabel = _link_label
+    md.helpers = budgeted  # type: ignore[assignment]
     return md
 
 
