@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from cop_drafts.db.models import Round, utcnow
 from cop_drafts.services import codes as code_service
@@ -15,13 +16,19 @@ from cop_drafts.services import home as home_service
 from cop_drafts.services import rounds as round_service
 from cop_drafts.services import visits
 
-from .web import acting_user, db_session, get_store
+from .web import acting_user, current_code, current_store, db_session
 
 bp = Blueprint("codes", __name__)
 
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token: for buttons that POST."""
+
+
+class VisibilityForm(FlaskForm):
+    """Make a published iteration public ("1") or participants-only."""
+
+    public = HiddenField()
 
 
 @bp.app_template_global("comment_reason")
@@ -51,9 +58,7 @@ def favicon() -> Any:
 
 @bp.get("/c/<code_slug>")
 def show(code_slug: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, user, code, store = db_session(), acting_user(), current_code(), current_store()
     overview = code_service.overview(db, store, code, user, request.args.get("rev"))
     unread = visits.unread_paths(db, user, code, store) if overview else set()
     return render_template(
@@ -70,10 +75,8 @@ def show(code_slug: str) -> Any:
 @bp.post("/c/<code_slug>/iterations/<tag>/visibility")
 @login_required
 def visibility(code_slug: str, tag: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    public = request.form.get("public") == "1"
-    code_service.set_public(db, code, acting_user(), tag, public)
+    public = VisibilityForm().public.data == "1"
+    code_service.set_public(db_session(), current_code(), acting_user(), tag, public)
     flash(
         f"{tag} is now {'public' if public else 'visible to participants only'}.",
         "info",

@@ -18,7 +18,7 @@ from cop_drafts.services import margin
 from cop_drafts.services.comments import MAX_BODY, NewComment
 from cop_drafts.services.errors import ValidationError
 
-from .web import acting_user, db_session, filters_from, get_store
+from .web import acting_user, current_code, current_store, db_session, filters_from
 
 bp = Blueprint("comments", __name__)
 _LIMIT = MAX_BODY + 1000  # the service gives the precise message
@@ -96,9 +96,8 @@ def create(code_slug: str) -> Any:
         kind=kind,
         client_token=form.client_token.data or "",
     )
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    comment = comment_service.post(db, get_store(code_slug), code, acting_user(), data)
+    db, code = db_session(), current_code()
+    comment = comment_service.post(db, current_store(), code, acting_user(), data)
     flash(
         "Your note is saved." if kind is CommentKind.NOTE else "Your comment is saved.",
         "info",
@@ -112,8 +111,7 @@ def reply(code_slug: str, comment_id: int) -> Any:
     form = ReplyForm()
     if not form.validate():
         raise _form_error(form)
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     comment = comment_service.reply(
         db,
         code,
@@ -131,8 +129,7 @@ def update(code_slug: str, comment_id: int) -> Any:
     form = EditForm()
     if not form.validate():
         raise _form_error(form)
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     comment = comment_service.edit(
         db,
         code,
@@ -148,8 +145,7 @@ def update(code_slug: str, comment_id: int) -> Any:
 @bp.post("/c/<code_slug>/comments/<int:comment_id>/withdraw")
 @login_required
 def delete(code_slug: str, comment_id: int) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     comment = comment_service.withdraw(db, code, acting_user(), comment_id)
     flash("Your comment is withdrawn.", "info")
     return _back(comment, code_slug)
@@ -158,9 +154,8 @@ def delete(code_slug: str, comment_id: int) -> Any:
 @bp.get("/c/<code_slug>/comments")
 @login_required
 def index(code_slug: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
+    store = current_store()
     rev = request.args.get("rev") or code_service.default_rev(db, code, user) or "main"
     version = code_service.resolve_version(db, store, code, user, rev)
     filters = filters_from(request.args)
@@ -180,8 +175,7 @@ def index(code_slug: str) -> Any:
 @bp.get("/c/<code_slug>/comments/<int:comment_id>")
 @login_required
 def show(code_slug: str, comment_id: int) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     comment = comment_service.get_visible(db, code, acting_user(), comment_id)
     return redirect(
         url_for(

@@ -11,7 +11,7 @@ from cop_drafts.services import codes as code_service
 from cop_drafts.services import exports, iterations
 from cop_drafts.store.errors import NotFound
 
-from .web import acting_user, cache, db_session, downloads, get_store
+from .web import acting_user, cache, current_code, current_store, db_session, downloads
 
 bp = Blueprint("iterations", __name__)
 
@@ -34,32 +34,23 @@ def _attachment(data: bytes, name: str, media_type: str) -> Response:
 
 @bp.get("/c/<code_slug>/iterations/<tag>")
 def show(code_slug: str, tag: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    found = iterations.page(
-        db, get_store(code_slug), cache(), downloads(), code, user, tag
-    )
+    db, user, code = db_session(), acting_user(), current_code()
+    found = iterations.page(db, current_store(), cache(), downloads(), code, user, tag)
     return render_template("iterations/show.html", code=code, page=found)
 
 
 @bp.get("/c/<code_slug>/iterations/<tag>/download/<fmt>")
 def download(code_slug: str, tag: str, fmt: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    built = exports.download(
-        db, get_store(code_slug), downloads(), code, user, tag, fmt
-    )
+    db, user, code = db_session(), acting_user(), current_code()
+    built = exports.download(db, current_store(), downloads(), code, user, tag, fmt)
     return _attachment(built.data, built.name, built.format.media_type)
 
 
 @bp.get("/c/<code_slug>/iterations/<tag>/reports/<round_tag>/<name>")
 def record(code_slug: str, tag: str, round_tag: str, name: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
     path = f"{iterations.REPORTS}{round_tag}/{name}"
-    found, data = iterations.record_file(
-        db, get_store(code_slug), code, user, tag, path
-    )
+    found, data = iterations.record_file(db, current_store(), code, user, tag, path)
     extension = name.rsplit(".", 1)[-1]
     if extension not in _RECORD_TYPES:
         raise NotFound(f"no record file {name!r}")
@@ -69,9 +60,8 @@ def record(code_slug: str, tag: str, round_tag: str, name: str) -> Any:
 
 @bp.get("/c/<code_slug>/document")
 def document(code_slug: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
+    store = current_store()
     version, visible = code_service.version_for(
         db, store, code, user, request.args.get("rev")
     )

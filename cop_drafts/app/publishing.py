@@ -38,7 +38,15 @@ from cop_drafts.services.permissions import Action, require
 from cop_drafts.store.errors import StaleBase
 
 from .rounds import VISIBILITY_CHOICES, brussels_input
-from .web import acting_user, cache, db_session, get_store, settings, show_errors
+from .web import (
+    acting_user,
+    cache,
+    current_code,
+    current_store,
+    db_session,
+    settings,
+    show_errors,
+)
 
 bp = Blueprint("publishing", __name__)
 log = logging.getLogger(__name__)
@@ -137,32 +145,30 @@ def prepare_downloads(code_slug: str, tag: str) -> threading.Thread | None:
     return thread
 
 
-def _form_page(code_slug: str, form: PublishForm, status: int = 200) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+def _form_page(form: PublishForm, status: int = 200) -> Any:
+    db, code = db_session(), current_code()
     return render_template(
         "publishing/new.html",
         code=code,
         form=form,
-        tip=get_store(code_slug).commit_info("main"),
+        tip=current_store().commit_info("main"),
         iterations=code_service.iterations(db, code, acting_user()),
         open_round=rounds.open_now(db, code),
-        report=consistency.check_report(db, get_store(code_slug), code),
+        report=consistency.check_report(db, current_store(), code),
     ), status
 
 
-def _review(code_slug: str, form: PublishForm, status: int = 200) -> Any:
+def _review(form: PublishForm, status: int = 200) -> Any:
     """The review page, or the form again with what is wrong."""
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, code = db_session(), current_code()
+    store = current_store()
     try:
         result = publishing.review(
             db, store, cache(), code, acting_user(), _input(form)
         )
     except ValidationError as error:
         show_errors(form, error)
-        return _form_page(code_slug, form, 400)
+        return _form_page(form, 400)
     if not form.base.data:
         form.base.data = result.tip.commit_id
     return render_template(
@@ -174,11 +180,10 @@ def _review(code_slug: str, form: PublishForm, status: int = 200) -> Any:
 @login_required
 def new(code_slug: str) -> Any:
     require(acting_user(), Action.PUBLISH)
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     count = len(code_service.iterations_all(db, code))
     form = PublishForm(formdata=None, tag=f"draft-{count + 1}", open_round=True)
-    return _form_page(code_slug, form)
+    return _form_page(form)
 
 
 @bp.post("/c/<code_slug>/publish")
@@ -187,9 +192,9 @@ def review(code_slug: str) -> Any:
     require(acting_user(), Action.PUBLISH)
     form = PublishForm()
     if not form.validate():
-        return _form_page(code_slug, form, 400)
+        return _form_page(form, 400)
     form.base.data = ""  # a review from the form names main as it is now
-    return _review(code_slug, form)
+    return _review(form)
 
 
 @bp.post("/c/<code_slug>/publish/confirm")
@@ -198,12 +203,11 @@ def create(code_slug: str) -> Any:
     require(acting_user(), Action.PUBLISH)
     form = PublishForm()
     if not form.validate() or not form.base.data:
-        return _form_page(code_slug, form, 400)
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+        return _form_page(form, 400)
+    db, code = db_session(), current_code()
     try:
         done = publishing.publish(
-            db, get_store(code_slug), code, acting_user(), _input(form)
+            db, current_store(), code, acting_user(), _input(form)
         )
     except StaleBase:
         db.rollback()
@@ -213,11 +217,11 @@ def create(code_slug: str) -> Any:
             "published it first). Nothing was published: review it again.",
             "error",
         )
-        return _review(code_slug, form, 409)
+        return _review(form, 409)
     except ValidationError as error:
         db.rollback()
         form.form_errors.append(str(error))
-        return _review(code_slug, form, 400)
+        return _review(form, 400)
     carried = (
         ", ".join(f"{n} {s}" for s, n in sorted(done.carried.items())) or "none open"
     )

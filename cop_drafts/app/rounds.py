@@ -19,7 +19,7 @@ from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 
 from .fields import DayTimeField, required
-from .web import acting_user, db_session, show_errors
+from .web import acting_user, current_code, db_session, show_errors
 
 bp = Blueprint("rounds", __name__)
 
@@ -63,13 +63,11 @@ def brussels_input(value: datetime | None, field: str) -> datetime | None:
 
 
 def _page(
-    code_slug: str,
     form: RoundForm | None = None,
     status: int = 200,
     extending: tuple[int, ExtendForm] | None = None,
 ) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     form = form or RoundForm()
     form.tag.choices = [
         SelectChoice(it.tag, it.tag)
@@ -103,7 +101,7 @@ def _page(
 @login_required
 def index(code_slug: str) -> Any:
     require(acting_user(), Action.MANAGE_ROUNDS)
-    return _page(code_slug)
+    return _page()
 
 
 @bp.post("/c/<code_slug>/rounds")
@@ -111,14 +109,13 @@ def index(code_slug: str) -> Any:
 def create(code_slug: str) -> Any:
     require(acting_user(), Action.MANAGE_ROUNDS)
     form = RoundForm()
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     form.tag.choices = [
         SelectChoice(it.tag, it.tag)
         for it in code_service.iterations(db, code, acting_user())
     ]
     if not form.validate():
-        return _page(code_slug, form, 400)
+        return _page(form, 400)
     try:
         data = round_service.RoundInput(
             tag=form.tag.data or "",
@@ -130,7 +127,7 @@ def create(code_slug: str) -> Any:
         round_service.open_round(db, code, acting_user(), data)
     except ValidationError as error:
         show_errors(form, error)
-        return _page(code_slug, form, 400)
+        return _page(form, 400)
     flash(f"The round on {data.tag} is set up.", "info")
     return redirect(url_for("rounds.index", code_slug=code_slug))
 
@@ -141,9 +138,8 @@ def update(code_slug: str, round_id: int) -> Any:
     require(acting_user(), Action.MANAGE_ROUNDS)
     form = ExtendForm()
     if not form.validate():
-        return _page(code_slug, status=400, extending=(round_id, form))
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+        return _page(status=400, extending=(round_id, form))
+    db, code = db_session(), current_code()
     try:
         closes_at = brussels_input(form.closes_at.data, "closes_at")
         round_ = round_service.extend_round(
@@ -155,6 +151,6 @@ def update(code_slug: str, round_id: int) -> Any:
         )
     except ValidationError as error:
         show_errors(form, error)
-        return _page(code_slug, status=400, extending=(round_id, form))
+        return _page(status=400, extending=(round_id, form))
     flash(f"The window of {round_.tag} now closes later.", "info")
     return redirect(url_for("rounds.index", code_slug=code_slug))

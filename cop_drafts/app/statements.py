@@ -11,11 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from cop_drafts.services import codes as code_service
 from cop_drafts.services import statements
 from cop_drafts.services.errors import ValidationError
 
-from .web import acting_user, db_session, show_errors
+from .web import acting_user, current_code, db_session, show_errors
 
 bp = Blueprint("statements", __name__)
 
@@ -33,9 +32,8 @@ class EmptyForm(FlaskForm):
     """Only the CSRF token: for buttons that POST."""
 
 
-def _page(code_slug: str, form: StatementForm | None = None, status: int = 200) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
+def _page(form: StatementForm | None = None, status: int = 200) -> Any:
+    db, user, code = db_session(), acting_user(), current_code()
     page = statements.overview(db, code, user)
     if form is None:
         mine = page.mine
@@ -55,21 +53,21 @@ def _page(code_slug: str, form: StatementForm | None = None, status: int = 200) 
 
 @bp.get("/c/<code_slug>/statements")
 def index(code_slug: str) -> Any:
-    return _page(code_slug)
+    return _page()
 
 
 @bp.post("/c/<code_slug>/statements")
 @login_required
 def create(code_slug: str) -> Any:
     db, form = db_session(), StatementForm()
-    code = code_service.get_code(db, code_slug)
+    code = current_code()
     try:
         statements.state(
             db, code, acting_user(), form.intent.data or "", form.statement.data or ""
         )
     except ValidationError as error:
         show_errors(form, error)
-        return _page(code_slug, form, 400)
+        return _page(form, 400)
     flash("Your organisation's statement is recorded.", "info")
     return redirect(url_for("statements.index", code_slug=code_slug))
 
@@ -77,8 +75,7 @@ def create(code_slug: str) -> Any:
 @bp.post("/c/<code_slug>/statements/publication")
 @login_required
 def publish(code_slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     published = request.form.get("published") == "1"
     statements.publish(db, code, acting_user(), published)
     flash(

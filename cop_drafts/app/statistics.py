@@ -8,21 +8,19 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
-from cop_drafts.services import codes as code_service
 from cop_drafts.services import statistics
 from cop_drafts.text import charts
 
-from .web import acting_user, db_session, get_store
+from .web import acting_user, current_code, current_store, db_session
 
 bp = Blueprint("statistics", __name__)
 
 
 @bp.get("/c/<code_slug>/statistics")
 def show(code_slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     found = statistics.page(
-        db, get_store(code_slug), code, acting_user(), request.args.get("round")
+        db, current_store(), code, acting_user(), request.args.get("round")
     )
     return render_template(
         "statistics/show.html",
@@ -35,11 +33,10 @@ def show(code_slug: str) -> Any:
 
 @bp.get("/c/<code_slug>/statistics/<chart>.csv")
 def download(code_slug: str, chart: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     found = statistics.page(
         db,
-        get_store(code_slug),
+        current_store(),
         code,
         acting_user(),
         request.args.get("round"),

@@ -24,7 +24,14 @@ from cop_drafts.services import codes as code_service
 from cop_drafts.services import submissions as submission_service
 from cop_drafts.services.submissions import Problem, Rejected
 
-from .web import acting_user, brussels, db_session, get_store, settings
+from .web import (
+    acting_user,
+    brussels,
+    current_code,
+    current_store,
+    db_session,
+    settings,
+)
 
 bp = Blueprint("submissions", __name__)
 
@@ -44,17 +51,15 @@ class UploadForm(FlaskForm):
 
 
 def _page(
-    code_slug: str,
     form: UploadForm,
     status: int = 200,
     problems: Sequence[Problem] = (),
     file_name: str = "",
 ) -> Any:
     """The upload page; after a refused upload, with its problems (status 400)."""
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
     rev = form.rev.data or request.args.get("rev")
-    page = submission_service.upload_page(db, get_store(code_slug), code, user, rev)
+    page = submission_service.upload_page(db, current_store(), code, user, rev)
     form.rev.data = page.iteration.tag
     form.author.choices = [("", "Choose the participant")] + [
         (u.email, f"{u.name} ({u.email})") for u in page.authors
@@ -74,10 +79,9 @@ def _page(
 @bp.get("/c/<code_slug>/submissions/template/<tag>.<any(xlsx, csv):fmt>")
 @login_required
 def template(code_slug: str, tag: str, fmt: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     code_service.get_iteration(db, code, acting_user(), tag)
-    name, data = submission_service.template(get_store(code_slug), code, tag, fmt)
+    name, data = submission_service.template(current_store(), code, tag, fmt)
     response = Response(data, mimetype=_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -86,7 +90,7 @@ def template(code_slug: str, tag: str, fmt: str) -> Any:
 @bp.get("/c/<code_slug>/submissions")
 @login_required
 def new(code_slug: str) -> Any:
-    return _page(code_slug, UploadForm(formdata=None))
+    return _page(UploadForm(formdata=None))
 
 
 @bp.post("/c/<code_slug>/submissions")
@@ -95,14 +99,14 @@ def create(code_slug: str) -> Any:
     form, db, actor = UploadForm(), db_session(), acting_user()
     if not form.validate():
         errors = [Problem(None, e) for field in form for e in field.errors]
-        return _page(code_slug, form, 400, errors)
+        return _page(form, 400, errors)
     author = submission_service.find_author(db, actor, form.author.data or "")
     limit, upload = settings().max_upload_bytes, form.upload.data
     try:
         result = submission_service.import_submission(
             db,
-            get_store(code_slug),
-            code_service.get_code(db, code_slug),
+            current_store(),
+            current_code(),
             actor,
             author,
             form.rev.data or "",
@@ -111,7 +115,7 @@ def create(code_slug: str) -> Any:
             limit=limit,
         )
     except Rejected as error:
-        return _page(code_slug, form, 400, error.problems, upload.filename or "")
+        return _page(form, 400, error.problems, upload.filename or "")
     flash(_imported(result), "info")
     return redirect(url_for(".new", code_slug=code_slug, rev=result.tag))
 

@@ -21,12 +21,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from cop_drafts.db.models import DISPOSITION_LABELS, DispositionKind
-from cop_drafts.services import codes as code_service
 from cop_drafts.services import dispositions, outcomes, triage
 from cop_drafts.services import rounds as round_service
 from cop_drafts.services.errors import ValidationError
 
-from .web import acting_user, db_session, get_store
+from .web import acting_user, current_code, current_store, db_session
 
 bp = Blueprint("triage", __name__)
 
@@ -87,9 +86,8 @@ def _back(value: str | None) -> str:
 @bp.get("/c/<code_slug>/triage")
 @login_required
 def index(code_slug: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
+    store = current_store()
     table = triage.table(db, store, code, user, filters_from(request.args))
     opened = request.args.get("open", "")
     found = None
@@ -118,8 +116,7 @@ def update(code_slug: str) -> Any:
     form = AnswerForm()
     if not form.validate():
         raise ValidationError("The answer could not be read: reload and try again.")
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     ids = list(form.comment_ids.data or [])
     assignee = form.assignee_id.data or ""
     data = dispositions.AnswerInput(
@@ -134,7 +131,7 @@ def update(code_slug: str) -> Any:
     else:
         release = form.action.data == "release"
         dispositions.answer(
-            db, get_store(code_slug), code, acting_user(), ids, data, release=release
+            db, current_store(), code, acting_user(), ids, data, release=release
         )
         done = "Released" if release else "Saved as a draft"
         flash(f"{done}: the answer to {len(ids)} comment(s).", "info")
@@ -145,9 +142,8 @@ def update(code_slug: str) -> Any:
 @bp.get("/c/<code_slug>/triage/similar")
 @login_required
 def similar(code_slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, code = db_session(), current_code()
+    store = current_store()
     wg = request.args.get("wg", "")
     found = triage.similar(
         db, store, code, acting_user(), int(wg) if wg.isdigit() else None
@@ -159,9 +155,8 @@ def similar(code_slug: str) -> Any:
 @bp.get("/c/<code_slug>/mine")
 @login_required
 def mine(code_slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, code = db_session(), current_code()
+    store = current_store()
     found = outcomes.mine(db, store, code, acting_user())
     titles = {s.path: s.title for s in store.manifest("main").sections}
     return render_template("triage/mine.html", code=code, items=found, titles=titles)

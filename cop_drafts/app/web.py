@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import StrictUndefined
@@ -23,6 +23,7 @@ from cop_drafts.db.models import (
     ROLE_LABELS,
     WG_ROLE_LABELS,
     Category,
+    Code,
     User,
 )
 from cop_drafts.services import codes as code_service
@@ -59,6 +60,28 @@ def get_store(slug: str) -> DraftStore:
     if slug not in stores:
         stores[slug] = code_service.open_store(settings(), slug)
     return stores[slug]
+
+
+def current_code() -> Code:
+    """The Code this request's address names (its ``code_slug``), loaded once
+    per request. Raises NotFound (a 404 page) when there is no such Code.
+
+    Loaded on first use, not by a url_value_preprocessor: preprocessors run
+    before the guards (trusted Host, same-site origin, CSRF, clean input) and
+    before login, and a refused request must not hit the database or learn
+    which Codes exist."""
+    if "code" not in g:
+        slug = (request.view_args or {}).get("code_slug")
+        if not isinstance(slug, str):
+            raise LookupError("current_code() outside a /c/<code_slug> route")
+        g.code = code_service.get_code(db_session(), slug)
+    code: Code = g.code
+    return code
+
+
+def current_store() -> DraftStore:
+    """The store of this request's Code (see current_code)."""
+    return get_store(current_code().slug)
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:

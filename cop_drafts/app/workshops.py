@@ -17,14 +17,20 @@ from wtforms.validators import Optional
 
 from cop_drafts.db.models import Code
 from cop_drafts.services import calls, workshops
-from cop_drafts.services import codes as code_service
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
 from cop_drafts.services.rounds import BRUSSELS
 from cop_drafts.store.errors import Conflict, NoChange
 from cop_drafts.store.repo import DraftStore
 
-from .web import acting_user, db_session, get_store, settings, show_errors
+from .web import (
+    acting_user,
+    current_code,
+    current_store,
+    db_session,
+    settings,
+    show_errors,
+)
 
 bp = Blueprint("workshops", __name__)
 
@@ -64,18 +70,17 @@ def _minutes(code: Code) -> Iterator[DraftStore]:
         yield store
 
 
-def _wg_choices(code_slug: str) -> list[SelectChoice]:
-    wgs = calls.working_groups(get_store(code_slug))
+def _wg_choices() -> list[SelectChoice]:
+    wgs = calls.working_groups(current_store())
     return [SelectChoice("", "—")] + [
         SelectChoice(str(n), f"Working Group {n}: {title}") for n, title in wgs
     ]
 
 
-def _index(code_slug: str, form: WorkshopForm, status: int = 200) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
+def _index(form: WorkshopForm, status: int = 200) -> Any:
+    db, user, code = db_session(), acting_user(), current_code()
     listed = workshops.list_workshops(db, code, user)
-    form.wg.choices = _wg_choices(code_slug)
+    form.wg.choices = _wg_choices()
     return render_template(
         "workshops/index.html",
         code=code,
@@ -88,14 +93,13 @@ def _index(code_slug: str, form: WorkshopForm, status: int = 200) -> Any:
 @bp.get("/c/<code_slug>/workshops")
 @login_required
 def index(code_slug: str) -> Any:
-    return _index(code_slug, WorkshopForm(audience="everyone"))
+    return _index(WorkshopForm(audience="everyone"))
 
 
 @bp.post("/c/<code_slug>/workshops")
 @login_required
 def create(code_slug: str) -> Any:
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
     require(user, Action.MANAGE_WORKSHOPS)
     form = WorkshopForm()
     form.validate()
@@ -108,12 +112,12 @@ def create(code_slug: str) -> Any:
         place=form.place.data or "",
         description=form.description.data or "",
     )
-    wgs = tuple(n for n, _ in calls.working_groups(get_store(code_slug)))
+    wgs = tuple(n for n, _ in calls.working_groups(current_store()))
     try:
         workshop = workshops.schedule(db, code, user, data, wgs)
     except ValidationError as error:
         show_errors(form, error)
-        return _index(code_slug, form, 400)
+        return _index(form, 400)
     flash(f"“{workshop.topic}” is scheduled.", "info")
     return redirect(url_for("workshops.show", code_slug=code_slug, slug=workshop.slug))
 
@@ -121,8 +125,7 @@ def create(code_slug: str) -> Any:
 @bp.get("/c/<code_slug>/workshops/<slug>")
 @login_required
 def show(code_slug: str, slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     with _minutes(code) as store:
         page = workshops.page(db, store, code, acting_user(), slug)
     return render_template(
@@ -131,14 +134,12 @@ def show(code_slug: str, slug: str) -> Any:
 
 
 def _editor(
-    code_slug: str,
     slug: str,
     form: MinutesForm | None = None,
     status: int = 200,
     notice: str | None = None,
 ) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     with _minutes(code) as store:
         draft = workshops.open_editor(db, store, code, acting_user(), slug)
     if form is None:
@@ -151,14 +152,14 @@ def _editor(
 @bp.get("/c/<code_slug>/workshops/<slug>/minutes")
 @login_required
 def edit(code_slug: str, slug: str) -> Any:
-    return _editor(code_slug, slug)
+    return _editor(slug)
 
 
 @bp.post("/c/<code_slug>/workshops/<slug>/minutes")
 @login_required
 def update(code_slug: str, slug: str) -> Any:
     db, form = db_session(), MinutesForm()
-    code = code_service.get_code(db, code_slug)
+    code = current_code()
     try:
         with _minutes(code) as store:
             workshops.save_minutes(
@@ -174,7 +175,7 @@ def update(code_slug: str, slug: str) -> Any:
             )
     except ValidationError as error:
         show_errors(form, error)
-        return _editor(code_slug, slug, form, 400)
+        return _editor(slug, form, 400)
     except Conflict:
         notice = (
             "Someone changed the same lines of these minutes while you were "
@@ -182,9 +183,9 @@ def update(code_slug: str, slug: str) -> Any:
             "minutes (open them in another tab), then save again."
         )
         form.base.data = ""
-        return _editor(code_slug, slug, form, 409, notice)
+        return _editor(slug, form, 409, notice)
     except NoChange:
-        return _editor(code_slug, slug, form, 409, "Nothing changed: not saved.")
+        return _editor(slug, form, 409, "Nothing changed: not saved.")
     flash("The minutes are saved.", "info")
     return redirect(url_for("workshops.show", code_slug=code_slug, slug=slug))
 
@@ -192,8 +193,7 @@ def update(code_slug: str, slug: str) -> Any:
 @bp.post("/c/<code_slug>/workshops/<slug>/publish")
 @login_required
 def publish(code_slug: str, slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     with _minutes(code) as store:
         workshops.publish_minutes(db, store, code, acting_user(), slug)
     flash("The minutes are published to everyone taking part.", "info")
