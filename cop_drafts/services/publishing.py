@@ -257,14 +257,9 @@ def publish(
     last = _last(db, code)
     open_round = rounds.open_now(db, code, now)
     made = _unrecorded_tag(store, data)
-    base = made.commit_id if made else data.base or store.commit_info(MAIN).commit_id
     if made is None:
-        tip = store.commit_info(MAIN)
-        report = consistency.check_report(db, store, code)
-        errors = tuple(f for f in report.findings if f.severity is Severity.ERROR)
-        reasons = _reasons(data, tip, last, report, errors, open_round)
-        if reasons:
-            raise ValidationError(" ".join(reasons))
+        _check_ready(db, store, code, data, last, open_round)
+    base = made.commit_id if made else data.base or store.commit_info(MAIN).commit_id
     tagger = tagger or Person(publisher.name, publisher.email)
     # Where every open comment lands: the record files need it before the tag.
     carried = reanchor.carry(db, store, code, base)
@@ -290,6 +285,23 @@ def publish(
         )
         raise
     return Published(iteration, counts, new_round, tuple(sorted(files)))
+
+
+def _check_ready(
+    db: Session,
+    store: DraftStore,
+    code: Code,
+    data: PublishInput,
+    last: Iteration | None,
+    open_round: Round | None,
+) -> None:
+    """Raise ValidationError with every reason that refuses publishing now."""
+    tip = store.commit_info(MAIN)
+    report = consistency.check_report(db, store, code)
+    errors = tuple(f for f in report.findings if f.severity is Severity.ERROR)
+    reasons = _reasons(data, tip, last, report, errors, open_round)
+    if reasons:
+        raise ValidationError(" ".join(reasons))
 
 
 def _unrecorded_tag(store: DraftStore, data: PublishInput) -> TagInfo | None:
