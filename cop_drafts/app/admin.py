@@ -27,9 +27,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cop_drafts.db.models import (
-    CATEGORY_LABELS,
-    ROLE_LABELS,
-    WG_ROLE_LABELS,
     Category,
     Role,
     WgRole,
@@ -64,18 +61,18 @@ class InviteForm(FlaskForm):
     )
     role = SelectField(
         "Role",
-        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        choices=[SelectChoice(r.value, r.label) for r in Role],
         default=Role.PARTICIPANT.value,
     )
     wg_role = SelectField(
         "Role in the Working Groups",
-        choices=[SelectChoice(r.value, WG_ROLE_LABELS[r]) for r in WgRole],
+        choices=[SelectChoice(r.value, r.label) for r in WgRole],
         default=WgRole.MEMBER.value,
     )
     category = SelectField(
         "Stakeholder category",
         choices=[SelectChoice("", "—")]
-        + [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category],
+        + [SelectChoice(c.value, c.label) for c in Category],
         validators=[Optional()],
     )
     organisation = StringField("Organisation", validators=[Optional(), Length(max=200)])

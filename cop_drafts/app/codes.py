@@ -39,9 +39,9 @@ def comment_reason(round_: Round | None, wg: int | None) -> str:
 
 
 @bp.app_template_global("window_state")
-def window_state(round_: Round) -> str:
-    """'upcoming', 'open' or 'closed': a round's window now."""
-    return round_service.state(round_).value
+def window_state(round_: Round) -> round_service.WindowState:
+    """Upcoming, open or closed: a round's window now."""
+    return round_service.state(round_)
 
 
 @bp.get("/")

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import Optional
 
@@ -48,6 +48,19 @@ class EmptyForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason or note for the applicant")
+    # The checklist's boxes and the button pressed (save, approve, reject).
+    checked = SelectMultipleField(validate_choice=False)
+    # Not a HiddenField: hidden_tag() would write a second "action".
+    action = StringField(default="save")
+
+
+class AppointForm(FlaskForm):
+    """The appointments board's rows: the post, the candidate's application
+    and, for a Working Group post, the Working Group."""
+
+    post = StringField(default="")
+    application = StringField(default="")
+    wg = StringField(default="")
 
 
 class CallForm(FlaskForm):
@@ -124,8 +137,8 @@ def show(application_id: int) -> Any:
 def update(application_id: int) -> Any:
     form = DecisionForm()
     decision = review.Decision(
-        action=request.form.get("action", "save"),
-        checked=frozenset(request.form.getlist("checked")),
+        action=form.action.data or "save",
+        checked=frozenset(form.checked.data or ()),
         reason=form.reason.data or "",
     )
     try:
@@ -257,7 +270,7 @@ def appointments_board() -> Any:
         "review/appointments.html",
         board=board,
         form=EmptyForm(),
-        posts=appointments.POST_LABELS,
+        posts=list(appointments.Post),
         wgs=_wgs(),
         reference=application_mail.reference,
         candidacies=applications.CANDIDACY_CHOICES,
@@ -276,12 +289,13 @@ def _wgs() -> tuple[tuple[int, str], ...]:
 @login_required
 def appoint() -> Any:
     require(acting_user(), Action.APPOINT)
-    wg, application = request.form.get("wg", ""), request.form.get("application", "")
+    form = AppointForm()
+    wg, application = form.wg.data or "", form.application.data or ""
     user = appointments.appoint(
         db_session(),
         acting_user(),
         int(application) if application.isdigit() else 0,
-        request.form.get("post", ""),
+        form.post.data or "",
         int(wg) if wg.isdigit() else None,
         tuple(n for n, _ in _wgs()),
     )

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from cop_drafts.db.models import DISPOSITION_LABELS, DispositionKind
+from cop_drafts.db.models import DispositionKind
 from cop_drafts.services import dispositions, outcomes, triage
 from cop_drafts.services import rounds as round_service
 from cop_drafts.services.errors import ValidationError
@@ -40,7 +40,7 @@ class AnswerForm(FlaskForm):
     kind = SelectField(
         "Disposition",
         choices=[SelectChoice("", "not decided yet")]
-        + [SelectChoice(k.value, DISPOSITION_LABELS[k]) for k in DispositionKind],
+        + [SelectChoice(k.value, k.label) for k in DispositionKind],
         validate_choice=False,
     )
     response = TextAreaField("Response", validators=[Length(max=10_000)])

@@ -18,18 +18,22 @@ from cop_drafts import __version__
 from cop_drafts.cache import FileCache
 from cop_drafts.config import Settings
 from cop_drafts.db.models import (
-    CATEGORY_LABELS,
-    DISPOSITION_LABELS,
-    ROLE_LABELS,
-    WG_ROLE_LABELS,
+    ApplicationStatus,
     Category,
     Code,
+    CommentKind,
+    CommentStatus,
+    DispositionKind,
+    Role,
     User,
+    WgRole,
 )
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import margin, sessions, visits
-from cop_drafts.services.errors import ValidationError
+from cop_drafts.services.diff_sections import SectionStatus
+from cop_drafts.services.errors import ServiceError, ValidationError
 from cop_drafts.services.permissions import Action, can
+from cop_drafts.services.rounds import WindowState
 from cop_drafts.store.repo import DraftStore
 
 from .extensions import login_manager
@@ -109,11 +113,13 @@ def acting_user() -> User | None:
     return None
 
 
-def show_errors(form: FlaskForm, error: ValidationError) -> None:
-    """Put a refused input's messages on the form: each field's on its field,
-    and the general message at the top when no field message says it."""
+def show_errors(form: FlaskForm, error: ServiceError) -> None:
+    """Put a refused input's messages on the form: each field's on its field
+    (a ValidationError's `fields`), and the general message at the top when no
+    field message says it."""
     placed = False
-    for name, message in error.fields.items():
+    fields = error.fields if isinstance(error, ValidationError) else {}
+    for name, message in fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [message]
@@ -170,10 +176,16 @@ def configure(app: Flask, config: Settings) -> None:
     app.jinja_env.filters["brussels"] = brussels
     app.jinja_env.filters["safe_comment"] = safe_comment
     app.jinja_env.globals.update(
-        ROLE_LABELS=ROLE_LABELS,
-        WG_ROLE_LABELS=WG_ROLE_LABELS,
-        CATEGORY_LABELS=CATEGORY_LABELS,
-        DISPOSITION_LABELS=DISPOSITION_LABELS,
+        # Enums for comparisons and choices; a member's words are its .label
+        ApplicationStatus=ApplicationStatus,
+        Category=Category,
+        CommentKind=CommentKind,
+        CommentStatus=CommentStatus,
+        DispositionKind=DispositionKind,
+        Role=Role,
+        SectionStatus=SectionStatus,
+        WgRole=WgRole,
+        WindowState=WindowState,
         Action=Action,
         app_version=__version__,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
     JSON,
@@ -47,65 +47,64 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-class Role(StrEnum):
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members carry the words people read for them:
+    ``Role.AI_OFFICE.label`` is "AI Office". A member is written
+    ``NAME = "value", "Label"``; only the value is stored or compared."""
+
+    _value_: str
+    label: str
+
+    # `label` has a default only for type checkers: `Role("chair")` looks a
+    # member up by its value (EnumMeta.__call__), it does not create one.
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+def labels(kind: type[LabelledEnum]) -> dict[Any, str]:
+    """Each member of `kind` with its label, in the enum's order."""
+    return {member: member.label for member in kind}
+
+
+class Role(LabelledEnum):
     """A person's role in the process (Chairs are also Working Group members)."""
 
-    AI_OFFICE = "ai_office"
-    COORDINATOR = "coordinator"
-    CHAIR = "chair"
-    PARTICIPANT = "participant"
-    OBSERVER = "observer"
+    AI_OFFICE = "ai_office", "AI Office"
+    COORDINATOR = "coordinator", "Coordinating Chair"
+    CHAIR = "chair", "Working Group Chair"
+    PARTICIPANT = "participant", "Plenary participant"
+    OBSERVER = "observer", "Observer"
 
 
-ROLE_LABELS = {
-    Role.AI_OFFICE: "AI Office",
-    Role.COORDINATOR: "Coordinating Chair",
-    Role.CHAIR: "Working Group Chair",
-    Role.PARTICIPANT: "Plenary participant",
-    Role.OBSERVER: "Observer",
-}
-
-
-class WgRole(StrEnum):
+class WgRole(LabelledEnum):
     """Role inside one Working Group."""
 
-    CHAIR = "chair"
-    VICE_CHAIR = "vice_chair"
-    MEMBER = "member"
+    CHAIR = "chair", "Chair"
+    VICE_CHAIR = "vice_chair", "Vice-Chair"
+    MEMBER = "member", "Member"
 
 
-WG_ROLE_LABELS = {
-    WgRole.CHAIR: "Chair",
-    WgRole.VICE_CHAIR: "Vice-Chair",
-    WgRole.MEMBER: "Member",
-}
-
-
-class Category(StrEnum):
+class Category(LabelledEnum):
     """Stakeholder category of a participant or their organisation."""
 
-    MODEL_PROVIDER = "model_provider"
-    DOWNSTREAM_PROVIDER = "downstream_provider"
-    INDUSTRY = "industry"
-    CIVIL_SOCIETY = "civil_society"
-    RIGHTSHOLDER = "rightsholder"
-    ACADEMIA = "academia"
-    OTHER = "other"
-    PUBLIC_BODY = "public_body"
-    INSTITUTION = "institution"
+    MODEL_PROVIDER = "model_provider", "General-purpose AI model provider"
+    DOWNSTREAM_PROVIDER = "downstream_provider", "Downstream provider"
+    INDUSTRY = "industry", "Other industry organisation"
+    CIVIL_SOCIETY = "civil_society", "Civil society organisation"
+    RIGHTSHOLDER = "rightsholder", "Rightsholder organisation"
+    ACADEMIA = "academia", "Academia or independent expert"
+    OTHER = "other", "Other stakeholder organisation"
+    PUBLIC_BODY = "public_body", "Member State or public body"
+    INSTITUTION = "institution", "EU institution or Chair"
 
 
-CATEGORY_LABELS = {
-    Category.MODEL_PROVIDER: "General-purpose AI model provider",
-    Category.DOWNSTREAM_PROVIDER: "Downstream provider",
-    Category.INDUSTRY: "Other industry organisation",
-    Category.CIVIL_SOCIETY: "Civil society organisation",
-    Category.RIGHTSHOLDER: "Rightsholder organisation",
-    Category.ACADEMIA: "Academia or independent expert",
-    Category.OTHER: "Other stakeholder organisation",
-    Category.PUBLIC_BODY: "Member State or public body",
-    Category.INSTITUTION: "EU institution or Chair",
-}
+# Derived from the enums, for callers that want a mapping (CSV headers, charts).
+ROLE_LABELS: dict[Role, str] = labels(Role)
+WG_ROLE_LABELS: dict[WgRole, str] = labels(WgRole)
+CATEGORY_LABELS: dict[Category, str] = labels(Category)
 
 
 def _enum(kind: type[StrEnum], name: str) -> Enum:
@@ -431,21 +430,16 @@ class CheckSetting(Base):
     )
 
 
-class DispositionKind(StrEnum):
+class DispositionKind(LabelledEnum):
     """How the Chairs answered a comment."""
 
-    ACCEPTED = "accepted"
-    PARTIAL = "partially_accepted"
-    NOT_ACCEPTED = "not_accepted"
-    NOTED = "noted"
+    ACCEPTED = "accepted", "Accepted"
+    PARTIAL = "partially_accepted", "Partially accepted"
+    NOT_ACCEPTED = "not_accepted", "Not accepted"
+    NOTED = "noted", "Noted (out of scope or no change needed)"
 
 
-DISPOSITION_LABELS = {
-    DispositionKind.ACCEPTED: "Accepted",
-    DispositionKind.PARTIAL: "Partially accepted",
-    DispositionKind.NOT_ACCEPTED: "Not accepted",
-    DispositionKind.NOTED: "Noted (out of scope or no change needed)",
-}
+DISPOSITION_LABELS: dict[DispositionKind, str] = labels(DispositionKind)
 
 
 class Disposition(Base):

@@ -5,15 +5,14 @@ audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import (
-    WG_ROLE_LABELS,
     Application,
     ApplicationStatus,
+    LabelledEnum,
     Membership,
     Role,
     User,
@@ -26,19 +25,12 @@ from .errors import ValidationError
 from .permissions import Action, require
 
 
-class Post(StrEnum):
-    """A position the AI Office appoints to."""
+class Post(LabelledEnum):
+    """A position the AI Office appoints to (named as the role it gives)."""
 
-    CHAIR = "chair"
-    VICE_CHAIR = "vice_chair"
-    COORDINATOR = "coordinator"
-
-
-POST_LABELS = {
-    Post.CHAIR: "Chair",
-    Post.VICE_CHAIR: "Vice-Chair",
-    Post.COORDINATOR: "Coordinating Chair",
-}
+    CHAIR = "chair", WgRole.CHAIR.label
+    VICE_CHAIR = "vice_chair", WgRole.VICE_CHAIR.label
+    COORDINATOR = "coordinator", Role.COORDINATOR.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +63,7 @@ def holds(user: User) -> tuple[str, ...]:
     """The posts `user` holds, in words (``Chair of Working Group 2``)."""
     out = ["Coordinating Chair"] if user.role is Role.COORDINATOR else []
     out += [
-        f"{WG_ROLE_LABELS[m.wg_role]} of Working Group {m.wg}"
+        f"{m.wg_role.label} of Working Group {m.wg}"
         for m in user.memberships
         if m.wg_role is not WgRole.MEMBER
     ]
@@ -149,7 +141,7 @@ def appoint(
                 "Choose the Working Group.", {"wg": "Choose a Working Group."}
             )
         _hold(user, WgRole(chosen.value), wg)
-        what = f"{POST_LABELS[chosen]} of Working Group {wg}"
+        what = f"{chosen.label} of Working Group {wg}"
     audit.record(
         db,
         actor,
