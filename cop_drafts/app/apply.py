@@ -17,11 +17,11 @@ from flask import (
     url_for,
 )
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from wtforms import (
     BooleanField,
     EmailField,
-    FileField,
     HiddenField,
     RadioField,
     SelectMultipleField,
@@ -30,7 +30,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from cop_drafts.db.models import CATEGORY_LABELS
 from cop_drafts.services import applications, calls
 from cop_drafts.services import codes as code_service
 from cop_drafts.services.errors import ValidationError, WindowClosed
@@ -53,7 +52,7 @@ def _area(label: str) -> TextAreaField:
 class ApplyForm(FlaskForm):
     category = RadioField(
         "Stakeholder category",
-        choices=[SelectChoice(c.value, CATEGORY_LABELS[c]) for c in applications.RULES],
+        choices=[SelectChoice(c.value, c.label) for c in applications.RULES],
         validate_choice=False,
     )
     wgs = SelectMultipleField("Working Groups", choices=[], validate_choice=False)
@@ -108,7 +107,7 @@ def _signer() -> TimestampSigner:
 
 
 def _input(form: ApplyForm) -> applications.ApplicationInput:
-    upload = request.files.get("cv")
+    upload = form.cv.data  # a FileStorage when a file with a name was sent
     data = upload.read() if upload is not None and upload.filename else None
     evidence = {k: form[k].data or "" for k in applications.EVIDENCE_LABELS}
     answers = {
@@ -116,7 +115,7 @@ def _input(form: ApplyForm) -> applications.ApplicationInput:
     }
     return applications.ApplicationInput(
         category=form.category.data or "",
-        wgs=tuple(request.form.getlist("wgs")),
+        wgs=tuple(form.wgs.data or ()),
         name=form.name.data or "",
         email=form.email.data or "",
         phone=form.phone.data or "",
@@ -173,7 +172,7 @@ def _page(form: ApplyForm, status: int = 200, **extra: Any) -> Any:
         "call": call,
         "open": calls.is_open(call),
         "wgs": wgs,
-        "chosen": set(request.form.getlist("wgs")),
+        "chosen": set(form.wgs.data or ()),
         "rules": applications.RULES,
         "limit": settings().max_upload_bytes,
         "message": None,
@@ -282,6 +281,6 @@ def withdraw(token: str) -> Any:
             db_session(), token, cv_folder=settings().data_dir / "cvs"
         )
     except ValidationError as error:
-        form.form_errors.append(str(error))
+        show_errors(form, error)
         return _status(token, form, 400)
     return render_template("apply/withdrawn.html")

@@ -53,7 +53,7 @@ def limits() -> throttle.Limits:
 
 
 def _too_many(form: FlaskForm, error: TooManyAttempts) -> tuple[int, dict[str, str]]:
-    form.form_errors.append(str(error))
+    show_errors(form, error)
     return 429, {"Retry-After": str(error.seconds)}
 
 
@@ -110,7 +110,7 @@ def login() -> Any:
         except TooManyAttempts as error:
             status, headers = _too_many(form, error)
         except ValidationError as error:
-            form.form_errors.append(str(error))
+            show_errors(form, error)
             status = 401
         else:
             login_user(LoginUser(user, token))

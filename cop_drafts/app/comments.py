@@ -38,12 +38,19 @@ class CommentForm(FlaskForm):
     client_token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
-class ReplyForm(FlaskForm):
+class BackForm(FlaskForm):
+    """The version of the section page the form was sent from (``rev``), to go
+    back to it."""
+
+    rev = HiddenField()
+
+
+class ReplyForm(BackForm):
     body = TextAreaField("Reply", validators=[Optional(), Length(max=_LIMIT)])
     client_token = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
-class EditForm(FlaskForm):
+class EditForm(BackForm):
     body = TextAreaField("Comment", validators=[Optional(), Length(max=_LIMIT)])
     proposed_text = TextAreaField(
         "Proposed wording", validators=[Optional(), Length(max=_LIMIT)]
@@ -63,13 +70,13 @@ def _form_error(form: FlaskForm) -> ValidationError:
     )
 
 
-def _back(comment: Any, code_slug: str) -> Any:
+def _back(comment: Any, code_slug: str, form: FlaskForm) -> Any:
     return redirect(
         url_for(
             "sections.show",
             code_slug=code_slug,
             path=comment.path,
-            rev=request.form.get("rev") or comment.tag,
+            rev=form.rev.data or comment.tag,
             _anchor=f"c{comment.parent_id or comment.id}",
         )
     )
@@ -102,7 +109,7 @@ def create(code_slug: str) -> Any:
         "Your note is saved." if kind is CommentKind.NOTE else "Your comment is saved.",
         "info",
     )
-    return _back(comment, code_slug)
+    return _back(comment, code_slug, form)
 
 
 @bp.post("/c/<code_slug>/comments/<int:comment_id>/replies")
@@ -120,7 +127,7 @@ def reply(code_slug: str, comment_id: int) -> Any:
         form.body.data or "",
         form.client_token.data or "",
     )
-    return _back(comment, code_slug)
+    return _back(comment, code_slug, form)
 
 
 @bp.post("/c/<code_slug>/comments/<int:comment_id>/edit")
@@ -139,7 +146,7 @@ def update(code_slug: str, comment_id: int) -> Any:
         form.proposed_text.data,
     )
     flash("Your comment is updated; the earlier text stays in its history.", "info")
-    return _back(comment, code_slug)
+    return _back(comment, code_slug, form)
 
 
 @bp.post("/c/<code_slug>/comments/<int:comment_id>/withdraw")
@@ -148,7 +155,7 @@ def delete(code_slug: str, comment_id: int) -> Any:
     db, code = db_session(), current_code()
     comment = comment_service.withdraw(db, code, acting_user(), comment_id)
     flash("Your comment is withdrawn.", "info")
-    return _back(comment, code_slug)
+    return _back(comment, code_slug, BackForm())
 
 
 @bp.get("/c/<code_slug>/comments")

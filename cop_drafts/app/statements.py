@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from cop_drafts.services import statements
@@ -28,8 +28,10 @@ class StatementForm(FlaskForm):
     statement = TextAreaField("Statement (optional, published with your answer)")
 
 
-class EmptyForm(FlaskForm):
-    """Only the CSRF token: for buttons that POST."""
+class PublicationForm(FlaskForm):
+    """Publish the list ("1") or take it back ("0")."""
+
+    published = HiddenField()
 
 
 def _page(form: StatementForm | None = None, status: int = 200) -> Any:
@@ -46,7 +48,7 @@ def _page(form: StatementForm | None = None, status: int = 200) -> Any:
         code=code,
         page=page,
         form=form,
-        publish_form=EmptyForm(),
+        publish_form=PublicationForm(),
         labels=statements.INTENT_LABELS,
     ), status
 
@@ -76,7 +78,7 @@ def create(code_slug: str) -> Any:
 @login_required
 def publish(code_slug: str) -> Any:
     db, code = db_session(), current_code()
-    published = request.form.get("published") == "1"
+    published = PublicationForm().published.data == "1"
     statements.publish(db, code, acting_user(), published)
     flash(
         "The statements are published."
