@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -218,25 +219,22 @@ def section_page(
     """
     section = store.get_section(version.commit_id, path)
     file = store.read(version.commit_id, path)
-    key = f"render/{RENDER_VERSION}/{file.blob_id}"
-    raw = cache.get(key)
-    if raw is None:
+
+    def compute() -> dict[str, Any]:
         rendered = render(file.text)
-        payload = {
+        return {
             "html": rendered.html,
             "headings": [
                 [h.level, h.text, h.slug, h.line_start] for h in rendered.headings
             ],
         }
-        raw = json.dumps(payload).encode()
-        cache.put(key, raw)
-    data = json.loads(raw)
+
+    data = cache.json(f"render/{RENDER_VERSION}/{file.blob_id}", compute)
     headings = tuple(Heading(*h) for h in data["headings"])
-    # Sanitised by text.render before it was cached; the cache is ours alone.
     return SectionPage(
         section,
         version,
-        Markup(data["html"]),
+        data["html"],
         headings,
         file.text.count("\n"),
         file.is_utf8,

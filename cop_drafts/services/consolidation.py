@@ -6,9 +6,9 @@ Chair resolves, and bringing ``main`` back into a branch on request.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -138,8 +138,7 @@ def retry_flow_back(
     The coordinating Chair may, and so may the Chairs of that Working Group
     (from their editor). Raises PermissionDenied, NotFound.
     """
-    require(actor, Action.EDIT_SECTION, wg=wg)
-    assert actor is not None
+    actor = require(actor, Action.EDIT_SECTION, wg=wg)
     branch = _wg_branch(store, wg)
     message = f"Bring the consolidated text into {draft_name(branch)}"
     try:
@@ -294,25 +293,18 @@ def _change(
 ) -> SectionChange:
     """The redline of one section, cached by the two texts' digests."""
     digest = hashlib.sha256(f"{old}\0{new}".encode()).hexdigest()
-    key = f"consolidation-redline/{DIFF_VERSION}/{digest}"
-    raw = cache.get(key)
-    if raw is None:
+
+    def compute() -> dict[str, Any]:
         diff = diff_texts(old, new)
-        payload = {
+        return {
             "summary": diff.summary_line(),
             "changes": diff.has_changes or old != new,
             "html": diff.redline_html,
         }
-        raw = json.dumps(payload).encode()
-        cache.put(key, raw)
-    data = json.loads(raw)
-    # Sanitised by text.diff before it was cached; the cache is ours alone.
+
+    data = cache.json(f"consolidation-redline/{DIFF_VERSION}/{digest}", compute)
     return SectionChange(
-        section.path,
-        section.title,
-        data["summary"],
-        data["changes"],
-        Markup(data["html"]),
+        section.path, section.title, data["summary"], data["changes"], data["html"]
     )
 
 
@@ -331,8 +323,7 @@ def consolidate(
 
     Raises PermissionDenied, ValidationError, ChecksBlocked, NoChange.
     """
-    require(actor, Action.CONSOLIDATE)
-    assert actor is not None
+    actor = require(actor, Action.CONSOLIDATE)
     known = store.manifest(MAIN).wgs()
     chosen = sorted({int(w) for w in wgs if str(w).isdigit() and int(w) in known})
     fields = {}

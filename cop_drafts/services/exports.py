@@ -142,21 +142,20 @@ def whole_code(
     store: DraftStore, cache: FileCache, code: Code, version: codes.Version
 ) -> html.Body:
     """Every section of `version` in order as one document, cached per commit."""
-    key = f"whole/{EXPORT_VERSION}/{RENDER_VERSION}/{version.commit_id}"
-    raw = cache.get(key)
-    if raw is None:
+
+    def compute() -> dict[str, Any]:
         doc = document(store, code, version.commit_id, label=version.label)
         body = html.document_body(doc)
-        payload = {
-            "html": body.html,
+        return {
+            # Sanitised by text.render inside document_body.
+            "html": Markup(body.html),
             "contents": [[e.level, e.text, e.anchor] for e in body.contents],
         }
-        raw = json.dumps(payload).encode()
-        cache.put(key, raw)
-    data = json.loads(raw)
+
+    key = f"whole/{EXPORT_VERSION}/{RENDER_VERSION}/{version.commit_id}"
+    data = cache.json(key, compute)
     contents = tuple(html.Entry(*entry) for entry in data["contents"])
-    # Sanitised by text.render inside document_body; the cache is ours alone.
-    return html.Body(contents, Markup(data["html"]))
+    return html.Body(contents, data["html"])
 
 
 def previous(db: Session, code: Code, iteration: Iteration) -> Iteration | None:

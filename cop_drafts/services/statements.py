@@ -99,8 +99,8 @@ def state(
     """Record (or change) the statement of `user`'s organisation; commits.
     Refused once the list is published. Raises PermissionDenied,
     ValidationError."""
-    require(user, Action.STATE_SIGNING)
-    assert user is not None and user.organisation_id is not None  # the policy
+    user = require(user, Action.STATE_SIGNING)
+    assert user.organisation_id is not None  # the policy
     now = now or utcnow()
     listing = _list(db, code)
     if listing is not None and listing.published_at is not None:

@@ -320,8 +320,7 @@ def save_minutes(
     `when` dates the commit (now by default). Returns the commit id. Raises
     NotFound, PermissionDenied, ValidationError, Conflict, NoChange."""
     workshop = get_workshop(db, code, user, slug)
-    require(user, Action.WRITE_MINUTES, wg=workshop.wg)
-    assert user is not None  # require
+    user = require(user, Action.WRITE_MINUTES, wg=workshop.wg)
     if not text.strip():
         raise ValidationError("The minutes are empty.", {"text": "Write the minutes."})
     if len(text.encode("utf-8")) > limit:
