@@ -74,13 +74,15 @@ def current_code() -> Code:
     before the guards (trusted Host, same-site origin, CSRF, clean input) and
     before login, and a refused request must not hit the database or learn
     which Codes exist."""
-    if "code" not in g:
-        slug = (request.view_args or {}).get("code_slug")
-        if not isinstance(slug, str):
-            raise LookupError("current_code() outside a /c/<code_slug> route")
-        g.code = code_service.get_code(db_session(), slug)
-    code: Code = g.code
-    return code
+    slug = (request.view_args or {}).get("code_slug")
+    if not isinstance(slug, str):
+        raise LookupError("current_code() outside a /c/<code_slug> route")
+    # Kept by slug, like the stores: requests made inside one outer app
+    # context (tests, CLI) share g.
+    codes: dict[str, Code] = g.setdefault("codes", {})
+    if slug not in codes:
+        codes[slug] = code_service.get_code(db_session(), slug)
+    return codes[slug]
 
 
 def current_store() -> DraftStore:
@@ -148,6 +150,7 @@ def filters_from(args: Mapping[str, str]) -> margin.Filters:
 
 
 def _teardown(_exc: BaseException | None) -> None:
+    g.pop("codes", None)  # rows of the session closed below
     session = g.pop("db", None)
     if session is not None:
         session.close()
