@@ -26,7 +26,7 @@ _CHOICES = [
 
 def _radio(kind: NotificationKind) -> RadioField:
     return RadioField(
-        notification_service.KIND_LABELS[kind],
+        kind.label,
         choices=_CHOICES,
         validators=[InputRequired("Choose one.")],
     )

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from cop_drafts.db.models import SigningIntent
 from cop_drafts.services import statements
 from cop_drafts.services.errors import ValidationError
 
@@ -22,7 +23,7 @@ bp = Blueprint("statements", __name__)
 class StatementForm(FlaskForm):
     intent = RadioField(
         "Does your organisation envisage signing the final Code?",
-        choices=[SelectChoice(k.value, v) for k, v in statements.INTENT_LABELS.items()],
+        choices=[SelectChoice(k.value, k.label) for k in SigningIntent],
         validate_choice=False,
     )
     statement = TextAreaField("Statement (optional, published with your answer)")
@@ -49,7 +50,7 @@ def _page(form: StatementForm | None = None, status: int = 200) -> Any:
         page=page,
         form=form,
         publish_form=PublicationForm(),
-        labels=statements.INTENT_LABELS,
+        intents=list(SigningIntent),
     ), status
 
 

@@ -15,7 +15,7 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from cop_drafts.db.models import Code
+from cop_drafts.db.models import Code, WorkshopAudience
 from cop_drafts.services import calls, workshops
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.permissions import Action, require
@@ -44,9 +44,7 @@ class WorkshopForm(FlaskForm):
     )
     audience = RadioField(
         "Who is it for",
-        choices=[
-            SelectChoice(k.value, v) for k, v in workshops.AUDIENCE_LABELS.items()
-        ],
+        choices=[SelectChoice(k.value, k.label) for k in WorkshopAudience],
         validate_choice=False,
     )
     wg = SelectField("Working Group", choices=[], validate_choice=False)

@@ -524,16 +524,16 @@ class Submission(Base):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
 
 
-class NotificationKind(StrEnum):
+class NotificationKind(LabelledEnum):
     """What a person may be told about by e-mail."""
 
-    REPLY = "reply"
-    DISPOSITION = "disposition"
-    ITERATION = "iteration"
-    DEADLINE = "deadline"
+    REPLY = "reply", "Replies to my comments"
+    DISPOSITION = "disposition", "The Chairs' answers to my comments"
+    ITERATION = "iteration", "New published iterations"
+    DEADLINE = "deadline", "Comment deadlines, two days ahead"
     # About one's application or account (confirmations, receipts, decisions,
     # invitations): always sent at once, not a choice in the settings.
-    ACCOUNT = "account"
+    ACCOUNT = "account", "My application and account"
 
 
 class Notification(Base):
@@ -686,12 +686,12 @@ class Application(Base):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class WorkshopAudience(StrEnum):
+class WorkshopAudience(LabelledEnum):
     """Who a workshop is for."""
 
-    PROVIDERS = "providers"
-    WORKING_GROUP = "working_group"
-    EVERYONE = "everyone"
+    PROVIDERS = "providers", "Providers of general-purpose AI models"
+    WORKING_GROUP = "working_group", "The members of one Working Group"
+    EVERYONE = "everyone", "Everyone taking part"
 
 
 class Workshop(Base):
@@ -723,12 +723,12 @@ class Workshop(Base):
     code: Mapped[Code] = relationship()
 
 
-class SigningIntent(StrEnum):
+class SigningIntent(LabelledEnum):
     """Whether a provider envisages signing the final Code."""
 
-    YES = "yes"
-    NO = "no"
-    UNDECIDED = "undecided"
+    YES = "yes", "Envisages signing"
+    NO = "no", "Does not envisage signing"
+    UNDECIDED = "undecided", "Undecided"
 
 
 class SigningStatement(Base):

@@ -35,6 +35,7 @@ from cop_drafts.db.models import (
     NotificationSetting,
     Round,
     User,
+    labels,
     utcnow,
 )
 
@@ -46,13 +47,7 @@ log = logging.getLogger(__name__)
 
 OFF, IMMEDIATE, DAILY = "off", "immediate", "daily"
 DELIVERY_LABELS = {OFF: "Off", IMMEDIATE: "At once", DAILY: "Daily digest"}
-KIND_LABELS = {
-    NotificationKind.REPLY: "Replies to my comments",
-    NotificationKind.DISPOSITION: "The Chairs' answers to my comments",
-    NotificationKind.ITERATION: "New published iterations",
-    NotificationKind.DEADLINE: "Comment deadlines, two days ahead",
-    NotificationKind.ACCOUNT: "My application and account",
-}
+KIND_LABELS = labels(NotificationKind)
 #: The kinds a person chooses a delivery for; ACCOUNT mails always go at once.
 CHOSEN_KINDS = (
     NotificationKind.REPLY,

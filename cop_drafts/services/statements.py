@@ -17,6 +17,7 @@ from cop_drafts.db.models import (
     SigningStatement,
     StatementList,
     User,
+    labels,
     utcnow,
 )
 from cop_drafts.store.errors import NotFound
@@ -25,11 +26,7 @@ from . import audit
 from .errors import ValidationError
 from .permissions import Action, can, require
 
-INTENT_LABELS = {
-    SigningIntent.YES: "Envisages signing",
-    SigningIntent.NO: "Does not envisage signing",
-    SigningIntent.UNDECIDED: "Undecided",
-}
+INTENT_LABELS = labels(SigningIntent)
 STATEMENT_LIMIT = 3000
 
 

@@ -27,6 +27,7 @@ from cop_drafts.db.models import (
     User,
     Workshop,
     WorkshopAudience,
+    labels,
     utcnow,
 )
 from cop_drafts.locks import file_lock
@@ -40,11 +41,7 @@ from . import audit
 from .errors import ValidationError
 from .permissions import Action, can, is_member, is_wg_chair, require
 
-AUDIENCE_LABELS = {
-    WorkshopAudience.PROVIDERS: "Providers of general-purpose AI models",
-    WorkshopAudience.WORKING_GROUP: "The members of one Working Group",
-    WorkshopAudience.EVERYONE: "Everyone taking part",
-}
+AUDIENCE_LABELS = labels(WorkshopAudience)
 
 
 @dataclass(frozen=True, slots=True)

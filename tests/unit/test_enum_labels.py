@@ -12,13 +12,28 @@ from cop_drafts.db.models import (
     Category,
     DispositionKind,
     LabelledEnum,
+    NotificationKind,
     Role,
+    SigningIntent,
     WgRole,
+    WorkshopAudience,
 )
 from cop_drafts.services.appointments import Post
 
 
-@pytest.mark.parametrize("kind", [Role, WgRole, Category, DispositionKind, Post])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        Role,
+        WgRole,
+        Category,
+        DispositionKind,
+        NotificationKind,
+        WorkshopAudience,
+        SigningIntent,
+        Post,
+    ],
+)
 def test_every_member_has_words_and_is_found_by_its_value(
     kind: type[LabelledEnum],
 ) -> None:
