@@ -30,7 +30,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from cop_drafts.services import applications, calls
+from cop_drafts.db.models import utcnow
+from cop_drafts.services import application_mail, applications, calls
 from cop_drafts.services import codes as code_service
 from cop_drafts.services.errors import ValidationError, WindowClosed
 
@@ -42,11 +43,10 @@ bp = Blueprint("apply", __name__)
 MIN_SECONDS = 5
 #: A form left open longer than this is sent again with a fresh stamp.
 MAX_SECONDS = 24 * 3600
-_TEXT = {"validators": []}
 
 
 def _area(label: str) -> TextAreaField:
-    return TextAreaField(label, **_TEXT)
+    return TextAreaField(label, validators=[])
 
 
 class ApplyForm(FlaskForm):
@@ -146,7 +146,7 @@ def _too_fast(form: ApplyForm) -> str | None:
         return "This form was open for more than a day. Check it and send it again."
     except BadSignature:
         return "Check your answers and send the form again."
-    waited = (applications.utcnow() - signed_at).total_seconds()
+    waited = (utcnow() - signed_at).total_seconds()
     if waited < least:
         return "That was very quick. Check your answers and send the form again."
     return None
@@ -248,7 +248,7 @@ def _status(token: str, form: StatusForm | None = None, status: int = 200) -> An
         delete_on=applications.delete_on(application),
         labels=applications.STATUS_LABELS,
         candidacies=applications.CANDIDACY_CHOICES,
-        reference=applications.application_mail.reference(application),
+        reference=application_mail.reference(application),
     )
     # The address is a key to someone's application: never cached or indexed.
     headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

@@ -97,7 +97,7 @@ def safe_next(target: str | None) -> str | None:
 def login() -> Any:
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
-    status, headers = 200, {}
+    status, headers = 200, dict[str, str]()
     if form.validate_on_submit():
         try:
             user, token = accounts.authenticate(
@@ -167,7 +167,7 @@ def accept(token: str) -> Any:
 @login_required
 def password() -> Any:
     form = ChangePasswordForm()
-    status, headers = 200, {}
+    status, headers = 200, dict[str, str]()
     if form.validate_on_submit():
         try:
             ended = accounts.change_password(
