@@ -123,7 +123,7 @@ def resolve(code_slug: str) -> Any:
     ):
         return _moved(code_slug, source, into)
     resolution = conflicts.resolve(conflict.files, form, current="ours")
-    page = {"resolution": resolution}
+    page: dict[str, Any] = {"resolution": resolution}
     if not resolution.complete:
         return _conflict_page(code_slug, conflict, 400, **page)
     action = form.get("action")

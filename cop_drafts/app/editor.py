@@ -50,7 +50,8 @@ def _editor(code_slug: str, path: str, status: int = 200, **page: Any) -> Any:
     if waiting is not None:
         # Counted as the board counts them: merges that wrote no text left out.
         wg = draft.section.wg
-        waiting_count = consolidation.waiting_changes(store, wg) or waiting.count
+        counted = consolidation.waiting_changes(store, wg) if wg is not None else 0
+        waiting_count = counted or waiting.count
     html = render_template(
         "editor/edit.html",
         code=code,
@@ -141,7 +142,12 @@ def _resolution_page(
 ) -> Any:
     newer = page.pop("newer", ())
     names = ", ".join(sorted({c.author_name for c in newer}))
-    values = {"resolution": None, "errors": {}, "error": None, "notice": None}
+    values: dict[str, Any] = {
+        "resolution": None,
+        "errors": {},
+        "error": None,
+        "notice": None,
+    }
     html = render_template(
         "editor/conflict.html",
         code=code,
@@ -163,7 +169,7 @@ def resolve(code_slug: str, path: str) -> Any:
     db, store, form = db_session(), get_store(code_slug), request.form
     code = code_service.get_code(db, code_slug)
     draft = drafts.open_draft(store, acting_user(), path)
-    page = {
+    page: dict[str, Any] = {
         "theirs_commit_id": form.get("theirs", ""),
         "started_from": form.get("started_from", ""),
         "message": form.get("message", ""),

@@ -69,7 +69,7 @@ class DayTimeField(Field):
             Markup('<span class="day-time">')
             + _input(
                 self.name,
-                kwargs.get("id", self.id),
+                str(kwargs.get("id") or self.id),
                 day,
                 f"{label}: day (DD/MM/YYYY)",
                 placeholder="DD/MM/YYYY",

@@ -331,7 +331,7 @@ def build_demo(
         message="Structure of the Code and first text of every section",
     )
     seed_accounts(db, drafts)
-    office_user = accounts.find_user(db, f"ai-office@{DOMAIN}")
+    office_user = _account(db, "ai-office")
     office = Person(people.get("ai-office", "AI Office"), f"ai-office@{DOMAIN}")
     plan = _load_comments(drafts)
     with codes.open_store(settings, DEMO_SLUG) as store:
@@ -449,7 +449,7 @@ def _post_comments(
         if start < 0:
             raise InvalidContent(f"demo comment quote not in {item['file']} at {tag}")
         line = text.count("\n", 0, start) + 1
-        author = accounts.find_user(db, f"{item['author']}@{DOMAIN}")
+        author = _account(db, item["author"])
         when = at + timedelta(minutes=37 * n)
         comment = comments.post(
             db,
@@ -471,7 +471,7 @@ def _post_comments(
         )
         posted.append((item, comment.id))
         if "reply" in item:
-            replier = accounts.find_user(db, f"{item['reply']['author']}@{DOMAIN}")
+            replier = _account(db, item["reply"]["author"])
             comments.reply(
                 db,
                 code,
@@ -495,7 +495,7 @@ def _answer_comments(
     answer may name the change that implements it by words of its message."""
     for n, (item, comment_id) in enumerate(p for p in posted if "answer" in p[0]):
         plan = item["answer"]
-        chair = accounts.find_user(db, f"{plan['by']}@{DOMAIN}")
+        chair = _account(db, plan["by"])
         commit = ""
         if "change" in plan:
             spec = store.manifest(MAIN).find_section(item["file"])
@@ -516,15 +516,19 @@ def _answer_comments(
                 kind=DispositionKind(plan["kind"]),
                 response=plan["response"],
                 commit=commit,
-                assignee_id=(
-                    accounts.find_user(db, f"{assignee}@{DOMAIN}").id
-                    if assignee
-                    else None
-                ),
+                assignee_id=(_account(db, assignee).id if assignee else None),
             ),
             release=bool(plan.get("released")),
             now=when + timedelta(hours=n),
         )
+
+
+def _account(db: Session, key: str) -> User:
+    """The demo account `key` (``ai-office``, ``wg2-chair``...), seeded first."""
+    found = accounts.find_user(db, f"{key}@{DOMAIN}")
+    if found is None:
+        raise InvalidContent(f"demo account {key} is missing: seed the accounts first")
+    return found
 
 
 def _written_submission(
@@ -538,8 +542,8 @@ def _written_submission(
     round_ = rounds.find_round(db, code, store.resolve(tag))
     if round_ is None:
         raise InvalidContent(f"{path.name}: {tag} has no round")
-    office = accounts.find_user(db, f"ai-office@{DOMAIN}")
-    author = accounts.find_user(db, f"industry@{DOMAIN}")
+    office = _account(db, "ai-office")
+    author = _account(db, "industry")
     submissions.import_submission(
         db,
         store,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select, text
+from sqlalchemy import Table, case, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -101,8 +101,9 @@ def _upsert(
     rev: str,
     commit_id: str,
     blob_id: str,
-) -> object:
+) -> Any:
     table = SectionVisit.__table__
+    assert isinstance(table, Table)
     now = utcnow()
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
