@@ -1,1 +1,2 @@
-"""db layer (see DESIGN.md)."""
+"""The database: models, sessions (with SQLite's write gate) and migrations
+(see docs/design.md)."""
