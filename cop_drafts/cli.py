@@ -273,21 +273,26 @@ def _write(output: Path, data: bytes) -> None:
 @click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
 @_output_option("The HTML file to write; - for standard output.")
-def redline(old: Path, new: Path, output: Path) -> None:
+@click.pass_obj
+def redline(settings: Settings, old: Path, new: Path, output: Path) -> None:
     """Write the redline of OLD.md to NEW.md as a standalone, printable HTML file.
 
     A summary line of the changes goes to standard error.
     """
-    from cop_drafts.services import diffs as diff_service
+    from cop_drafts.services.redline_document import standalone_html
 
     old_text, new_text = _read_markdown(old), _read_markdown(new)
     # Two files of the same name are told apart by the paths as typed.
     same = old.name == new.name
-    html, line = diff_service.file_redline(
+    old_label = str(old) if same else old.name
+    new_label = str(new) if same else new.name
+    html, line = standalone_html(
         old_text,
         new_text,
-        old_label=str(old) if same else old.name,
-        new_label=str(new) if same else new.name,
+        title=f"Changes from {old_label} to {new_label}",
+        old_label=old_label,
+        new_label=new_label,
+        web_dir=settings.web_dir,
     )
     _write(output, html.encode("utf-8"))
     click.echo(line, err=True)

@@ -211,7 +211,7 @@ def redline_page(html: str, *, title: str, when: datetime) -> str:
 
 
 def redline_pdf(html: str, *, title: str, when: datetime, commit_id: str) -> bytes:
-    """The PDF of a standalone redline document (text.diff.document_html), with
+    """The PDF of a standalone redline document (services.redline_document), with
     "`title` · date" atop every page and page numbers below.
 
     Insertions print underlined and deletions struck through, so they read

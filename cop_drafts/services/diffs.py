@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,12 +18,7 @@ from cop_drafts.store.errors import InvalidRev, NotFound
 from cop_drafts.store.refs import MAIN, branch_wg, is_branch_name, is_hex_rev
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.store.values import CommitInfo
-from cop_drafts.text.diff import (
-    ItemChange,
-    PagePart,
-    diff_texts,
-    document_html,
-)
+from cop_drafts.text.diff import ItemChange, PagePart
 
 from . import codes as code_service
 from . import visits
@@ -33,6 +29,7 @@ from .diff_sections import (
     section_diffs,
 )
 from .errors import ValidationError
+from .redline_document import document_html
 
 VIEWS = ("redline", "split", "unified")
 
@@ -339,9 +336,12 @@ def download(
     new: code_service.Version,
     *,
     path: str | None = None,
+    web_dir: Path | None = None,
 ) -> tuple[str, str]:
     """(file name, standalone HTML) of the redline of two published iterations.
 
+    `web_dir` is the web folder whose template and CSS make the document (the
+    one shipped with the code unless given).
     Raises ValidationError (not two iterations), NotFound.
     """
     if not (is_iteration_tag(old) and is_iteration_tag(new)):
@@ -365,6 +365,7 @@ def download(
         title=f"{scope}: {old.label} to {new.label}",
         old_label=old.label,
         new_label=new.label,
+        web_dir=web_dir,
     )
     stem = code.slug if path is None else f"{code.slug}-{path.rsplit('.', 1)[0]}"
     name = f"{stem.replace('/', '-')}-redline-{old.label}-to-{new.label}.html"
@@ -382,23 +383,3 @@ def _part_line(section: SectionDiff) -> str:
     if section.status is SectionStatus.REMOVED:
         return "Section removed. " + section.summary_line
     return section.summary_line
-
-
-def file_redline(
-    old_text: str, new_text: str, *, old_label: str, new_label: str
-) -> tuple[str, str]:
-    """(standalone HTML, summary line) of the redline of two Markdown texts.
-
-    For files from outside the store (the command line). Never raises.
-    """
-    result = diff_texts(old_text, new_text)
-    part = PagePart(
-        "", "", result.summary_line(), result.summary.items, result.redline_html
-    )
-    html = document_html(
-        [part],
-        title=f"Changes from {old_label} to {new_label}",
-        old_label=old_label,
-        new_label=new_label,
-    )
-    return html, result.summary_line()

@@ -21,7 +21,7 @@ from cop_drafts.text.diff.blocks import Block, BlockKind, Version, clean_text
 from cop_drafts.text.diff.blocks import split_version as _split
 from cop_drafts.text.diff.match import ChangeKind, Step, align
 from cop_drafts.text.diff.merge import Budget, Merge, Shown, merge_blocks
-from cop_drafts.text.diff.page import PAGE_CSS, PagePart, document_html, page_html
+from cop_drafts.text.diff.page import PagePart, open_folds
 from cop_drafts.text.diff.passages import marked_lines
 from cop_drafts.text.diff.redline import Row, render_redline
 from cop_drafts.text.diff.source import source_diff_html
@@ -44,7 +44,6 @@ MAX_CHARS = 3_000_000
 
 __all__ = [
     "DIFF_VERSION",
-    "PAGE_CSS",
     "Budget",
     "BlockKind",
     "ChangeKind",
@@ -58,11 +57,10 @@ __all__ = [
     "PagePart",
     "Shown",
     "diff_texts",
-    "document_html",
     "marked_lines",
+    "open_folds",
     "prefix_ids",
     "source_html",
-    "standalone_html",
     "summary_line",
 ]
 
@@ -261,25 +259,6 @@ def _collector_paused() -> Iterator[None]:
 def summary_line(old_text: str, new_text: str) -> str:
     """The one-line summary of diff_texts(old_text, new_text), for the CLI."""
     return diff_texts(old_text, new_text).summary_line()
-
-
-def standalone_html(
-    old_text: str,
-    new_text: str,
-    *,
-    title: str,
-    old_label: str,
-    new_label: str,
-    css: str | None = None,
-) -> str:
-    """A complete printable HTML document (A4) of the redline, CSS inlined.
-
-    `css` replaces the built-in print stylesheet when given. Never raises.
-    """
-    result = diff_texts(old_text, new_text)
-    return page_html(
-        result, title=title, old_label=old_label, new_label=new_label, css=css
-    )
 
 
 def source_html(old_text: str, new_text: str, mode: str = "split") -> Markup:

@@ -25,7 +25,8 @@ from cop_drafts.export import pdf as export_pdf
 from cop_drafts.export.archive import zip_time
 from cop_drafts.export.errors import ExportUnavailable
 from cop_drafts.export.model import Document
-from cop_drafts.text.diff import PagePart, diff_texts, document_html, prefix_ids
+from cop_drafts.services.redline_document import document_html
+from cop_drafts.text.diff import PagePart, diff_texts, prefix_ids
 from cop_drafts.text.render import render
 from tests.unit.export.reproduce import outputs_elsewhere
 

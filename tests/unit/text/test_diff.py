@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from cop_drafts.services.redline_document import document_html, standalone_html
 from cop_drafts.text.diff import (
     DIFF_VERSION,
     Budget,
@@ -16,10 +17,8 @@ from cop_drafts.text.diff import (
     PagePart,
     Shown,
     diff_texts,
-    document_html,
     prefix_ids,
     source_html,
-    standalone_html,
     summary_line,
 )
 from cop_drafts.text.render import RENDER_VERSION
@@ -414,7 +413,7 @@ def test_raw_html_and_javascript_links_are_inert(side: str) -> None:
     result = diff_texts(old, new)
     pages = [result.redline_html, result.source_html("split")]
     pages += [result.source_html("unified")]
-    pages += [standalone_html(old, new, title="t", old_label="a", new_label="b")]
+    pages += [standalone_html(old, new, title="t", old_label="a", new_label="b")[0]]
     for page in pages:
         tree = dom(page)
         assert tree.iter("script") == [] and tree.iter("img") == []
@@ -557,7 +556,7 @@ def test_standalone_document_has_summary_legend_and_no_script() -> None:
         title="Safety & Security",
         old_label="draft 2",
         new_label="3",
-    )
+    )[0]
     assert page.startswith("<!DOCTYPE html>")
     tree = dom(page)
     assert squash(tree.iter("title")[0].text()) == "Safety & Security"
