@@ -4,8 +4,9 @@ Rendered from the template web/templates/diffs/standalone.html with a plain
 Jinja environment (autoescaped, no Flask), the app's own stylesheets inlined:
 redline.css, the document's frame (redline-document.css) and the variables
 of app.css they use. It fetches nothing (a Content-Security-Policy that
-allows inline styles only) and runs no script. Used by downloads (services.diffs), the redline PDF
-(export.pdf replaces its stylesheet) and the command line (standalone_html).
+allows inline styles only) and runs no script. Used by downloads
+(services.diffs), the redline PDF (export.pdf replaces its stylesheet) and
+the command line (standalone_html).
 """
 
 from __future__ import annotations
