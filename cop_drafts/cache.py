@@ -65,15 +65,25 @@ class FileCache:
         caller wraps cached HTML in Markup again. Raises TypeError for a value
         JSON cannot hold.
         """
-        full = f"json/{key}"
-        raw = self.get(full)
-        if raw is not None:
-            stored = json.loads(raw)
-            data: dict[str, Any] = stored["data"]
-            for name in stored["markup"]:
-                data[name] = Markup(data[name])
-            return data
-        data = compute()
-        markup = sorted(name for name, v in data.items() if isinstance(v, Markup))
-        self.put(full, json.dumps({"data": data, "markup": markup}).encode())
+        data = self.get_json(key)
+        if data is None:
+            data = compute()
+            self.put_json(key, data)
         return data
+
+    def get_json(self, key: str) -> dict[str, Any] | None:
+        """The JSON object stored for `key` (by json or put_json), or None."""
+        raw = self.get(f"json/{key}")
+        if raw is None:
+            return None
+        stored = json.loads(raw)
+        data: dict[str, Any] = stored["data"]
+        for name in stored["markup"]:
+            data[name] = Markup(data[name])
+        return data
+
+    def put_json(self, key: str, data: dict[str, Any]) -> None:
+        """Store the JSON object `data` for `key`, as json does on a miss: for
+        an entry computed together with another one. Raises TypeError."""
+        markup = sorted(name for name, v in data.items() if isinstance(v, Markup))
+        self.put(f"json/{key}", json.dumps({"data": data, "markup": markup}).encode())

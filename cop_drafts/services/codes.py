@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,9 +20,10 @@ from cop_drafts.store.errors import InvalidContent, NotFound
 from cop_drafts.store.manifest import Manifest, SectionSpec
 from cop_drafts.store.refs import MAIN, check_rev, wg_branch
 from cop_drafts.store.values import BlameLine, BranchInfo, CommitInfo
-from cop_drafts.text.render import RENDER_VERSION, Heading, render
+from cop_drafts.text.render import Heading, render
 
 from . import audit
+from . import cache_keys as keys
 from .permissions import Action, require
 from .timeline import Timeline, timeline
 
@@ -229,7 +229,7 @@ def section_page(
             ],
         }
 
-    data = cache.json(f"render/{RENDER_VERSION}/{file.blob_id}", compute)
+    data = cache.json(keys.section_render(file.blob_id), compute)
     headings = tuple(Heading(*h) for h in data["headings"])
     return SectionPage(
         section,
@@ -246,24 +246,21 @@ def blame(
 ) -> list[BlameLine]:
     """Blame of `path` at the version, cached per commit and path."""
     store.get_section(version.commit_id, path)
-    key = f"blame/1/{version.commit_id}/{path}"
-    raw = cache.get(key)
-    if raw is not None:
-        return [
-            BlameLine(n, t, c, a, datetime.fromisoformat(w))
-            for n, t, c, a, w in json.loads(raw)
-        ]
-    lines = store.blame(version.commit_id, path, cache)
-    cache.put(
-        key,
-        json.dumps(
-            [
+
+    def compute() -> dict[str, Any]:
+        lines = store.blame(version.commit_id, path, cache)
+        return {
+            "lines": [
                 [b.line, b.text, b.commit_id, b.author_name, b.time.isoformat()]
                 for b in lines
             ]
-        ).encode(),
-    )
-    return lines
+        }
+
+    data = cache.json(keys.blame(version.commit_id, path), compute)
+    return [
+        BlameLine(n, t, c, a, datetime.fromisoformat(w))
+        for n, t, c, a, w in data["lines"]
+    ]
 
 
 @dataclass(frozen=True, slots=True)

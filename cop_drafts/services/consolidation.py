@@ -21,9 +21,10 @@ from cop_drafts.store.refs import MAIN, branch_wg, is_hex_rev, wg_branch
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.store.values import BranchInfo, CommitInfo, Person
 from cop_drafts.text.checks import CHECKS, Finding
-from cop_drafts.text.diff import DIFF_VERSION, diff_texts
+from cop_drafts.text.diff import diff_texts
 
 from . import audit
+from . import cache_keys as keys
 from .conflicts import (
     ConflictFile,
     check_message,
@@ -302,7 +303,7 @@ def _change(
             "html": diff.redline_html,
         }
 
-    data = cache.json(f"consolidation-redline/{DIFF_VERSION}/{digest}", compute)
+    data = cache.json(keys.consolidation_redline(digest), compute)
     return SectionChange(
         section.path, section.title, data["summary"], data["changes"], data["html"]
     )

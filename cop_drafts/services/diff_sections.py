@@ -1,13 +1,14 @@
 """One section compared between two commits, cached so that a second view
 reads no file from git: the blob ids per commit pair and path, then the
-redline, summary and source views per pair of blob ids and DIFF_VERSION.
+redline, summary and source views per pair of blob ids and DIFF_VERSION
+(keys in cache_keys).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from markupsafe import Markup
 
@@ -15,7 +16,6 @@ from cop_drafts.cache import FileCache
 from cop_drafts.store.manifest import SectionSpec
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.diff import (
-    DIFF_VERSION,
     DiffResult,
     DiffSummary,
     ItemChange,
@@ -26,6 +26,7 @@ from cop_drafts.text.diff import (
     source_html,
 )
 
+from . import cache_keys as keys
 from .codes import Version
 
 
@@ -179,8 +180,8 @@ def _section_diff(
     files = _Files(store, old if pair[0] else None, new if pair[1] else None, spec.path)
     # Which blobs the two commits hold is cached too: a view served from the
     # cache reads no file from git at all.
-    pair_key = f"diff/{DIFF_VERSION}/blobs/{old.commit_id}/{new.commit_id}/{spec.path}"
-    old_blob, new_blob = cache.text(pair_key, files.blob_ids).split("/")
+    blob_ids = keys.diff_blobs(old.commit_id, new.commit_id, spec.path)
+    old_blob, new_blob = cache.text(blob_ids, files.blob_ids).split("/")
     status = (
         SectionStatus.ADDED
         if old_blob == "-"
@@ -194,22 +195,25 @@ def _section_diff(
     if status is SectionStatus.UNCHANGED:
         line = "No changes: the two versions are identical."
         return SectionDiff(spec, status, True, _EMPTY, line, 0, anchor, Markup(""))
-    base = f"diff/{DIFF_VERSION}/{old_blob}/{new_blob}"
-    entry = json.loads(
-        cache.text(base + "/summary", lambda: _compute(cache, base, files))
-    )
+    blobs = (old_blob, new_blob)
+    entry = cache.json(keys.diff_summary(*blobs), lambda: _summary(cache, blobs, files))
 
     def unprefixed() -> str:
         if view == "redline":
             return cache.text(
-                base + "/redline", lambda: _compute(cache, base, files, True)
+                keys.diff_view(*blobs, view), lambda: _redline(cache, blobs, files)
             )
-        return cache.text(f"{base}/{view}", lambda: source_html(*files.texts(), view))
+        return cache.text(
+            keys.diff_view(*blobs, view), lambda: source_html(*files.texts(), view)
+        )
 
     # On a page of several sections, ids carry the section's prefix; that
     # rewrite of every tag is cached as well.
     html = (
-        cache.text(f"{base}/{view}/{anchor}", lambda: prefix_ids(unprefixed(), anchor))
+        cache.text(
+            keys.diff_view(*blobs, view, anchor),
+            lambda: prefix_ids(unprefixed(), anchor),
+        )
         if anchor
         else unprefixed()
     )
@@ -228,22 +232,26 @@ def _section_diff(
     )
 
 
-def _compute(cache: FileCache, base: str, files: _Files, html: bool = False) -> str:
-    """Diff the two texts; store the redline and return it or the summary."""
+# One diff makes both entries of a pair of blobs: whichever is asked for
+# first stores the other too.
+def _summary(cache: FileCache, blobs: tuple[str, str], files: _Files) -> dict[str, Any]:
     result = diff_texts(*files.texts())
-    summary = json.dumps({**_summary_entry(result), "not_utf8": files.not_utf8()})
-    cache.put(
-        base + ("/summary" if html else "/redline"),
-        (summary if html else result.redline_html).encode(),
-    )
-    return result.redline_html if html else summary
+    redline = keys.diff_view(*blobs, "redline")
+    cache.put(redline, result.redline_html.encode())
+    return _summary_entry(result, files)
+
+
+def _redline(cache: FileCache, blobs: tuple[str, str], files: _Files) -> str:
+    result = diff_texts(*files.texts())
+    cache.put_json(keys.diff_summary(*blobs), _summary_entry(result, files))
+    return str(result.redline_html)
 
 
 def _anchor(path: str) -> str:
     return path.rsplit(".", 1)[0].replace("/", "-") + "--"
 
 
-def _summary_entry(result: DiffResult) -> dict[str, object]:
+def _summary_entry(result: DiffResult, files: _Files) -> dict[str, Any]:
     summary = result.summary
     return {
         "line": result.summary_line(),
@@ -264,6 +272,7 @@ def _summary_entry(result: DiffResult) -> dict[str, object]:
             [i.kind, i.label_old, i.label_new, i.title, i.change_id, i.content_changed]
             for i in summary.items
         ],
+        "not_utf8": files.not_utf8(),
     }
 
 

@@ -9,7 +9,6 @@ rebuild a file they were sent and compare its hash with the iteration page.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,14 +27,11 @@ from cop_drafts.export.model import Document, Section
 from cop_drafts.locks import file_lock
 from cop_drafts.store.errors import NotFound
 from cop_drafts.store.repo import DraftStore
-from cop_drafts.text.render import RENDER_VERSION
 
+from . import cache_keys as keys
 from . import codes, diffs
 
 log = logging.getLogger(__name__)
-
-#: Bump whenever any export's bytes change: it keys every cached download.
-EXPORT_VERSION = "1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +148,7 @@ def whole_code(
             "contents": [[e.level, e.text, e.anchor] for e in body.contents],
         }
 
-    key = f"whole/{EXPORT_VERSION}/{RENDER_VERSION}/{version.commit_id}"
-    data = cache.json(key, compute)
+    data = cache.json(keys.whole_code(version.commit_id), compute)
     contents = tuple(html.Entry(*entry) for entry in data["contents"])
     return html.Body(contents, data["html"])
 
@@ -218,7 +213,7 @@ def _building(cache: FileCache, key: str) -> Iterator[None]:
 
 
 def _key(iteration: Iteration, fmt: str) -> str:
-    return f"export/{EXPORT_VERSION}/{RENDER_VERSION}/{iteration.commit_id}/{fmt}"
+    return keys.export(iteration.commit_id, fmt)
 
 
 def file_name(code: Code, iteration: Iteration, fmt: Format) -> str:
@@ -263,7 +258,7 @@ def build(
                 data = _make(db, store, cache, code, iteration, kind)
                 cache.put(key, data)
                 meta = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-                cache.put(key + "/meta", json.dumps(meta).encode())
+                cache.put_json(keys.export_meta(iteration.commit_id, fmt), meta)
     digest = hashlib.sha256(data).hexdigest()
     return Download(kind, file_name(code, iteration, kind), data, digest)
 
@@ -313,12 +308,12 @@ def listed(
 
     Raises ExportUnavailable.
     """
-    raw = cache.get(_key(iteration, kind.key) + "/meta")
-    if raw is None:
+
+    def compute() -> dict[str, Any]:
         built = build(db, store, cache, code, iteration, kind.key)
-        meta: dict[str, Any] = {"sha256": built.sha256, "size": len(built.data)}
-    else:
-        meta = json.loads(raw)
+        return {"sha256": built.sha256, "size": len(built.data)}
+
+    meta = cache.json(keys.export_meta(iteration.commit_id, kind.key), compute)
     return Listed(
         kind,
         file_name(code, iteration, kind),

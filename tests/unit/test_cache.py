@@ -34,3 +34,15 @@ def test_json_entries_do_not_collide_with_raw_entries(tmp_path: Path) -> None:
     cache.put("k", b"not json")
     assert cache.json("k", lambda: {"n": 1}) == {"n": 1}
     assert cache.get("k") == b"not json"
+
+
+def test_put_json_is_read_back_by_json_without_computing(tmp_path: Path) -> None:
+    cache = FileCache(tmp_path)
+    cache.put_json("k", {"html": render("*a*").html, "n": 2})
+    assert cache.get_json("missing") is None
+
+    def compute() -> dict[str, object]:
+        raise AssertionError("stored already")
+
+    data = cache.json("k", compute)
+    assert data["n"] == 2 and isinstance(data["html"], Markup)
