@@ -394,8 +394,6 @@ def synthetic() -> None:
 
 def _bench_app(folder: Path, old: str, new: str) -> tuple[object, str]:
     """An app on a fresh store holding `old` as draft-1 and `new` as draft-2."""
-    from sqlalchemy import select
-
     from cop_drafts.app import create_app
     from cop_drafts.config import load_settings
     from cop_drafts.db.models import Iteration
@@ -419,13 +417,19 @@ def _bench_app(folder: Path, old: str, new: str) -> tuple[object, str]:
         code = codes.create_code(db, settings, "bench", source, author=person,
                                  message="draft 1")  # fmt: skip
         with DraftStore.open(codes.store_path(settings, "bench")) as store:
-            codes.publish(db, store, code, None, "draft-1", "1", enforce=False,
-                          tagger=person)  # fmt: skip
-            store.commit_files("main", {"section.md": new}, person, "draft 2")
-            codes.publish(db, store, code, None, "draft-2", "2", enforce=False,
-                          tagger=person)  # fmt: skip
-        for iteration in db.scalars(select(Iteration)):
-            iteration.is_public = True
+            for n, text in ((1, None), (2, new)):
+                if text is not None:
+                    store.commit_files("main", {"section.md": text}, person, "d2")
+                tag = store.publish(
+                    f"draft-{n}", base=store.resolve("main"), tagger=person,
+                    message=str(n),
+                )  # fmt: skip
+                db.add(
+                    Iteration(
+                        code_id=code.id, tag=tag.name, commit_id=tag.commit_id,
+                        published_at=tag.time, is_public=True,
+                    )
+                )  # fmt: skip
         db.commit()
     app = create_app({"data_dir": folder / "data", "database_url": url,
                       "testing": True})  # fmt: skip
