@@ -153,6 +153,7 @@ def timed_rounds(repo: str, writer: int, rounds: int) -> tuple[list[str], float,
     """One racing writer; its acknowledged commits and when it started and ended."""
     from tests.unit.store.test_concurrency import write_rounds
 
+    set_durable(True)  # a spawned process starts with libgit2's default (off)
     with DraftStore.open(repo) as store:
         store.resolve("wg/1")  # open the repository before the clock starts
     started = time.time()
