@@ -8,23 +8,22 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from cop_drafts.services import codes as code_service
 from cop_drafts.services import conflicts, consistency
 from cop_drafts.services import consolidation as service
 from cop_drafts.services.conflicts import draft_name
 from cop_drafts.services.errors import ValidationError
+from cop_drafts.services.flowback import FlowStatus
 from cop_drafts.store.errors import Conflict, NoChange, StaleBase
 from cop_drafts.store.refs import is_path
 
-from .web import acting_user, cache, db_session, get_store
+from .web import acting_user, cache, current_code, current_store, db_session
 
 bp = Blueprint("consolidation", __name__)
 
 
-def _board(code_slug: str, status: int = 200, **page: Any) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    board = service.board(db, get_store(code_slug), cache(), code, acting_user())
+def _board(status: int = 200, **page: Any) -> Any:
+    db, code = db_session(), current_code()
+    board = service.board(db, current_store(), cache(), code, acting_user())
     defaults = {"error": None, "chosen": None, "message": ""}
     html = render_template(
         "consolidation/show.html", code=code, board=board, **{**defaults, **page}
@@ -50,7 +49,7 @@ def _back(code_slug: str) -> str:
 def _conflict_page(
     code_slug: str, conflict: service.MergeConflict, status: int = 409, **page: Any
 ) -> Any:
-    code = code_service.get_code(db_session(), code_slug)
+    code = current_code()
     defaults: dict[str, Any] = {
         "merged": (),
         "resolution": None,
@@ -71,19 +70,19 @@ def _conflict_page(
 @bp.get("/c/<code_slug>/consolidation")
 @login_required
 def show(code_slug: str) -> Any:
-    return _board(code_slug)
+    return _board()
 
 
 @bp.post("/c/<code_slug>/consolidation")
 @login_required
 def create(code_slug: str) -> Any:
-    db, store = db_session(), get_store(code_slug)
-    code = code_service.get_code(db, code_slug)
+    db, store = db_session(), current_store()
+    code = current_code()
     chosen, message = request.form.getlist("wg"), request.form.get("message", "")
     try:
         done = service.consolidate(db, store, code, acting_user(), chosen, message)
     except ValidationError as error:
-        return _board(code_slug, 400, error=error, chosen=chosen, message=message)
+        return _board(400, error=error, chosen=chosen, message=message)
     except NoChange as error:
         flash(str(error), "info")
         return redirect(url_for("consolidation.show", code_slug=code_slug))
@@ -96,7 +95,9 @@ def create(code_slug: str) -> Any:
 def _flash_merged(done: service.Consolidation) -> None:
     for branch, _ in done.merged:
         flash(f"{draft_name(branch)} is now in the consolidated text.", "info")
-    stuck = [draft_name(f.branch) for f in done.flow_back if f.status == "conflict"]
+    stuck = [
+        draft_name(f.branch) for f in done.flow_back if f.status is FlowStatus.CONFLICT
+    ]
     if stuck:
         flash(
             f"The consolidated text could not be brought into {', '.join(stuck)}: "
@@ -111,8 +112,8 @@ def _flash_merged(done: service.Consolidation) -> None:
 def resolve(code_slug: str) -> Any:
     """Build the texts from the choices made per passage: show them, or save
     them once the person has seen exactly those texts."""
-    store, form = get_store(code_slug), request.form
-    code = code_service.get_code(db_session(), code_slug)
+    store, form = current_store(), request.form
+    code = current_code()
     source, into = form.get("source", ""), form.get("into", "")
     expected = (form.get("into_commit", ""), form.get("source_commit", ""))
     message = form.get("message", "")
@@ -158,7 +159,7 @@ def _save_resolution(
     try:
         done = service.resolve_merge(
             db,
-            get_store(code_slug),
+            current_store(),
             code,
             acting_user(),
             source=source,
@@ -182,9 +183,8 @@ def _save_resolution(
 @bp.post("/c/<code_slug>/consolidation/flow-back/<int:wg>")
 @login_required
 def flow_back(code_slug: str, wg: int) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    result = service.retry_flow_back(db, get_store(code_slug), code, acting_user(), wg)
+    db, code = db_session(), current_code()
+    result = service.retry_flow_back(db, current_store(), code, acting_user(), wg)
     if isinstance(result, service.MergeConflict):
         return _conflict_page(code_slug, result)
     name = draft_name(result.branch)
@@ -198,8 +198,7 @@ def flow_back(code_slug: str, wg: int) -> Any:
 @bp.post("/c/<code_slug>/consolidation/checks")
 @login_required
 def checks(code_slug: str) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
+    db, code = db_session(), current_code()
     blocking = consistency.set_blocking(
         db, code, acting_user(), request.form.getlist("block")
     )

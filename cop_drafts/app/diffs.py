@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from cop_drafts.services import codes as code_service
 from cop_drafts.services import diffs as diff_service
 from cop_drafts.services.errors import ValidationError
 
-from .web import acting_user, cache, db_session, get_store
+from .web import acting_user, cache, current_code, current_store, db_session
 
 bp = Blueprint("diffs", __name__)
 
@@ -49,10 +48,9 @@ def diff_url(
     return url_for(endpoint, **args)
 
 
-def _page(code_slug: str, path: str | None) -> str:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    r = diff_service.reader(db, get_store(code_slug), code, acting_user())
+def _page(path: str | None) -> str:
+    db, code = db_session(), current_code()
+    r = diff_service.reader(db, current_store(), code, acting_user())
     view = diff_service.check_view(request.args.get("view"))
     change = None
     if request.args.get("change", "").strip():
@@ -97,20 +95,19 @@ def _words(r: diff_service.Reader, *versions: Any) -> dict[str, str]:
 
 @bp.get("/c/<code_slug>/changes")
 def index(code_slug: str) -> Any:
-    return _page(code_slug, None)
+    return _page(None)
 
 
 @bp.get("/c/<code_slug>/changes/<path:path>")
 def show(code_slug: str, path: str) -> Any:
-    return _page(code_slug, path)
+    return _page(path)
 
 
 @bp.get("/c/<code_slug>/redline", defaults={"path": None})
 @bp.get("/c/<code_slug>/redline/<path:path>")
 def download(code_slug: str, path: str | None) -> Any:
-    db = db_session()
-    code = code_service.get_code(db, code_slug)
-    r = diff_service.reader(db, get_store(code_slug), code, acting_user())
+    db, code = db_session(), current_code()
+    r = diff_service.reader(db, current_store(), code, acting_user())
     old_rev, new_rev = _rev("from"), _rev("to")
     if old_rev is None or new_rev is None:
         raise ValidationError("Name two published iterations: ?from=…&to=…")

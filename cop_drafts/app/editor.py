@@ -7,14 +7,20 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from cop_drafts.services import codes as code_service
 from cop_drafts.services import conflicts, consolidation, drafts
 from cop_drafts.services.conflicts import draft_name
 from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.flowback import FlowStatus
 from cop_drafts.store.errors import NoChange
 
-from .web import acting_user, db_session, get_store, settings
+from .web import (
+    acting_user,
+    current_code,
+    current_store,
+    db_session,
+    get_store,
+    settings,
+)
 
 bp = Blueprint("editor", __name__)
 CONFLICT = FlowStatus.CONFLICT
@@ -34,17 +40,17 @@ def _submission() -> drafts.Submission:
     )
 
 
-def _editor(code_slug: str, path: str, status: int = 200, **page: Any) -> Any:
+def _editor(path: str, status: int = 200, **page: Any) -> Any:
     """The editor page; `page` may carry the submitted text, errors, a notice."""
-    code = code_service.get_code(db_session(), code_slug)
-    draft = drafts.open_draft(get_store(code_slug), acting_user(), path)
+    code = current_code()
+    draft = drafts.open_draft(current_store(), acting_user(), path)
     sub: drafts.Submission | None = page.pop("sub", None)
     values = {
         "text": draft.text if sub is None or sub.text is None else sub.text,
         "message": sub.message if sub else "",
         "base": sub.base if sub and sub.base else draft.commit.commit_id,
     }
-    store = get_store(code_slug)
+    store = current_store()
     waiting = drafts.waiting_from_main(store, draft)
     waiting_count = 0
     if waiting is not None:
@@ -77,28 +83,26 @@ def _editor(code_slug: str, path: str, status: int = 200, **page: Any) -> Any:
 @login_required
 def edit(code_slug: str, path: str) -> Any:
     saved = request.args.get("saved")
-    return _editor(code_slug, path, saved=saved, cleared=request.args.get("draft"))
+    return _editor(path, saved=saved, cleared=request.args.get("draft"))
 
 
 @bp.post("/c/<code_slug>/edit/<path:path>")
 @login_required
 def update(code_slug: str, path: str) -> Any:
-    db, store, sub = db_session(), get_store(code_slug), _submission()
-    code = code_service.get_code(db, code_slug)
+    db, store, sub = db_session(), current_store(), _submission()
+    code = current_code()
     draft_key = request.form.get("draft") or sub.base
     try:
         saved = drafts.save(
             db, store, code, acting_user(), path, sub, settings().max_upload_bytes
         )
     except ValidationError as error:
-        return _editor(
-            code_slug, path, 400, sub=sub, errors=error.fields, error=str(error)
-        )
+        return _editor(path, 400, sub=sub, errors=error.fields, error=str(error))
     except drafts.EditConflict as conflict:
         return _conflict(code, conflict, draft_key, sub.base)
     except NoChange:
         notice = "Nothing to save: the text is the same as the current version."
-        return _editor(code_slug, path, 409, sub=sub, notice=notice)
+        return _editor(path, 409, sub=sub, notice=notice)
     _flash_saved(saved)
     return redirect(
         url_for(
@@ -166,8 +170,8 @@ def _resolution_page(
 def resolve(code_slug: str, path: str) -> Any:
     """Build the text from the choices made per passage: show it, or save
     it once the person has seen exactly that text."""
-    db, store, form = db_session(), get_store(code_slug), request.form
-    code = code_service.get_code(db, code_slug)
+    store, form = current_store(), request.form
+    code = current_code()
     draft = drafts.open_draft(store, acting_user(), path)
     page: dict[str, Any] = {
         "theirs_commit_id": form.get("theirs", ""),
@@ -245,7 +249,7 @@ def _save_resolution(
         return _conflict(code, conflict, page["draft_key"], page["theirs_commit_id"])
     except NoChange:
         notice = "Nothing to save: the text you chose is the current version."
-        return _editor(code.slug, path, 409, notice=notice)
+        return _editor(path, 409, notice=notice)
     _flash_saved(saved)
     url = url_for(
         "editor.edit",
@@ -277,16 +281,14 @@ def _flash_saved(saved: drafts.Saved) -> None:
 @bp.post("/c/<code_slug>/review/<path:path>")
 @login_required
 def review(code_slug: str, path: str) -> Any:
-    code = code_service.get_code(db_session(), code_slug)
+    code = current_code()
     sub = _submission()
     try:
         pending = drafts.review(
-            get_store(code_slug), acting_user(), path, sub, settings().max_upload_bytes
+            current_store(), acting_user(), path, sub, settings().max_upload_bytes
         )
     except ValidationError as error:
-        return _editor(
-            code_slug, path, 400, sub=sub, errors=error.fields, error=str(error)
-        )
+        return _editor(path, 400, sub=sub, errors=error.fields, error=str(error))
     draft_key = request.form.get("draft") or sub.base
     return render_template(
         "editor/review.html", code=code, review=pending, draft_key=draft_key
@@ -296,9 +298,9 @@ def review(code_slug: str, path: str) -> Any:
 @bp.post("/c/<code_slug>/preview/<path:path>")
 @login_required
 def preview(code_slug: str, path: str) -> Any:
-    code_service.get_code(db_session(), code_slug)
+    current_code()
     html = drafts.preview(
-        get_store(code_slug),
+        current_store(),
         acting_user(),
         path,
         request.form.get("text"),

@@ -13,16 +13,22 @@ from cop_drafts.services import dispositions, margin, visits
 from cop_drafts.services.permissions import Action, can
 
 from . import pagecache
-from .web import acting_user, cache, db_session, filters_from, get_store
+from .web import (
+    acting_user,
+    cache,
+    current_code,
+    current_store,
+    db_session,
+    filters_from,
+)
 
 bp = Blueprint("sections", __name__)
 
 
-def _context(code_slug: str, path: str) -> dict[str, Any]:
+def _context(path: str) -> dict[str, Any]:
     """Code, store and resolved version for a section request."""
-    db, user = db_session(), acting_user()
-    code = code_service.get_code(db, code_slug)
-    store = get_store(code_slug)
+    db, user, code = db_session(), acting_user(), current_code()
+    store = current_store()
     version, visible = code_service.version_for(
         db, store, code, user, request.args.get("rev")
     )
@@ -73,7 +79,7 @@ def show(code_slug: str, path: str) -> Any:
         cached = pagecache.get(page_key)
         if cached is not None:
             return cached
-    ctx = _context(code_slug, path)
+    ctx = _context(path)
     if request.args.get("rev", "").strip() != request.args.get("rev", ""):
         return redirect(
             url_for(
@@ -104,7 +110,7 @@ def show(code_slug: str, path: str) -> Any:
 @bp.get("/c/<code_slug>/history/<path:path>")
 @login_required
 def history(code_slug: str, path: str) -> Any:
-    ctx = _context(code_slug, path)
+    ctx = _context(path)
     commits = code_service.history(ctx["store"], ctx["version"], path)
     user = acting_user()
     answered = dispositions.answered_by(
@@ -126,6 +132,6 @@ def history(code_slug: str, path: str) -> Any:
 @bp.get("/c/<code_slug>/blame/<path:path>")
 @login_required
 def blame(code_slug: str, path: str) -> Any:
-    ctx = _context(code_slug, path)
+    ctx = _context(path)
     lines = code_service.blame(ctx["store"], cache(), ctx["version"], path)
     return render_template("sections/blame.html", lines=lines, **ctx)
