@@ -9,7 +9,14 @@ from flask import Blueprint, Response, render_template, request, url_for
 from cop_drafts.services import diffs as diff_service
 from cop_drafts.services.errors import ValidationError
 
-from .web import acting_user, cache, current_code, current_store, db_session
+from .web import (
+    acting_user,
+    cache,
+    current_code,
+    current_store,
+    db_session,
+    settings,
+)
 
 bp = Blueprint("diffs", __name__)
 
@@ -112,7 +119,9 @@ def download(code_slug: str, path: str | None) -> Any:
     if old_rev is None or new_rev is None:
         raise ValidationError("Name two published iterations: ?from=…&to=…")
     old, new = diff_service.resolve_pair(r, old_rev, new_rev)
-    name, html = diff_service.download(r.store, cache(), code, old, new, path=path)
+    name, html = diff_service.download(
+        r.store, cache(), code, old, new, path=path, web_dir=settings().web_dir
+    )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
