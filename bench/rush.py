@@ -34,9 +34,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from datetime import timedelta
-from html import unescape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,14 +46,10 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from cop_drafts.db.models import Code, Comment, Visibility, utcnow  # noqa: E402
 from cop_drafts.db.session import make_engine, make_sessionmaker  # noqa: E402
 from cop_drafts.services import accounts, codes, demo, rounds  # noqa: E402
+from tests.story import KEEP, TOKEN, S, comment_form, save_form  # noqa: E402
 
 BIN = Path(sys.executable).parent
-S = "risk-assessment.md"
-KEEP = "Signatories shall record each decision taken under this Measure"
 PASSWORD = "rush-password-2026"
-_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-_BASE = re.compile(r'name="base" value="([0-9a-f]{40})"')
-_TEXT = re.compile(r'<textarea id="text"[^>]*>\n?(.*?)</textarea>', re.S)
 _COOKIE = re.compile(r"^([^=]+)=([^;]*)")
 
 
@@ -98,7 +92,7 @@ class Client:
 
     def log_in(self, email: str, password: str) -> None:
         _, _, page = self.request("GET", "/login")
-        token = _TOKEN.search(page)
+        token = TOKEN.search(page)
         assert token, "no CSRF token on /login"
         status, _, _ = self.request(
             "POST",
@@ -212,23 +206,13 @@ def poster(
     client = Client(port)
     client.log_in(f"rush{n}@example.org", PASSWORD)
     _, _, page = client.request("GET", f"/c/{demo.DEMO_SLUG}/s/{S}?rev=draft-3")
-    token = _TOKEN.search(page)
+    token = TOKEN.search(page)
     assert token, "no comment form on the section page"
     start.wait()
     k = 0
     while not stop.is_set():
         body = f"Rush comment {n}.{k} before the deadline."
-        form = {
-            "path": S,
-            "rev": "draft-3",
-            "body": body,
-            "quote": KEEP,
-            "kind": "comment",
-            "line_start": str(line),
-            "line_end": str(line),
-            "client_token": uuid.uuid4().hex,
-            "csrf_token": token.group(1),
-        }
+        form = comment_form(token.group(1), body, line)
         began = time.monotonic()
         try:
             status, where, _ = client.request(
@@ -258,22 +242,12 @@ def chair(port: int, start: threading.Barrier, stop: threading.Event) -> None:
     k = 0
     while not stop.wait(1.0):
         _, _, page = client.request("GET", f"/c/{demo.DEMO_SLUG}/edit/{S}")
-        token, base, text_ = _TOKEN.search(page), _BASE.search(page), _TEXT.search(page)
-        if not (token and base and text_):
+        form = save_form(page, f"Rush edit {k}.", f"Rush edit {k}")
+        if form is None:
             ERRORS.append("editor")
             continue
         began = time.monotonic()
-        status, where, _ = client.request(
-            "POST",
-            f"/c/{demo.DEMO_SLUG}/edit/{S}",
-            {
-                "text": unescape(text_.group(1)) + f"Rush edit {k}.\n",
-                "message": f"Rush edit {k}",
-                "base": base.group(1),
-                "draft": base.group(1),
-                "csrf_token": token.group(1),
-            },
-        )
+        status, where, _ = client.request("POST", f"/c/{demo.DEMO_SLUG}/edit/{S}", form)
         if status == 302 and "saved=" in where:
             SAVES.append(time.monotonic() - began)
         else:

@@ -4,6 +4,8 @@ one stays, one is reworded and one is removed, and draft-4 is published."""
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import timedelta
 
@@ -29,6 +31,46 @@ KEEP = "Signatories shall record each decision taken under this Measure"
 REWORD = "Signatories shall document the size of each Safety Margin"
 REWORDED = "Signatories shall record the size of every Safety Margin"
 DROP = "Where the Systemic Risks are acceptable, taking the Safety Margins into account"
+
+# The served pages' forms as a raw HTTP client reads them (the killed-server
+# test and bench/rush.py post them to a real gunicorn).
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+_BASE = re.compile(r'name="base" value="([0-9a-f]{40})"')
+_TEXT = re.compile(r'<textarea id="text"[^>]*>\n?(.*?)</textarea>', re.S)
+
+
+def comment_form(token: str, body: str, line: int) -> dict[str, str]:
+    """The section page's comment form on KEEP (on `line` of draft-3)."""
+    return {
+        "path": S,
+        "rev": "draft-3",
+        "body": body,
+        "quote": KEEP,
+        "kind": "comment",
+        "line_start": str(line),
+        "line_end": str(line),
+        "client_token": uuid.uuid4().hex,
+        "csrf_token": token,
+    }
+
+
+def save_form(editor_page: str, added_line: str, message: str) -> dict[str, str] | None:
+    """The editor's form with `added_line` appended to the text, or None when
+    `editor_page` holds no editor."""
+    token, base, text = (
+        TOKEN.search(editor_page),
+        _BASE.search(editor_page),
+        _TEXT.search(editor_page),
+    )
+    if not (token and base and text):
+        return None
+    return {
+        "text": html.unescape(text.group(1)) + added_line + "\n",
+        "message": message,
+        "base": base.group(1),
+        "draft": base.group(1),
+        "csrf_token": token.group(1),
+    }
 
 
 def open_round_on_draft_3(db: Session, code: Code) -> Round:

@@ -11,7 +11,6 @@ runs without it: see tests/conftest.py.)
 
 from __future__ import annotations
 
-import html
 import http.client
 import os
 import re
@@ -25,7 +24,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -37,11 +35,15 @@ from sqlalchemy.orm import Session
 from cop_drafts.db.models import Code, Comment
 from cop_drafts.services import demo
 from cop_drafts.store.repo import DraftStore, Person
-from tests.story import KEEP, S, open_round_on_draft_3
+from tests.story import (
+    KEEP,
+    TOKEN,
+    S,
+    comment_form,
+    open_round_on_draft_3,
+    save_form,
+)
 
-_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-_BASE = re.compile(r'name="base" value="([0-9a-f]{40})"')
-_TEXT = re.compile(r'<textarea id="text"[^>]*>\n?(.*?)</textarea>', re.S)
 # Kill once this much was acknowledged (requests are in flight all along);
 # on a machine too slow for it, kill after LOAD_SECONDS_MAX anyway.
 ENOUGH_COMMENTS, ENOUGH_SAVES, LOAD_SECONDS_MAX = 15, 4, 60.0
@@ -78,7 +80,7 @@ class Browser:
             return answer.code, answer.headers.get("Location", "")
 
     def log_in(self, key: str) -> None:
-        token = _TOKEN.search(self.get("/login"))
+        token = TOKEN.search(self.get("/login"))
         assert token is not None
         status, _ = self.post(
             "/login",
@@ -145,39 +147,17 @@ def serve(db_url: str, data_dir: Path) -> Iterator[Serve]:
 
 
 def _comment(client: Browser, body: str, line: int) -> tuple[int, str]:
-    page = client.get(f"/c/gpai-code/s/{S}?rev=draft-3")
-    token = _TOKEN.search(page)
+    token = TOKEN.search(client.get(f"/c/gpai-code/s/{S}?rev=draft-3"))
     assert token is not None
     return client.post(
-        "/c/gpai-code/comments",
-        {
-            "path": S,
-            "rev": "draft-3",
-            "body": body,
-            "quote": KEEP,
-            "kind": "comment",
-            "line_start": str(line),
-            "line_end": str(line),
-            "client_token": uuid.uuid4().hex,
-            "csrf_token": token.group(1),
-        },
+        "/c/gpai-code/comments", comment_form(token.group(1), body, line)
     )
 
 
 def _save(client: Browser, line: str) -> tuple[int, str]:
-    page = client.get(f"/c/gpai-code/edit/{S}")
-    token, base, text = _TOKEN.search(page), _BASE.search(page), _TEXT.search(page)
-    assert token and base and text
-    return client.post(
-        f"/c/gpai-code/edit/{S}",
-        {
-            "text": html.unescape(text.group(1)) + line + "\n",
-            "message": f"Add {line}",
-            "base": base.group(1),
-            "draft": base.group(1),
-            "csrf_token": token.group(1),
-        },
-    )
+    form = save_form(client.get(f"/c/gpai-code/edit/{S}"), line, f"Add {line}")
+    assert form is not None
+    return client.post(f"/c/gpai-code/edit/{S}", form)
 
 
 def test_acknowledged_comments_and_saves_survive_a_killed_server(
