@@ -20,6 +20,19 @@ KIND = sa.String(length=32)
 WHEN = sa.DateTime(timezone=True)
 
 
+# The applications columns looked up on their own: indexed in upgrade,
+# dropped in downgrade.
+_APPLICATION_INDEXES = (
+    "call_id",
+    "status",
+    "email",
+    "organisation_key",
+    "register_number",
+    "client_key",
+    "user_id",
+)
+
+
 def _calls_and_applications() -> None:
     op.create_table(
         "calls",
@@ -73,15 +86,7 @@ def _calls_and_applications() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
-    for column in (
-        "call_id",
-        "status",
-        "email",
-        "organisation_key",
-        "register_number",
-        "client_key",
-        "user_id",
-    ):
+    for column in _APPLICATION_INDEXES:
         op.create_index(f"ix_applications_{column}", "applications", [column])
 
 
@@ -155,15 +160,7 @@ def downgrade() -> None:
     op.drop_table("statement_lists")
     op.drop_table("signing_statements")
     op.drop_table("workshops")
-    for column in (
-        "call_id",
-        "status",
-        "email",
-        "organisation_key",
-        "register_number",
-        "client_key",
-        "user_id",
-    ):
+    for column in _APPLICATION_INDEXES:
         op.drop_index(f"ix_applications_{column}", table_name="applications")
     op.drop_table("applications")
     op.drop_table("calls")
