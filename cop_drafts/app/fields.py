@@ -65,11 +65,12 @@ class DayTimeField(Field):
     def __call__(self, **kwargs: Any) -> Markup:
         day, clock = self._texts()
         label = kwargs.pop("aria_label", None) or self.label.text
+        field_id = str(kwargs.get("id", self.id))
         return (
             Markup('<span class="day-time">')
             + _input(
                 self.name,
-                str(kwargs.get("id") or self.id),
+                field_id,
                 day,
                 f"{label}: day (DD/MM/YYYY)",
                 placeholder="DD/MM/YYYY",
@@ -80,7 +81,7 @@ class DayTimeField(Field):
             + Markup(" at ")
             + _input(
                 self.name,
-                f"{kwargs.get('id', self.id)}-time",
+                f"{field_id}-time",
                 clock,
                 f"{label}: time (HH:MM, 24-hour)",
                 placeholder="HH:MM",
