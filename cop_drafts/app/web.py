@@ -29,7 +29,7 @@ from cop_drafts.db.models import (
     WgRole,
 )
 from cop_drafts.services import codes as code_service
-from cop_drafts.services import margin, sessions, visits
+from cop_drafts.services import margin, sessions
 from cop_drafts.services.diff_sections import SectionStatus
 from cop_drafts.services.errors import ServiceError, ValidationError
 from cop_drafts.services.permissions import Action, can
@@ -52,8 +52,6 @@ def db_session() -> Session:
     if "db" not in g:
         factory: sessionmaker[Session] = current_app.extensions["cop_drafts.sessions"]
         g.db = factory()
-        # services.visits opens a Code's store from these when not handed one.
-        g.db.info[visits.SETTINGS_KEY] = settings()
     session: Session = g.db
     return session
 

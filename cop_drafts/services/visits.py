@@ -22,9 +22,6 @@ from . import codes as code_service
 
 log = logging.getLogger(__name__)
 
-# Where the request's session keeps the running app's settings, so that
-# unread_paths can open a Code's store when its caller has none at hand.
-SETTINGS_KEY = "settings"
 REREAD = timedelta(minutes=1)
 VISIT_WAIT_MS = 500
 
@@ -199,26 +196,18 @@ def since_commit(visit: Visit | None, blob_id: str) -> str | None:
 
 
 def unread_paths(
-    db: Session, user: User | None, code: Code, store: DraftStore | None = None
+    db: Session, user: User | None, code: Code, store: DraftStore
 ) -> set[str]:
     """Sections the person read before whose text has changed since, on the
     text they read: the same Working Group's draft or the consolidated text,
     or the newest published draft they may see when they read a published
     one (or a single version). Sections never read are not listed.
-
-    Without `store`, opens the Code's store from the settings the request's
-    session carries. Raises nothing for a store that cannot be read: the
-    sections concerned are then not marked.
+    Raises nothing for a store that cannot be read: the sections concerned
+    are then not marked.
     """
     seen = visits(db, user, code)
     if not seen:
         return set()
-    if store is None:
-        settings = db.info.get(SETTINGS_KEY)
-        if settings is None:
-            return set()
-        with code_service.open_store(settings, code.slug) as opened:
-            return _changed(db, user, code, opened, seen)
     return _changed(db, user, code, store, seen)
 
 

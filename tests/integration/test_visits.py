@@ -178,7 +178,7 @@ def test_a_reload_writes_nothing_a_new_text_moves_the_visit(
     assert same_words.before_commit_id == draft2
 
 
-def test_unread_paths_opens_the_store_itself_in_a_request(
+def test_unread_paths_after_a_visit_through_a_request(
     app: Flask, as_user: AsUser, seeded: Code, seeded_store: DraftStore
 ) -> None:
     assert as_user("provider").get(f"{C}/s/{SECTION}?rev=main").status_code == 200
@@ -188,8 +188,8 @@ def test_unread_paths_opens_the_store_itself_in_a_request(
         user = _user(db, "provider")
         code = db.get(Code, seeded.id)
         assert code is not None
-        assert visits.unread_paths(db, user, code) == {SECTION}
-        assert visits.unread_paths(db, None, code) == set()
+        assert visits.unread_paths(db, user, code, seeded_store) == {SECTION}
+        assert visits.unread_paths(db, None, code, seeded_store) == set()
 
 
 def test_a_locked_sqlite_database_delays_a_page_view_by_half_a_second_at_most(
