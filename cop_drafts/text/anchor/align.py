@@ -6,6 +6,7 @@ its heading and its neighbours (helper of `anchor`)."""
 from __future__ import annotations
 
 import heapq
+import math
 from bisect import bisect_right
 
 from cop_drafts.text.anchor.chain import (
@@ -93,8 +94,8 @@ class UnitAlignment:
         self.old_sets = unit_sets(old)
         self.new_sets = unit_sets(new)
         idf = self.idf
-        self.old_weight = [sum(idf[s] for s in u) for u in self.old_sets]
-        self.new_weight = [sum(idf[s] for s in u) for u in self.new_sets]
+        self.old_weight = [math.fsum(idf[s] for s in u) for u in self.old_sets]
+        self.new_weight = [math.fsum(idf[s] for s in u) for u in self.new_sets]
         count = new.units
         self.target = [-1] * old.units
         self.score = [0.0] * old.units
@@ -133,7 +134,7 @@ class UnitAlignment:
         if weight <= 0:
             return 0.0, 0.0, j
         idf = self.idf
-        shared = sum(idf[s] for s in self.old_sets[i] & self.new_sets[j])
+        shared = math.fsum(idf[s] for s in self.old_sets[i] & self.new_sets[j])
         return 2.0 * shared / (weight + self.new_weight[j]), shared / weight, j
 
     def _joins(self, i: int, j: int, owner: int, dice: float) -> bool:
@@ -154,7 +155,7 @@ class UnitAlignment:
             return False
         if dice < FLOOR_MERGED and abs(i - owner) != 1:
             return False  # a short unit joins a long one only beside its owner
-        shared = sum(self.idf[s] for s in self.old_sets[owner] & self.new_sets[j])
+        shared = math.fsum(self.idf[s] for s in self.old_sets[owner] & self.new_sets[j])
         return shared <= OWNER_EXPLAINS * self.new_weight[j]
 
     def similar(self, olds: list[int], news: list[int]) -> dict[tuple[int, int], float]:
@@ -408,7 +409,7 @@ class UnitAlignment:
                     and abs(self.new.ublock[k] - self.new.ublock[k - step]) <= 1
                 ):
                     weight = self.new_weight[k]
-                    shared = sum(idf[s] for s in stems & self.new_sets[k])
+                    shared = math.fsum(idf[s] for s in stems & self.new_sets[k])
                     if weight <= 0 or shared / weight < SPLIT_PART:
                         break
                     parts.append(k)

@@ -195,14 +195,14 @@ class Placer:
             a, b = max(lo, first), min(hi - 1, last)
             if a <= b:
                 words = old.stems[max(a, old.ucontent[unit]) : b + 1]
-                weight = sum(idf.get(s, 0.0) for s in set(words))
+                weight = math.fsum(idf.get(s, 0.0) for s in set(words))
                 wmap = self.word_map(unit)
                 image = wmap.image(a, b) if wmap else None
                 if wmap is not None and image is not None:
                     image = self._grown(unit, a, b, lo, hi, image)
                 if wmap is not None and image is not None:
                     kept_words = {old.stems[w] for w in wmap.matched(a, b)}
-                    kept = sum(idf.get(s, 0.0) for s in kept_words & set(words))
+                    kept = math.fsum(idf.get(s, 0.0) for s in kept_words & set(words))
                     around = wmap.matched(a - 1, a - 1) + wmap.matched(b + 1, b + 1)
                     pieces.append(
                         _Piece(

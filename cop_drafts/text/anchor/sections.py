@@ -5,6 +5,7 @@ matched sections aligned in order, as a redline reads them (helper of `anchor`).
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable
 
 from cop_drafts.text.anchor.units import Doc
@@ -152,14 +153,14 @@ def section_similarity(
     """Similarity of the words of each old section with the new sections
     that share its rarest words, above a floor."""
     old_bags, new_bags = _bags(old, old_sets), _bags(new, new_sets)
-    new_weight = {h: sum(idf[w] for w in b) for h, b in new_bags.items()}
+    new_weight = {h: math.fsum(idf[w] for w in b) for h, b in new_bags.items()}
     postings = _postings_of(new_bags, idf)
     out = {}
     for h, bag in old_bags.items():
-        weight = sum(idf[w] for w in bag)
+        weight = math.fsum(idf[w] for w in bag)
         for target in probe(bag, postings, idf, PROBE_WORDS, PROBE_SECTIONS):
             other = new_bags[target]
-            shared = sum(idf[w] for w in bag & other)
+            shared = math.fsum(idf[w] for w in bag & other)
             value = 2.0 * shared / ((weight + new_weight[target]) or 1e-9)
             if value >= CONTENT_FLOOR:
                 out[h, target] = value
