@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
@@ -14,6 +15,9 @@ from werkzeug.serving import make_server
 
 from cop_drafts.db.models import Code
 from cop_drafts.services import demo
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = os.environ.get("COP_DRAFTS_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("COP_DRAFTS_SCREENSHOTS")
@@ -44,9 +48,29 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def whole_bodies(app: Flask) -> WSGIApplication:
+    """The app with every response body read in full and closed before the
+    development server writes it. When Chromium drops a connection mid-way
+    (a page navigates while its favicon is on the way), werkzeug's server
+    leaves the response's open file to the garbage collector, whose
+    ResourceWarning then fails whichever test is running; a body already read
+    holds no file. The app streams nothing, so nothing else changes."""
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return list(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Flask, seeded: Code) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, whole_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
