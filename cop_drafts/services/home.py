@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Comment, CommentStatus, Role, Round, User, utcnow
+from cop_drafts.db.models import Code, Comment, CommentStatus, Round, User, utcnow
 from cop_drafts.store.errors import StoreError
 from cop_drafts.store.manifest import Manifest, SectionSpec
 from cop_drafts.store.refs import MAIN, wg_branch
@@ -21,7 +21,7 @@ from . import accounts, comments, consistency, rounds, triage
 from . import codes as code_service
 from .consolidation import changes_between
 from .errors import PermissionDenied, WindowClosed
-from .permissions import Action, can, is_member, is_wg_chair
+from .permissions import Action, can, is_member
 
 #: How many changes a list shows before "and N more".
 SHOWN = 3
@@ -144,11 +144,13 @@ def working_drafts(store: DraftStore, manifest: Manifest) -> tuple[WorkingDraft,
 
 
 def _role(user: User) -> str:
-    if user.role is Role.AI_OFFICE:
+    # Each home is the desk of a duty in the rule book: running the rounds,
+    # consolidating the Code, answering a Working Group's comments.
+    if can(user, Action.MANAGE_ROUNDS):
         return "office"
-    if user.role is Role.COORDINATOR:
+    if can(user, Action.CONSOLIDATE):
         return "coordinator"
-    if any(is_wg_chair(user, m.wg) for m in user.memberships):
+    if any(can(user, Action.DISPOSE, wg=m.wg) for m in user.memberships):
         return "chair"
     return "participant"
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 from enum import Enum, StrEnum
 from typing import overload
 
-from cop_drafts.db.models import Category, Role, Round, User, WgRole
+from cop_drafts.db.models import (
+    Category,
+    Role,
+    Round,
+    User,
+    WgRole,
+    Workshop,
+    WorkshopAudience,
+)
 
 from .errors import PermissionDenied
 
@@ -34,6 +42,7 @@ class Action(StrEnum):
     APPOINT = "appoint"
     MANAGE_WORKSHOPS = "manage_workshops"
     READ_WORKSHOPS = "read_workshops"
+    ATTEND_WORKSHOP = "attend_workshop"
     WRITE_MINUTES = "write_minutes"
     STATE_SIGNING = "state_signing"
     PUBLISH_STATEMENTS = "publish_statements"
@@ -73,9 +82,10 @@ def can(
     *,
     wg: int | None = None,
     round_: Round | None = None,
+    workshop: Workshop | None = None,
 ) -> bool:
     """True when `user` may do `action` (for Working Group `wg`, in `round_`,
-    where it matters)."""
+    at `workshop`, where it matters)."""
     if isinstance(user, System):
         return action in _SYSTEM_ACTIONS
     if user is None or not user.is_active:
@@ -131,6 +141,8 @@ def can(
             # Workshops and their published minutes are for everyone taking
             # part; the public does not learn of them.
             return True
+        case Action.ATTEND_WORKSHOP:
+            return workshop is not None and _invited(user, workshop)
         case Action.WRITE_MINUTES:
             if role in {Role.AI_OFFICE, Role.COORDINATOR}:
                 return True
@@ -161,6 +173,27 @@ def is_member(user: User | None, wg: int | None) -> bool:
     return wg_role(user, wg) is not None
 
 
+def _invited(user: User, workshop: Workshop) -> bool:
+    # The AI Office organises every workshop and the coordinating Chair
+    # attends them all; the rest by the audience the Office chose.
+    if user.role in {Role.AI_OFFICE, Role.COORDINATOR}:
+        return True
+    match workshop.audience:
+        case WorkshopAudience.EVERYONE:
+            return True
+        case WorkshopAudience.WORKING_GROUP:
+            return is_member(user, workshop.wg)
+        case WorkshopAudience.PROVIDERS:
+            # Providers of general-purpose AI models, with the Chairs (of
+            # the workshop's Working Group when it has one).
+            if user.role is Role.PARTICIPANT:
+                return user.category is Category.MODEL_PROVIDER
+            if workshop.wg is None:
+                return user.role is Role.CHAIR
+            return is_wg_chair(user, workshop.wg)
+    return False
+
+
 @overload
 def require(
     user: User | None,
@@ -168,6 +201,7 @@ def require(
     *,
     wg: int | None = None,
     round_: Round | None = None,
+    workshop: Workshop | None = None,
 ) -> User: ...
 
 
@@ -178,6 +212,7 @@ def require(
     *,
     wg: int | None = None,
     round_: Round | None = None,
+    workshop: Workshop | None = None,
 ) -> User | System: ...
 
 
@@ -187,10 +222,11 @@ def require(
     *,
     wg: int | None = None,
     round_: Round | None = None,
+    workshop: Workshop | None = None,
 ) -> User | System:
     """`user`, known to be allowed `action`; raise PermissionDenied unless
-    can(user, action, wg=wg, round_=round_)."""
-    if user is None or not can(user, action, wg=wg, round_=round_):
+    can(user, action, wg=wg, round_=round_, workshop=workshop)."""
+    if user is None or not can(user, action, wg=wg, round_=round_, workshop=workshop):
         raise PermissionDenied(_denied(user, action, wg))
     return user
 
@@ -229,6 +265,7 @@ _DENIED = {
     Action.APPOINT: "Only the AI Office appoints Chairs and Vice-Chairs.",
     Action.MANAGE_WORKSHOPS: "Only the AI Office schedules workshops.",
     Action.READ_WORKSHOPS: "Log in to see the workshops.",
+    Action.ATTEND_WORKSHOP: "This workshop is for another audience.",
     Action.WRITE_MINUTES: "Only the AI Office, the coordinating Chair and the "
     "Chairs of the workshop's Working Group write its minutes.",
     Action.STATE_SIGNING: "Only providers of general-purpose AI models taking "

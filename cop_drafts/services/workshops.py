@@ -21,9 +21,7 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.config import Settings
 from cop_drafts.db.models import (
-    Category,
     Code,
-    Role,
     User,
     Workshop,
     WorkshopAudience,
@@ -39,7 +37,7 @@ from cop_drafts.text.render import render
 
 from . import audit
 from .errors import ValidationError
-from .permissions import Action, can, is_member, is_wg_chair, require
+from .permissions import Action, can, require
 
 AUDIENCE_LABELS = labels(WorkshopAudience)
 
@@ -120,23 +118,8 @@ def audience_label(workshop: Workshop) -> str:
 
 def is_invited(user: User | None, workshop: Workshop) -> bool:
     """True when `user` belongs to the workshop's audience (the AI Office,
-    which organises it, always)."""
-    if user is None or not user.is_active:
-        return False
-    if user.role in {Role.AI_OFFICE, Role.COORDINATOR}:
-        return True
-    match workshop.audience:
-        case WorkshopAudience.EVERYONE:
-            return True
-        case WorkshopAudience.WORKING_GROUP:
-            return is_member(user, workshop.wg)
-        case WorkshopAudience.PROVIDERS:
-            if user.role is Role.PARTICIPANT:
-                return user.category is Category.MODEL_PROVIDER
-            if workshop.wg is None:
-                return user.role is Role.CHAIR
-            return is_wg_chair(user, workshop.wg)
-    return False
+    which organises it, always): the rule book's ATTEND_WORKSHOP."""
+    return can(user, Action.ATTEND_WORKSHOP, workshop=workshop)
 
 
 def audience(db: Session, workshop: Workshop) -> tuple[User, ...]:
@@ -263,7 +246,7 @@ def page(
     if may_write or workshop.minutes_published_at is not None:
         text = _read(store, workshop)
         if text is not None:
-            minutes = Markup(render(text).html)  # sanitised by text.render
+            minutes = render(text).html
             history = tuple(store.history(MAIN, minutes_path(workshop)))
     organiser = may_write or can(user, Action.MANAGE_WORKSHOPS)
     return WorkshopPage(
