@@ -54,6 +54,9 @@ class Settings:
     # Fields in one form post (urlencoded or multipart).
     max_form_fields: int = 1000
     invitation_days: int = 14
+    # The cache of rendered pages, blame and diffs (cache_dir) keeps the most
+    # recently used entries up to this size; 0: no bound.
+    cache_max_mb: int = 1024
     # Downloads are keyed by immutable commit ids only, so one folder can
     # serve several data folders (the tests share one across a run).
     downloads_root: Path | None = None
@@ -82,6 +85,11 @@ class Settings:
     def cache_dir(self) -> Path:
         """Rendered HTML, blame and diffs, keyed by immutable commit ids."""
         return self.data_dir / "cache"
+
+    @property
+    def cache_max_bytes(self) -> int | None:
+        """The bound of cache_dir in bytes; None when it has none."""
+        return self.cache_max_mb * 1024 * 1024 if self.cache_max_mb > 0 else None
 
     @property
     def downloads_dir(self) -> Path:
@@ -161,6 +169,16 @@ def _session_settings(env: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _cache_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """COP_DRAFTS_CACHE_MAX_MB from the environment."""
+    if not env.get("COP_DRAFTS_CACHE_MAX_MB"):
+        return {}
+    try:
+        return {"cache_max_mb": int(env["COP_DRAFTS_CACHE_MAX_MB"])}
+    except ValueError as error:
+        raise ValueError("COP_DRAFTS_CACHE_MAX_MB must be a number") from error
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """Defaults <- environment (COP_DRAFTS_*, DATABASE_URL, SECRET_KEY) <- dict."""
     env = os.environ
@@ -180,6 +198,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     if env.get("COP_DRAFTS_FSYNC", "").lower() in {"0", "false", "no"}:
         values["fsync"] = False
     values.update(_session_settings(env))
+    values.update(_cache_settings(env))
     values.update(_mail_settings(env))
     values.update(overrides or {})
     settings = replace(Settings(), **values)
