@@ -4,14 +4,13 @@ Working Group branches, and which checks the coordinating Chair set to block.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cop_drafts.cache import Memo
 from cop_drafts.db.models import CheckSetting, Code, User
 from cop_drafts.store.errors import InvalidContent, NotFound
 from cop_drafts.store.manifest import MANIFEST, Manifest, parse_manifest
@@ -48,8 +47,7 @@ class CheckReport:
     revs: Mapping[str, str]
 
 
-_findings_memo: OrderedDict[tuple[str, ...], list[Finding]] = OrderedDict()
-_memo_lock = threading.Lock()
+_findings_memo: Memo[tuple[str, ...], list[Finding]] = Memo(64)
 
 
 def check_report(
@@ -106,18 +104,12 @@ def sections_of(files: Mapping[str, str]) -> tuple[list[SectionText], str | None
 
 def _findings(key: tuple[str, ...], files: Mapping[str, str]) -> list[Finding]:
     """check_code on the files, remembered per set of commits (they never change)."""
-    with _memo_lock:
-        found = _findings_memo.get(key)
-        if found is not None:
-            _findings_memo.move_to_end(key)
-            return found
-    sections, glossary = sections_of(files)
-    found = check_code(sections, glossary)
-    with _memo_lock:
-        _findings_memo[key] = found
-        while len(_findings_memo) > 64:
-            _findings_memo.popitem(last=False)
-    return found
+
+    def compute() -> list[Finding]:
+        sections, glossary = sections_of(files)
+        return check_code(sections, glossary)
+
+    return _findings_memo.value(key, compute)
 
 
 def _finding_revs(

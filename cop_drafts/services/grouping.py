@@ -11,8 +11,7 @@ the Code changed (see _state), so a page may call this on every view.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
+from cop_drafts.cache import Memo
 from cop_drafts.db.models import (
     CATEGORY_LABELS,
     Category,
@@ -84,8 +84,7 @@ class _Author:
     category: Category | None
 
 
-_kept: OrderedDict[tuple[object, ...], tuple[similar.Group, ...]] = OrderedDict()
-_kept_lock = threading.Lock()
+_kept: Memo[tuple[object, ...], tuple[similar.Group, ...]] = Memo(_KEPT)
 
 
 def groups(
@@ -146,16 +145,10 @@ def _grouped(
     every = codes.iterations_all(db, code)
     latest = every[-1].commit_id if every else None
     key = (code.id, wg, round_tag, latest, *_state(db, code, latest))
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    found = tuple(similar.group(_items(db, store, code, wg, round_tag, latest)))
-    with _kept_lock:
-        _kept[key] = found
-        while len(_kept) > _KEPT:
-            _kept.popitem(last=False)
-    return found
+    return _kept.value(
+        key,
+        lambda: tuple(similar.group(_items(db, store, code, wg, round_tag, latest))),
+    )
 
 
 def _state(db: Session, code: Code, latest: str | None) -> tuple[object, ...]:

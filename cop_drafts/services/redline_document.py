@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
+from cop_drafts.cache import Memo
 from cop_drafts.config import shipped
 from cop_drafts.text.diff import ItemChange, PagePart, diff_texts, open_folds
 
@@ -45,8 +45,16 @@ def _item_label(item: ItemChange) -> str:
     return item.label_new or item.label_old
 
 
-@lru_cache(maxsize=4)
+# Built once per folder of templates (one in a running app; a few in tests).
+_environments: Memo[Path, jinja2.Environment] = Memo(4)
+_stylesheets: Memo[Path, Markup] = Memo(4)
+
+
 def _environment(web_dir: Path) -> jinja2.Environment:
+    return _environments.value(web_dir, lambda: _new_environment(web_dir))
+
+
+def _new_environment(web_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(web_dir / "templates"),
         autoescape=True,
@@ -57,13 +65,16 @@ def _environment(web_dir: Path) -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=4)
 def stylesheet(web_dir: Path) -> Markup:
     """The app's CSS the document inlines: app.css's variables, redline.css
     and the document's own frame, redline-document.css.
 
     Safe inside <style>: a "</" cannot close it.
     """
+    return _stylesheets.value(web_dir, lambda: _read_stylesheet(web_dir))
+
+
+def _read_stylesheet(web_dir: Path) -> Markup:
     css = web_dir / "static" / "css"
     app = _ROOT.search((css / "app.css").read_text(encoding="utf-8"))
     variables = app.group(0) if app else ""
