@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from cop_drafts.text.anchor.align import UnitAlignment
-from cop_drafts.text.anchor.units import HEADING, TABLE, Doc
+from cop_drafts.text.anchor.unique import UniqueWords
+from cop_drafts.text.anchor.units import Doc, same_kind
 from cop_drafts.text.anchor.words import (
     Match,
     WordMap,
@@ -97,6 +98,7 @@ class Placer:
         self.units = UnitAlignment(old, new)
         self._maps: dict[int, WordMap | None] = {}
         self._indexes: dict[bool, _StemIndex] = {}
+        self._unique: UniqueWords | None = None
         self._new_pairs = frozenset(zip(new.lower, new.lower[1:], strict=False))
         self._titles = {unit: title for unit, _, title in new.headings}
 
@@ -153,7 +155,7 @@ class Placer:
         pieces = self._pieces(first, last)
         found = _best_run(pieces) if pieces else None
         if found is None:
-            return self._verbatim(start, end) or self._in_order(start, end, first, last)
+            return self._lost(start, end, first, last)
         match = self._match(start, end, first, last, found)
         lost = sum(p.weight for p in pieces if p not in found)
         if self._enough(found, match, lost):
@@ -163,7 +165,22 @@ class Placer:
         whole = self._reworded_unit(found, lost)
         if whole is not None:
             return self._match(start, end, first, last, whole)
-        return self._verbatim(start, end) or self._in_order(start, end, first, last)
+        return self._lost(start, end, first, last)
+
+    def _lost(self, start: int, end: int, first: int, last: int) -> Match | None:
+        """A passage its units' alignment lost: word for word elsewhere,
+        its words nearly all in order in one unit, or the words only it
+        has in one unit near where its neighbours went."""
+        found = self._verbatim(start, end) or self._in_order(start, end, first, last)
+        if found is not None:
+            return found
+        if self._unique is None:
+            self._unique = UniqueWords(self.old, self.new, self.units)
+        span = self._unique.find(first, last)
+        if span is None:
+            return None
+        piece = _Piece(span[0], span[1], 0.0, 0.0, -1, False)
+        return self._match(start, end, first, last, [piece])
 
     def _reworded_unit(self, run: list[_Piece], lost: float) -> list[_Piece] | None:
         """A passage that is most of one old unit whose words went apart in
@@ -405,7 +422,7 @@ class Placer:
         if not found or (len(found) > 1 and found[1][0] > found[0][0] - NEAR_MARGIN):
             return None
         kept, unit, blocks = found[0]
-        if kept < NEAR_KEPT or not _same_kind(old.ukind[own[0]], new.ukind[unit]):
+        if kept < NEAR_KEPT or not same_kind(old.ukind[own[0]], new.ukind[unit]):
             return None
         again = self._index(old).in_order(stems, own)
         if again is None or (again and again[0][0] > kept - NEAR_MARGIN):
@@ -417,12 +434,6 @@ class Placer:
         hi = min(ub - 1, ua + blocks[-1][1] + blocks[-1][2] - 1 + tail)
         piece = _Piece(lo, hi, 0.0, 0.0, -1, False)
         return self._match(start, end, first, last, [piece])
-
-
-def _same_kind(old: int, new: int) -> bool:
-    """Whether a passage of one kind of unit may have become the other: a
-    table cell stays a cell, a heading a heading; prose and boxes mix."""
-    return old == new or (old not in (TABLE, HEADING) and new not in (TABLE, HEADING))
 
 
 def _sentence_start(doc: Doc, unit: int, word: int) -> int:

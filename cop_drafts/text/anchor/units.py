@@ -215,6 +215,12 @@ class Doc:
         return bisect_right(self.line_starts(), pos)
 
 
+def same_kind(old: int, new: int) -> bool:
+    """Whether a passage of one kind of unit may have become the other: a
+    table cell stays a cell, a heading a heading; prose and boxes mix."""
+    return old == new or (old not in (TABLE, HEADING) and new not in (TABLE, HEADING))
+
+
 def _is_label(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a short label (at most LABEL_WORDS words)."""
     count = 0

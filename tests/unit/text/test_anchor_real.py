@@ -188,6 +188,24 @@ def test_measure_turned_into_an_appendix_is_followed_there() -> None:
     assert_lands(r, new, "Visitors to server rooms are escorted by trained staff")
 
 
+def test_list_item_rewritten_into_an_appendix_lands_on_its_new_item() -> None:
+    # An item leaves its Measure for an appendix in new words; only the
+    # words it alone had ('tabletop', 'evacuation drill', 'fire marshal')
+    # say where it went: the whole new item.
+    old = BASE.replace(
+        "on the escalation rules.\n",
+        "on the escalation rules.\n\n- Staff rehearse the tabletop evacuation "
+        "drill with the fire marshal twice a year.\n",
+    )
+    item = (
+        "A tabletop evacuation drill, run by the fire marshal, is held for all "
+        "staff each half year."
+    )
+    new = BASE + f"\n## Appendix 2 Drills\n\n(1) {item}\n"
+    quote = "Staff rehearse the tabletop evacuation drill with the fire marshal twice"
+    assert_lands(landed(old, new, f"{quote} a year."), new, item)
+
+
 def test_edited_table_cell_lands_on_its_cell() -> None:
     new = BASE.replace(
         "| Facilities manager | Monthly |", "| Facilities team | Every month |"

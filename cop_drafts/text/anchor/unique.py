@@ -1,0 +1,127 @@
+"""A passage its sentence's alignment lost (moved into an appendix, a list
+item or a table cell rewritten), found again by the words and word pairs
+that only it has in the old text and only one unit has in the new text,
+near where its neighbours went (helper of `anchor`)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from cop_drafts.text.anchor.align import UnitAlignment
+from cop_drafts.text.anchor.units import Doc, same_kind
+
+# A pair of neighbouring words counts when its two stems weigh this much
+# (idf): pairs of common words ('of the') say nothing.
+PAIR_WEIGHT = 6.0
+# The unit found must hold this share of the passage's content (idf),
+# and no unit sharing one of its rarest stems may hold more.
+HOLDS = 0.35
+PROBES = 12
+# ... and lie this near (in units) to where a neighbour of the passage
+# (this many units on each side) went: a passage moves with its
+# neighbourhood.
+NEAR = 30
+NEIGHBOURS = 3
+
+
+class UniqueWords:
+    """Where a lost passage went, on the words only it has; built once per
+    pair of texts, when the first lost passage asks."""
+
+    def __init__(self, old: Doc, new: Doc, units: UnitAlignment) -> None:
+        self.old = old
+        self.new = new
+        self.units = units
+        self.old_count = Counter(s for stems in units.old_sets for s in stems)
+        self.new_units: dict[str, list[int]] = {}
+        for unit, stems in enumerate(units.new_sets):
+            for s in stems:
+                self.new_units.setdefault(s, []).append(unit)
+        self.old_pairs = Counter(zip(old.stems, old.stems[1:], strict=False))
+        self.new_pairs: dict[tuple[str, str], int] = {}  # word; -1: several
+        for word, pair in enumerate(zip(new.stems, new.stems[1:], strict=False)):
+            self.new_pairs[pair] = -1 if pair in self.new_pairs else word
+
+    def find(self, first: int, last: int) -> tuple[int, int] | None:
+        """New word range (inclusive) of the block (a paragraph, list item
+        or table cell) that holds old words first..last, a whole block, or
+        None when no block surely does."""
+        old, new = self.old, self.new
+        own = old.unit_at(old.wstart[first])
+        block = _block(old, own)
+        if first > old.ucontent[block[0]] or last < old.unit_words(block[-1])[1] - 1:
+            return None  # part of a block: its words say too little
+        votes = self._votes(first, last)
+        if not votes:
+            return None
+        ranked = votes.most_common(2)
+        unit, count = ranked[0]
+        if len(ranked) > 1 and ranked[1][1] * 2 > count:
+            return None  # its words went two ways
+        if self.units.source[unit] >= 0 or not same_kind(
+            old.ukind[own], new.ukind[unit]
+        ):
+            return None  # another unit's new home, or another kind of unit
+        if not self._holds_most(first, last, unit) or not self._near(own, unit):
+            return None
+        around = _block(new, unit)
+        return new.ucontent[around[0]], new.unit_words(around[-1])[1] - 1
+
+    def _held(self, stems: set[str], unit: int) -> float:
+        """Share of the content of `stems` (idf) that new `unit` holds."""
+        idf = self.units.idf
+        total = math.fsum(idf.get(s, 0.0) for s in stems) or 1e-9
+        return math.fsum(idf[s] for s in stems & self.units.new_sets[unit]) / total
+
+    def _votes(self, first: int, last: int) -> Counter[int]:
+        """For each new unit, the passage's stems and pairs of stems that
+        are in no other unit of the old text and one unit of the new."""
+        old, new = self.old, self.new
+        stems = old.stems[first : last + 1]
+        votes: Counter[int] = Counter()
+        for s in sorted(set(stems)):
+            found = self.new_units.get(s, ())
+            if self.old_count[s] == 1 and len(found) == 1 and not s.isdigit():
+                votes[found[0]] += 1
+        idf = self.units.idf
+        for pair in zip(stems, stems[1:], strict=False):
+            word = self.new_pairs.get(pair, -1)
+            if word < 0 or self.old_pairs[pair] != 1:
+                continue
+            if idf.get(pair[0], 0.0) + idf.get(pair[1], 0.0) >= PAIR_WEIGHT:
+                votes[new.unit_at(new.wstart[word])] += 1
+        return votes
+
+    def _holds_most(self, first: int, last: int, unit: int) -> bool:
+        """Whether `unit` holds enough of the passage's content, and more
+        than any other unit sharing one of its rarest stems."""
+        idf = self.units.idf
+        stems = set(self.old.stems[first : last + 1])
+        share = self._held(stems, unit)
+        if share < HOLDS:
+            return False
+        rare = sorted(
+            (s for s in stems if s in self.new_units), key=lambda s: (-idf[s], s)
+        )[:PROBES]
+        others = {j for s in rare for j in self.new_units[s]} - {unit}
+        return all(self._held(stems, j) <= share for j in sorted(others))
+
+    def _near(self, own: int, unit: int) -> bool:
+        """Whether a neighbour of old unit `own` went near new `unit`."""
+        target = self.units.target
+        for i in range(own - NEIGHBOURS, own + NEIGHBOURS + 1):
+            if 0 <= i < len(target) and target[i] >= 0:
+                if abs(target[i] - unit) <= NEAR:
+                    return True
+        return False
+
+
+def _block(doc: Doc, unit: int) -> list[int]:
+    """The units of the block (paragraph, list item) that holds `unit`."""
+    lo = hi = unit
+    while lo > 0 and doc.ublock[lo - 1] == doc.ublock[unit]:
+        lo -= 1
+    while hi + 1 < doc.units and doc.ublock[hi + 1] == doc.ublock[unit]:
+        hi += 1
+    return list(range(lo, hi + 1))
