@@ -6,6 +6,9 @@ from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, TextAreaField
 
 from cop_drafts.services import conflicts, consolidation, drafts
 from cop_drafts.services.conflicts import draft_name
@@ -13,6 +16,7 @@ from cop_drafts.services.errors import ValidationError
 from cop_drafts.services.flowback import FlowStatus
 from cop_drafts.store.errors import NoChange
 
+from .passages import ResolutionForm, passage_form
 from .web import (
     acting_user,
     current_code,
@@ -20,35 +24,79 @@ from .web import (
     db_session,
     get_store,
     settings,
+    show_errors,
 )
 
 bp = Blueprint("editor", __name__)
 CONFLICT = FlowStatus.CONFLICT
 
 
-def _submission() -> drafts.Submission:
-    upload = request.files.get("upload")
-    data, name = None, ""
-    if upload is not None and upload.filename:
-        name, data = upload.filename, upload.read()
-    return drafts.Submission(
-        text=request.form.get("text"),
-        message=request.form.get("message", ""),
-        base=request.form.get("base", ""),
-        upload=data,
-        filename=name,
-    )
+# These forms have no validators of their own: services.drafts checks what
+# they carry and says every problem at once; the CSRF token is checked for
+# every post (extensions.csrf) before the view runs.
+class PreviewForm(FlaskForm):
+    """The text the live preview renders."""
+
+    text = TextAreaField()  # None when not sent; services.drafts says so
+
+
+class SaveForm(PreviewForm):
+    """The editor's save and review: the text or an uploaded file, the note,
+    the version it was edited from (`base`) and the version the browser keeps
+    unsaved work under (`draft`). services.drafts checks them all at once."""
+
+    upload = FileField()
+    message = TextAreaField()
+    base = HiddenField()
+    draft = HiddenField()
+
+    def submission(self) -> drafts.Submission:
+        """What was sent, for services.drafts to check."""
+        upload = self.upload.data
+        data, name = None, ""
+        if upload is not None and upload.filename:
+            name, data = upload.filename, upload.read()
+        return drafts.Submission(
+            text=self.text.data,
+            message=self.message.data or "",
+            base=self.base.data or "",
+            upload=data,
+            filename=name,
+        )
+
+    @property
+    def draft_key(self) -> str:
+        """Where the browser keeps the unsaved text: the version it was opened at."""
+        return self.draft.data or self.base.data or ""
+
+
+class ResolveForm(ResolutionForm):
+    """A save that clashed: the text sent (`ours`), the version it was edited
+    from and the version it was compared with (`theirs`)."""
+
+    ours = HiddenField()
+    theirs = HiddenField()
+    started_from = HiddenField()
+    draft = HiddenField()
+
+
+def _refused(form: FlaskForm, error: ValidationError) -> dict[str, Any]:
+    """A refused input's messages put on `form`, and what the page shows."""
+    show_errors(form, error)
+    errors = {name: found[0] for name, found in form.errors.items() if name}
+    return {"errors": errors, "error": str(error)}
 
 
 def _editor(path: str, status: int = 200, **page: Any) -> Any:
-    """The editor page; `page` may carry the submitted text, errors, a notice."""
+    """The editor page; `page` may carry the form sent, errors, a notice."""
     code = current_code()
     draft = drafts.open_draft(current_store(), acting_user(), path)
-    sub: drafts.Submission | None = page.pop("sub", None)
+    form: SaveForm | None = page.pop("form", None)
+    sent = SaveForm(formdata=None) if form is None else form
     values = {
-        "text": draft.text if sub is None or sub.text is None else sub.text,
-        "message": sub.message if sub else "",
-        "base": sub.base if sub and sub.base else draft.commit.commit_id,
+        "text": draft.text if sent.text.data is None else sent.text.data,
+        "message": sent.message.data or "",
+        "base": sent.base.data or draft.commit.commit_id,
     }
     store = current_store()
     waiting = drafts.waiting_from_main(store, draft)
@@ -63,7 +111,7 @@ def _editor(path: str, status: int = 200, **page: Any) -> Any:
         code=code,
         draft=draft,
         values=values,
-        unsaved=sub is not None,
+        unsaved=form is not None,
         limit=settings().max_upload_bytes,
         waiting=waiting,
         waiting_count=waiting_count,
@@ -89,20 +137,25 @@ def edit(code_slug: str, path: str) -> Any:
 @bp.post("/c/<code_slug>/edit/<path:path>")
 @login_required
 def update(code_slug: str, path: str) -> Any:
-    db, store, sub = db_session(), current_store(), _submission()
+    form = SaveForm()
     code = current_code()
-    draft_key = request.form.get("draft") or sub.base
     try:
         saved = drafts.save(
-            db, store, code, acting_user(), path, sub, settings().max_upload_bytes
+            db_session(),
+            current_store(),
+            code,
+            acting_user(),
+            path,
+            form.submission(),
+            settings().max_upload_bytes,
         )
     except ValidationError as error:
-        return _editor(path, 400, sub=sub, errors=error.fields, error=str(error))
+        return _editor(path, 400, form=form, **_refused(form, error))
     except drafts.EditConflict as conflict:
-        return _conflict(code, conflict, draft_key, sub.base)
+        return _conflict(code, conflict, form.draft_key, form.base.data or "")
     except NoChange:
         notice = "Nothing to save: the text is the same as the current version."
-        return _editor(path, 409, sub=sub, notice=notice)
+        return _editor(path, 409, form=form, notice=notice)
     _flash_saved(saved)
     return redirect(
         url_for(
@@ -110,7 +163,7 @@ def update(code_slug: str, path: str) -> Any:
             code_slug=code_slug,
             path=path,
             saved=saved.commit_id,
-            draft=draft_key,
+            draft=form.draft_key,
         )
     )
 
@@ -124,16 +177,20 @@ def _conflict(
     resolution = None
     if not file.conflicts:
         resolution = conflicts.resolve((file,), {}, current="theirs")
+    form = passage_form(
+        ResolveForm,
+        (file,),
+        formdata=None,
+        data={
+            "ours": file.ours,
+            "theirs": conflict.theirs_commit_id,
+            "started_from": "" if conflict.stale else started_from.strip(),
+            "draft": draft_key,
+            "message": conflict.message,
+        },
+    )
     return _resolution_page(
-        code,
-        conflict.draft,
-        file,
-        resolution=resolution,
-        theirs_commit_id=conflict.theirs_commit_id,
-        started_from="" if conflict.stale else started_from.strip(),
-        newer=conflict.newer,
-        message=conflict.message,
-        draft_key=draft_key,
+        code, conflict.draft, file, form, resolution=resolution, newer=conflict.newer
     )
 
 
@@ -141,25 +198,22 @@ def _resolution_page(
     code: Any,
     draft: drafts.Draft,
     file: conflicts.ConflictFile,
+    form: ResolveForm,
     status: int = 409,
     **page: Any,
 ) -> Any:
     newer = page.pop("newer", ())
     names = ", ".join(sorted({c.author_name for c in newer}))
-    values: dict[str, Any] = {
-        "resolution": None,
-        "errors": {},
-        "error": None,
-        "notice": None,
-    }
+    values: dict[str, Any] = {"resolution": None, "error": None, "notice": None}
     html = render_template(
         "editor/conflict.html",
         code=code,
         draft=draft,
         file=file,
+        form=form,
         newer=newer,
         names=names,
-        stale=not page.get("started_from"),
+        stale=not form.started_from.data,
         **{**values, **page},
     )
     return html, status
@@ -170,58 +224,58 @@ def _resolution_page(
 def resolve(code_slug: str, path: str) -> Any:
     """Build the text from the choices made per passage: show it, or save
     it once the person has seen exactly that text."""
-    store, form = current_store(), request.form
+    store, sent = current_store(), ResolveForm()
     code = current_code()
     draft = drafts.open_draft(store, acting_user(), path)
-    page: dict[str, Any] = {
-        "theirs_commit_id": form.get("theirs", ""),
-        "started_from": form.get("started_from", ""),
-        "message": form.get("message", ""),
-        "draft_key": form.get("draft", ""),
-    }
+    # The passages, and so the form's fields, follow from the texts it names.
     file = conflicts.reopen_edit(
         store,
         draft.branch,
         path,
         draft.section.title,
-        ours=form.get("ours", ""),
-        started_from=page["started_from"],
-        theirs_commit_id=page["theirs_commit_id"],
+        ours=sent.ours.data or "",
+        started_from=sent.started_from.data or "",
+        theirs_commit_id=sent.theirs.data or "",
         limit=settings().max_upload_bytes,
     )
-    resolution = conflicts.resolve((file,), form, current="theirs")
-    page["newer"] = conflicts.newer_changes(
-        store, path, page["started_from"], page["theirs_commit_id"]
-    )
+    form = passage_form(ResolveForm, (file,))
+    page: dict[str, Any] = {
+        "newer": conflicts.newer_changes(
+            store, path, form.started_from.data or "", form.theirs.data or ""
+        )
+    }
+    if not form.validate():
+        return _resolution_page(
+            code, draft, file, form, 400, error=form.summary(), **page
+        )
+    resolution = conflicts.resolve((file,), form.choices(), current="theirs")
+    page["resolution"] = resolution
     if not resolution.complete:
-        return _resolution_page(code, draft, file, 400, resolution=resolution, **page)
-    action = form.get("action")
-    if action == "save" and form.get("previewed") == resolution.key:
-        return _save_resolution(code, draft, file, resolution, page)
-    notice = None
-    if action == "save":
-        notice = (
+        return _resolution_page(code, draft, file, form, 400, **page)
+    if form.saving and form.previewed.data == resolution.key:
+        return _save_resolution(code, draft, file, form, resolution)
+    if form.saving:
+        page["notice"] = (
             "You changed a choice since the text was shown: this is how it reads "
             "now. Save it if it is right."
         )
-    return _resolution_page(
-        code, draft, file, 200, resolution=resolution, notice=notice, **page
-    )
+    return _resolution_page(code, draft, file, form, 200, **page)
 
 
 def _save_resolution(
     code: Any,
     draft: drafts.Draft,
     file: conflicts.ConflictFile,
+    form: ResolveForm,
     resolution: conflicts.Resolution,
-    page: dict[str, Any],
 ) -> Any:
     """Save the text built from the choices like any save, from the version
     it was compared with: newer changes meanwhile merge or clash again."""
+    theirs, draft_key = form.theirs.data or "", form.draft.data or ""
     sub = drafts.Submission(
         text=resolution.texts[file.path],
-        message=page["message"],
-        base=page["theirs_commit_id"],
+        message=form.message.data or "",
+        base=theirs,
     )
     path = draft.section.path
     try:
@@ -235,18 +289,12 @@ def _save_resolution(
             settings().max_upload_bytes,
         )
     except ValidationError as error:
+        show_errors(form, error)
         return _resolution_page(
-            code,
-            draft,
-            file,
-            400,
-            resolution=resolution,
-            errors=error.fields,
-            error=str(error),
-            **page,
+            code, draft, file, form, 400, resolution=resolution, error=str(error)
         )
     except drafts.EditConflict as conflict:
-        return _conflict(code, conflict, page["draft_key"], page["theirs_commit_id"])
+        return _conflict(code, conflict, draft_key, theirs)
     except NoChange:
         notice = "Nothing to save: the text you chose is the current version."
         return _editor(path, 409, notice=notice)
@@ -256,7 +304,7 @@ def _save_resolution(
         code_slug=code.slug,
         path=path,
         saved=saved.commit_id,
-        draft=page["draft_key"],
+        draft=draft_key,
     )
     return redirect(url)
 
@@ -281,17 +329,19 @@ def _flash_saved(saved: drafts.Saved) -> None:
 @bp.post("/c/<code_slug>/review/<path:path>")
 @login_required
 def review(code_slug: str, path: str) -> Any:
-    code = current_code()
-    sub = _submission()
+    code, form = current_code(), SaveForm()
     try:
         pending = drafts.review(
-            current_store(), acting_user(), path, sub, settings().max_upload_bytes
+            current_store(),
+            acting_user(),
+            path,
+            form.submission(),
+            settings().max_upload_bytes,
         )
     except ValidationError as error:
-        return _editor(path, 400, sub=sub, errors=error.fields, error=str(error))
-    draft_key = request.form.get("draft") or sub.base
+        return _editor(path, 400, form=form, **_refused(form, error))
     return render_template(
-        "editor/review.html", code=code, review=pending, draft_key=draft_key
+        "editor/review.html", code=code, review=pending, draft_key=form.draft_key
     )
 
 
@@ -299,11 +349,12 @@ def review(code_slug: str, path: str) -> Any:
 @login_required
 def preview(code_slug: str, path: str) -> Any:
     current_code()
+    form = PreviewForm()
     html = drafts.preview(
         current_store(),
         acting_user(),
         path,
-        request.form.get("text"),
+        form.text.data,
         settings().max_upload_bytes,
     )
     return jsonify(html=str(html))
