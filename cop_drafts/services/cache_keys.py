@@ -56,7 +56,7 @@ def diff_summary(old_blob: str, new_blob: str) -> str:
 
 def diff_view(old_blob: str, new_blob: str, view: str, prefix: str = "") -> str:
     """A view of the diff of two blobs, "redline", "split" or "unified", with
-    its ids prefixed by `prefix` when given (cache.text)."""
+    its ids prefixed by `prefix` when given (cache.markup)."""
     key = f"diff/{DIFF_VERSION}/{old_blob}/{new_blob}/{view}"
     return f"{key}/{prefix}" if prefix else key
 

@@ -39,17 +39,17 @@ class MarkedChunk:
 def mark_chunk(chunk: MergeChunk, has_base: bool) -> MarkedChunk:
     """The passage's lines with changed words marked (all text escaped by
     text.diff.marked_lines)."""
+    base: tuple[Markup, ...] = ()
     if has_base:
         _, ours = marked_lines(chunk.base, chunk.ours)
         _, theirs = marked_lines(chunk.base, chunk.theirs)
-        base = [Markup.escape(line) for line in chunk.base]
+        base = tuple(Markup.escape(line) for line in chunk.base)
     else:
         ours, theirs = marked_lines(chunk.ours, chunk.theirs)
-        base = []
     return MarkedChunk(
         tuple(Markup(line) for line in ours),
         tuple(Markup(line) for line in theirs),
-        tuple(Markup(line) for line in base),
+        base,
     )
 
 
@@ -243,7 +243,7 @@ def resolve(
             continue
         texts[file.path] = text
         before = file.ours if current == "ours" else file.theirs
-        redlines[file.path] = Markup(diff_texts(before, text).redline_html)
+        redlines[file.path] = diff_texts(before, text).redline_html
     key = "" if errors else preview_key(texts)
     return Resolution(tuple(choices), texts, redlines, errors, key)
 

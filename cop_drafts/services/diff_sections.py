@@ -198,27 +198,22 @@ def _section_diff(
     blobs = (old_blob, new_blob)
     entry = cache.json(keys.diff_summary(*blobs), lambda: _summary(cache, blobs, files))
 
-    def unprefixed() -> str:
+    def unprefixed() -> Markup:
+        key = keys.diff_view(*blobs, view)
         if view == "redline":
-            return cache.text(
-                keys.diff_view(*blobs, view), lambda: _redline(cache, blobs, files)
-            )
-        return cache.text(
-            keys.diff_view(*blobs, view), lambda: source_html(*files.texts(), view)
-        )
+            return cache.markup(key, lambda: _redline(cache, blobs, files))
+        return cache.markup(key, lambda: source_html(*files.texts(), view))
 
     # On a page of several sections, ids carry the section's prefix; that
     # rewrite of every tag is cached as well.
     html = (
-        cache.text(
+        cache.markup(
             keys.diff_view(*blobs, view, anchor),
-            lambda: prefix_ids(unprefixed(), anchor),
+            lambda: _prefixed(unprefixed(), anchor),
         )
         if anchor
         else unprefixed()
     )
-    # Made and sanitised by text.diff (every draft character escaped or
-    # allow-listed) before it was cached; the cache folder is ours alone.
     return SectionDiff(
         spec,
         status,
@@ -227,7 +222,7 @@ def _section_diff(
         entry["line"],
         entry["line_by_line"],
         anchor,
-        Markup(html),
+        html,
         tuple(entry.get("not_utf8", ())),
     )
 
@@ -241,10 +236,17 @@ def _summary(cache: FileCache, blobs: tuple[str, str], files: _Files) -> dict[st
     return _summary_entry(result, files)
 
 
-def _redline(cache: FileCache, blobs: tuple[str, str], files: _Files) -> str:
+def _redline(cache: FileCache, blobs: tuple[str, str], files: _Files) -> Markup:
     result = diff_texts(*files.texts())
     cache.put_json(keys.diff_summary(*blobs), _summary_entry(result, files))
-    return str(result.redline_html)
+    return result.redline_html
+
+
+def _prefixed(html: Markup, prefix: str) -> Markup:
+    # prefix_ids only renames ids and in-page links inside the tags of HTML
+    # text.diff made (and sanitised): nothing is added but the prefix, a
+    # section path the manifest checked (letters, digits, ".", "_", "-").
+    return Markup(prefix_ids(html, prefix))  # noqa: S704
 
 
 def _anchor(path: str) -> str:
