@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from jinja2 import StrictUndefined
@@ -197,6 +197,8 @@ def configure(app: Flask, config: Settings) -> None:
         user = acting_user()
         return {"me": user, "can": lambda action, wg=None: can(user, action, wg=wg)}
 
+    app.after_request(_trim_flashes)
+
     @app.after_request
     def _headers(response: Any) -> Any:
         # No inline scripts anywhere, so the policy can forbid them outright.
@@ -210,6 +212,27 @@ def configure(app: Flask, config: Settings) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+# Messages kept for the next page a person opens ("Your comment is saved.").
+FLASHES_KEPT = 4
+
+
+def _trim_flashes(response: Any) -> Any:
+    # A client that posts without opening the page its post leads to (a
+    # script, a second tab) grows the signed session cookie with every
+    # message: past the 4 KB a browser keeps, its owner is logged out, and
+    # each request reads and signs the whole list again. The last few
+    # different messages are all the next page can usefully say.
+    flashes = session.get("_flashes")
+    if flashes and len(flashes) > 1:
+        kept: list[Any] = []
+        for item in reversed(flashes):
+            if item not in kept:
+                kept.insert(0, item)
+        if len(kept) != len(flashes) or len(kept) > FLASHES_KEPT:
+            session["_flashes"] = kept[-FLASHES_KEPT:]
+    return response
 
 
 def _side_session() -> Session:
