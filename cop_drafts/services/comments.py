@@ -7,6 +7,7 @@ later iterations are stored beside it by services.reanchor, never over it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,7 +34,7 @@ from cop_drafts.text.render import render_inline
 from cop_drafts.text.selection import locate_quote
 
 from . import audit, inputs, notifications, rounds
-from .errors import PermissionDenied, ValidationError, WindowClosed
+from .errors import PermissionDenied, ServiceError, ValidationError, WindowClosed
 from .permissions import Action, can, is_wg_chair, require
 
 MAX_BODY = 20_000
@@ -139,14 +140,28 @@ def _existing(db: Session, author: User, token: str) -> Comment | None:
     return db.scalar(query)
 
 
-def _insert(db: Session, comment: Comment, summary: str, actor: User) -> Comment:
-    """Insert once: a retried submission returns the comment already stored."""
+def _once(
+    db: Session, actor: User, token: str, build: Callable[[], tuple[Comment, str]]
+) -> Comment:
+    """The comment `build` makes (with its audit summary), stored once per
+    `token`: a retried submission returns the comment already stored, even
+    when its window has closed since. The stored one is looked up only when
+    building refuses or the insert meets the token's unique index, not before
+    every post (under a deadline rush that lookup is a query per comment)."""
+    try:
+        comment, summary = build()
+    except (ServiceError, NotFound):
+        found = _existing(db, actor, token)
+        if found is None:
+            raise
+        return found
+    comment.client_token = token
     db.add(comment)
     try:
         db.flush()
     except IntegrityError:
         db.rollback()
-        found = _existing(db, actor, comment.client_token)
+        found = _existing(db, actor, token)
         if found is None:
             raise
         return found
@@ -214,32 +229,39 @@ def post(
     if actor is None:
         raise PermissionDenied("Log in to comment.")
     token = _check_token(data.client_token)
-    found = _existing(db, actor, token)
-    if found is not None:
-        return found
-    commit_id = store.resolve(data.rev)
-    section = store.get_section(commit_id, data.path)
-    round_ = rounds.find_round(db, code, commit_id)
-    if data.kind is CommentKind.NOTE:
-        if not can(actor, Action.WRITE_NOTE, wg=section.wg):
-            raise PermissionDenied("Internal notes are for the Chairs.")
-    else:
-        check_may_comment(actor, round_, section.wg, now)
-    body = _clean_body(data.body)
-    proposal = _clean_proposal(data.proposed_text)
-    text = store.read(commit_id, data.path).text
-    anchor = _anchor(text, data)
-    tag = round_.tag if round_ else data.rev
-    comment = anchored(
-        code.id, round_, actor, section, tag, commit_id, anchor, body, proposal, now
-    )
-    comment.kind, comment.client_token = data.kind, token
-    return _insert(
-        db,
-        comment,
-        f"on {data.path} lines {anchor.line_start}-{anchor.line_end} of {tag}",
-        actor,
-    )
+    author = actor
+
+    def build() -> tuple[Comment, str]:
+        commit_id = store.resolve(data.rev)
+        section = store.get_section(commit_id, data.path)
+        round_ = rounds.find_round(db, code, commit_id)
+        if data.kind is CommentKind.NOTE:
+            if not can(author, Action.WRITE_NOTE, wg=section.wg):
+                raise PermissionDenied("Internal notes are for the Chairs.")
+        else:
+            check_may_comment(author, round_, section.wg, now)
+        body = _clean_body(data.body)
+        proposal = _clean_proposal(data.proposed_text)
+        text = store.read(commit_id, data.path).text
+        anchor = _anchor(text, data)
+        tag = round_.tag if round_ else data.rev
+        comment = anchored(
+            code.id,
+            round_,
+            author,
+            section,
+            tag,
+            commit_id,
+            anchor,
+            body,
+            proposal,
+            now,
+        )
+        comment.kind = data.kind
+        lines = f"lines {anchor.line_start}-{anchor.line_end}"
+        return comment, f"on {data.path} {lines} of {tag}"
+
+    return _once(db, actor, token, build)
 
 
 def get_comment(db: Session, code: Code, comment_id: int) -> Comment:
@@ -277,36 +299,37 @@ def reply(
     if actor is None or not can_see(actor, parent):
         raise NotFound(f"no comment {parent_id}")
     token = _check_token(client_token)
-    found = _existing(db, actor, token)
-    if found is not None:
-        return found
-    chair = can(actor, Action.WRITE_NOTE, wg=parent.wg)
-    if parent.kind is CommentKind.NOTE and not chair:
-        raise PermissionDenied("Internal notes are for the Chairs.")
-    if not chair:
-        check_may_comment(actor, parent.round, parent.wg, now)
-    if parent.status is CommentStatus.WITHDRAWN:
-        raise ValidationError("This comment was withdrawn; it takes no replies.")
-    text = _clean_body(body)
-    comment = Comment(
-        code_id=code.id,
-        round_id=parent.round_id,
-        parent_id=parent.id,
-        author_id=actor.id,
-        kind=parent.kind,
-        path=parent.path,
-        wg=parent.wg,
-        tag=parent.tag,
-        commit_id=parent.commit_id,
-        body=text,
-        body_html=render_inline(text),
-        as_chair=chair,
-        client_token=token,
-        created_at=now,
-        updated_at=now,
-    )
-    notifications.on_reply(db, comment)  # queued in the reply's transaction
-    return _insert(db, comment, f"reply to comment {parent.id}", actor)
+    author = actor
+
+    def build() -> tuple[Comment, str]:
+        chair = can(author, Action.WRITE_NOTE, wg=parent.wg)
+        if parent.kind is CommentKind.NOTE and not chair:
+            raise PermissionDenied("Internal notes are for the Chairs.")
+        if not chair:
+            check_may_comment(author, parent.round, parent.wg, now)
+        if parent.status is CommentStatus.WITHDRAWN:
+            raise ValidationError("This comment was withdrawn; it takes no replies.")
+        text = _clean_body(body)
+        comment = Comment(
+            code_id=code.id,
+            round_id=parent.round_id,
+            parent_id=parent.id,
+            author_id=author.id,
+            kind=parent.kind,
+            path=parent.path,
+            wg=parent.wg,
+            tag=parent.tag,
+            commit_id=parent.commit_id,
+            body=text,
+            body_html=render_inline(text),
+            as_chair=chair,
+            created_at=now,
+            updated_at=now,
+        )
+        notifications.on_reply(db, comment)  # queued in the reply's transaction
+        return comment, f"reply to comment {parent.id}"
+
+    return _once(db, actor, token, build)
 
 
 def _own_and_open(

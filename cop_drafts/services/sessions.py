@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from cop_drafts.db.models import User, UserSession, utcnow
 from cop_drafts.store.errors import NotFound
@@ -39,7 +39,15 @@ def find(db: Session, token: str) -> UserSession | None:
     """The session of `token` with its user, or None."""
     if not token or len(token) > 128:
         return None
-    return db.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    # One query: the session, its user, the organisation and the memberships
+    # (which the user's own mapping loads with a second query), since this
+    # runs before every request a logged-in person makes.
+    query = (
+        select(UserSession)
+        .where(UserSession.token_hash == _hash(token))
+        .options(joinedload(UserSession.user).joinedload(User.memberships))
+    )
+    return db.scalars(query).unique().one_or_none()
 
 
 def is_idle(found: UserSession, idle: timedelta, now: datetime | None = None) -> bool:

@@ -266,6 +266,57 @@ def test_double_submission_stores_one_comment(
     second = _post(client, seeded_store, QUOTE, token="same-token-123")
     assert first.headers["Location"] == second.headers["Location"]
     assert db.scalar(select(func.count()).select_from(Comment)) == 1
+    comment = db.scalar(select(Comment))
+    reply_to = f"/c/gpai-code/comments/{comment.id}/replies"
+    other = as_user("academic")
+    replies = [
+        other.post(
+            reply_to,
+            data={
+                "body": "Agreed.",
+                "client_token": "reply-token-456",
+                "rev": "draft-3",
+                "csrf_token": csrf_token(other, f"{PAGE}?rev=draft-3"),
+            },
+        )
+        for _ in range(2)
+    ]
+    assert replies[0].status_code == replies[1].status_code == 302
+    assert replies[0].headers["Location"] == replies[1].headers["Location"]
+    assert db.scalar(select(func.count()).select_from(Comment)) == 2
+    # The answer to the first attempt was lost and the window has closed
+    # since: the retry is told its comment is stored, not that it is late.
+    round_ = db.scalar(select(Round))
+    round_.closes_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    late = _post(client, seeded_store, QUOTE, token="same-token-123")
+    assert late.headers["Location"] == first.headers["Location"]
+    assert _post(client, seeded_store, QUOTE).status_code == 403
+    assert db.scalar(select(func.count()).select_from(Comment)) == 2
+
+
+def test_posts_whose_pages_are_never_opened_do_not_grow_the_session(
+    as_user: AsUser, open_round, seeded_store: DraftStore
+) -> None:
+    # A script or a second tab posts without opening the page each post leads
+    # to: the messages waiting for that page must not pile up in the signed
+    # cookie (past 4 KB a browser drops it, and its owner is logged out).
+    open_round()
+    client = as_user("provider")
+    line = _line_of(seeded_store, "draft-3", QUOTE)
+    form = {"path": S, "rev": "draft-3", "quote": QUOTE, "kind": "comment"}
+    form |= {"line_start": line, "line_end": line}
+    form["csrf_token"] = csrf_token(client, f"{PAGE}?rev=draft-3")
+    sizes = []
+    for n in range(30):
+        form |= {"body": f"Comment {n}.", "client_token": uuid.uuid4().hex}
+        assert client.post("/c/gpai-code/comments", data=form).status_code == 302
+        cookie = client.get_cookie("session")
+        assert cookie is not None
+        sizes.append(len(cookie.value))
+    assert max(sizes) < 1000 and sizes[-1] == sizes[5]
+    page = parse(client.get(f"{PAGE}?rev=draft-3").get_data(as_text=True))
+    assert page.text.count("Your comment is saved.") == 1
 
 
 def test_replies_edits_history_and_withdrawal(
