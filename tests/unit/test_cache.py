@@ -3,8 +3,9 @@ trusted HTML kept trusted; the in-memory memo bounded and shared by threads."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,26 @@ def test_a_memo_shared_by_threads_stays_within_its_size() -> None:
         got = list(pool.map(lambda n: memo.value(n % 20, lambda: n % 20), range(2000)))
     assert got == [n % 20 for n in range(2000)]
     assert len(memo._items) == 8
+
+
+def _worker(root: Path, n: int) -> int:
+    cache = FileCache(root, max_bytes=20_000)
+    whole = 0
+    for i in range(150):
+        cache.put(f"{n}/{i}", bytes([n]) * 500)
+        for j in (i, i // 2):
+            found = cache.get(f"{n}/{j}")
+            if found is not None:
+                assert found == bytes([n]) * 500  # never half an entry
+                whole += 1
+    return whole
+
+
+def test_workers_writing_and_pruning_at_once_keep_it_bounded(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(3, mp_context=context) as pool:
+        hits = list(pool.map(_worker, [tmp_path] * 3, [1, 2, 3]))
+    assert all(h >= 150 for h in hits)  # each worker's newest entry read back
+    # Each worker may pass the bound by a tenth before it prunes.
+    assert _size(tmp_path) <= 20_000 + 3 * 2_000
+    assert not list(tmp_path.glob("??/.tmp-*"))
