@@ -176,7 +176,7 @@ class Placer:
             return found
         if self._unique is None:
             self._unique = UniqueWords(self.old, self.new, self.units)
-        span = self._unique.find(first, last)
+        span = self._unique.find(first, last) or self._unique.merged(first, last)
         if span is None:
             return None
         piece = _Piece(span[0], span[1], 0.0, 0.0, -1, False)

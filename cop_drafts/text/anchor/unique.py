@@ -1,7 +1,8 @@
-"""A passage its sentence's alignment lost (moved into an appendix, a list
-item or a table cell rewritten), found again by the words and word pairs
-that only it has in the old text and only one unit has in the new text,
-near where its neighbours went (helper of `anchor`)."""
+"""A passage its sentence's alignment lost, found again by the words it
+alone has: a list item, cell or paragraph moved or rewritten (the words and
+word pairs only it has in the old text and only one unit has in the new,
+near where its neighbours went), or a sentence merged into a neighbour's
+(words of it that the neighbour never had) (helper of `anchor`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ PAIR_WEIGHT = 6.0
 # and no unit sharing one of its rarest stems may hold more.
 HOLDS = 0.35
 PROBES = 12
+# A passage merged into a neighbour's new unit brings this share of its
+# content (idf) there that none of that unit's old units had.
+NOVEL = 0.12
+# ... and lands on that whole unit when it was this much of its own unit,
+# or that unit is at most this many times its length and a few words.
+MOST = 0.8
+SPREAD = 3
+GROWTH = 6
 # ... and lie this near (in units) to where a neighbour of the passage
 # (this many units on each side) went: a passage moves with its
 # neighbourhood.
@@ -42,6 +51,7 @@ class UniqueWords:
         self.new_pairs: dict[tuple[str, str], int] = {}  # word; -1: several
         for word, pair in enumerate(zip(new.stems, new.stems[1:], strict=False)):
             self.new_pairs[pair] = -1 if pair in self.new_pairs else word
+        self._from: dict[int, list[int]] | None = None
 
     def find(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of the block (a paragraph, list item
@@ -67,6 +77,55 @@ class UniqueWords:
             return None
         around = _block(new, unit)
         return new.ucontent[around[0]], new.unit_words(around[-1])[1] - 1
+
+    def merged(self, first: int, last: int) -> tuple[int, int] | None:
+        """New word range (inclusive) of the new unit of a neighbour of the
+        passage (two units on each side) that took the passage in: it
+        holds enough of the passage, and words of it that none of its own
+        old units had; None when no neighbour's unit did."""
+        old, new, units = self.old, self.new, self.units
+        lo = old.unit_at(old.wstart[first])
+        hi = old.unit_at(old.wstart[last])
+        stems = set(old.stems[first : last + 1])
+        total = math.fsum(units.idf.get(s, 0.0) for s in stems) or 1e-9
+        best, most = -1, 0.0
+        for i in (lo - 2, lo - 1, hi + 1, hi + 2):
+            if not 0 <= i < old.units:
+                continue
+            for j in units.targets(i):
+                if not same_kind(old.ukind[lo], new.ukind[j]):
+                    continue
+                brought = stems & units.new_sets[j]
+                for k in self._sources(j):
+                    brought -= units.old_sets[k]
+                novel = math.fsum(units.idf[s] for s in brought) / total
+                if novel > most or (novel == most and best < 0):
+                    best, most = j, novel
+        if best < 0 or most < NOVEL or self._held(stems, best) < HOLDS:
+            return None
+        return self._inside(first, last, best)
+
+    def _inside(self, first: int, last: int, unit: int) -> tuple[int, int] | None:
+        """The words of new `unit`, when the passage was most of its own
+        unit or the new unit is not much longer than the passage (else
+        which of its words are the passage's is not known)."""
+        old, new = self.old, self.new
+        a, b = new.ucontent[unit], new.unit_words(unit)[1]
+        own = old.unit_at(old.wstart[first])
+        whole = old.unit_words(own)[1] - old.ucontent[own]
+        words = last - first + 1
+        if words < MOST * whole and b - a > SPREAD * words + GROWTH:
+            return None
+        return a, b - 1
+
+    def _sources(self, unit: int) -> list[int]:
+        """The old units whose new units include `unit`."""
+        if self._from is None:
+            self._from = {}
+            for i in range(self.old.units):
+                for j in self.units.targets(i):
+                    self._from.setdefault(j, []).append(i)
+        return self._from.get(unit, [])
 
     def _held(self, stems: set[str], unit: int) -> float:
         """Share of the content of `stems` (idf) that new `unit` holds."""

@@ -158,6 +158,29 @@ def test_two_sentences_joined_into_one_carry_a_passage_across_them() -> None:
     assert_lands(r, new, "within three days of learning of it, so the register names")
 
 
+def test_sentence_merged_into_its_neighbour_lands_on_the_merged_sentence() -> None:
+    # A sentence becomes a clause of the one before it, in other words;
+    # what it brings there ('hostname', 'firmware checksum') the sentence
+    # before never had.
+    record = (
+        "Providers shall record every incident in the register within three days "
+        "of learning of it."
+    )
+    old = BASE.replace(
+        record,
+        f"{record} Entries note the hostname and the firmware checksum of each "
+        "affected machine.",
+    )
+    merged = record.replace(
+        "of it.", "of it, with the hostname and firmware checksum of each machine."
+    )
+    new = BASE.replace(record, merged)
+    quote = (
+        "Entries note the hostname and the firmware checksum of each affected machine."
+    )
+    assert_lands(landed(old, new, quote), new, merged)
+
+
 def test_split_sentence_lands_across_both_parts() -> None:
     new = BASE.replace(
         "at least once a year and revoke lost keys",
