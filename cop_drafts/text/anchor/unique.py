@@ -19,6 +19,7 @@ PAIR_WEIGHT = 6.0
 # and no unit sharing one of its rarest stems may hold more.
 HOLDS = 0.35
 PROBES = 12
+POSTINGS = 40  # a stem in more units than this is too common to probe
 # A passage merged into a neighbour's new unit brings this share of its
 # content (idf) there that none of that unit's old units had.
 NOVEL = 0.12
@@ -51,7 +52,7 @@ class UniqueWords:
         self.new_pairs: dict[tuple[str, str], int] = {}  # word; -1: several
         for word, pair in enumerate(zip(new.stems, new.stems[1:], strict=False)):
             self.new_pairs[pair] = -1 if pair in self.new_pairs else word
-        self._from: dict[int, list[int]] | None = None
+        self._from: dict[int, frozenset[str]] | None = None
 
     def find(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of the block (a paragraph, list item
@@ -84,24 +85,28 @@ class UniqueWords:
         holds enough of the passage, and words of it that none of its own
         old units had; None when no neighbour's unit did."""
         old, new, units = self.old, self.new, self.units
+        idf = units.idf
         lo = old.unit_at(old.wstart[first])
         hi = old.unit_at(old.wstart[last])
+        if any(units.target[i] >= 0 for i in range(lo, hi + 1)):
+            return None  # its own units went elsewhere
         stems = set(old.stems[first : last + 1])
-        total = math.fsum(units.idf.get(s, 0.0) for s in stems) or 1e-9
+        total = -1.0
         best, most = -1, 0.0
         for i in (lo - 2, lo - 1, hi + 1, hi + 2):
-            if not 0 <= i < old.units:
-                continue
-            for j in units.targets(i):
-                if not same_kind(old.ukind[lo], new.ukind[j]):
+            for j in units.targets(i) if 0 <= i < old.units else ():
+                shared = stems & units.new_sets[j]
+                brought = shared - self._explained(j)
+                if not brought or not same_kind(old.ukind[lo], new.ukind[j]):
                     continue
-                brought = stems & units.new_sets[j]
-                for k in self._sources(j):
-                    brought -= units.old_sets[k]
-                novel = math.fsum(units.idf[s] for s in brought) / total
-                if novel > most or (novel == most and best < 0):
+                if total < 0:
+                    total = math.fsum(idf.get(s, 0.0) for s in stems) or 1e-9
+                novel = math.fsum(idf[s] for s in brought) / total
+                if novel <= most or novel < NOVEL:
+                    continue
+                if math.fsum(idf[s] for s in shared) >= HOLDS * total:
                     best, most = j, novel
-        if best < 0 or most < NOVEL or self._held(stems, best) < HOLDS:
+        if best < 0:
             return None
         return self._inside(first, last, best)
 
@@ -118,14 +123,15 @@ class UniqueWords:
             return None
         return a, b - 1
 
-    def _sources(self, unit: int) -> list[int]:
-        """The old units whose new units include `unit`."""
+    def _explained(self, unit: int) -> frozenset[str]:
+        """The stems of the old units whose new units include `unit`."""
         if self._from is None:
-            self._from = {}
+            found: dict[int, set[str]] = {}
             for i in range(self.old.units):
                 for j in self.units.targets(i):
-                    self._from.setdefault(j, []).append(i)
-        return self._from.get(unit, [])
+                    found.setdefault(j, set()).update(self.units.old_sets[i])
+            self._from = {j: frozenset(stems) for j, stems in found.items()}
+        return self._from.get(unit, frozenset())
 
     def _held(self, stems: set[str], unit: int) -> float:
         """Share of the content of `stems` (idf) that new `unit` holds."""
@@ -161,7 +167,8 @@ class UniqueWords:
         if share < HOLDS:
             return False
         rare = sorted(
-            (s for s in stems if s in self.new_units), key=lambda s: (-idf[s], s)
+            (s for s in stems if 0 < len(self.new_units.get(s, ())) <= POSTINGS),
+            key=lambda s: (-idf[s], s),
         )[:PROBES]
         others = {j for s in rare for j in self.new_units[s]} - {unit}
         return all(self._held(stems, j) <= share for j in sorted(others))

@@ -378,12 +378,13 @@ def test_stock_phrase_of_a_deleted_sentence_is_not_attached_elsewhere() -> None:
 
 # Figures reached on bench/anchor_judged.json, less a small margin: fail if
 # a change makes relocation on real revisions worse.
-# Reached: right 0.880, 2 wrong of 241, orphan precision 0.759, 121 of 127
+# Reached: right 0.905, 2 wrong of 241, orphan precision 0.802, 127 of 133
 # right landings holding the whole judged passage, none ending mid-word.
-FLOOR_RIGHT = 0.865
-MOST_WRONG = 3
-FLOOR_ORPHAN_PRECISION = 0.74
-FLOOR_WHOLE = 0.93
+# Wrong attachments stay within the goal (1% of 241).
+FLOOR_RIGHT = 0.9
+MOST_WRONG = 2
+FLOOR_ORPHAN_PRECISION = 0.79
+FLOOR_WHOLE = 0.94
 
 
 def _bench_cases() -> ModuleType:
