@@ -97,7 +97,7 @@ def absolute_url(endpoint: str, **values: Any) -> str:
 
 def cache() -> FileCache:
     """The cache of rendered HTML, blame and diffs."""
-    return FileCache(settings().cache_dir)
+    return FileCache(settings().cache_dir, max_bytes=settings().cache_max_bytes)
 
 
 def downloads() -> FileCache:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
 
+from cop_drafts.app import create_app, web
 from cop_drafts.store.repo import DraftStore
 
 from .html import parse
@@ -249,3 +251,15 @@ def test_security_headers(as_user: AsUser) -> None:
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_pages_cache_is_kept_within_its_setting(
+    data_dir: Path, db_url: str
+) -> None:
+    app = create_app(
+        {"data_dir": data_dir, "database_url": db_url, "testing": True}
+        | {"cache_max_mb": 3}
+    )
+    with app.app_context():
+        assert web.cache().max_bytes == 3 * 1024 * 1024
+    app.extensions["cop_drafts.engine"].dispose()
