@@ -291,9 +291,11 @@ class Placer:
             return False  # most of the passage is not there
         total += lost
         kept = sum(p.kept for p in run)
-        for p in run:  # a reworded unit, selected (nearly) whole
+        # A reworded unit, selected (nearly) whole, and nothing else: with a
+        # part placed nowhere (a deleted sentence), most of it may be gone.
+        for p in run:
             unit_weight = self.units.old_weight[p.unit]
-            if unit_weight > 0 and p.weight >= WHOLE_UNIT * unit_weight:
+            if unit_weight > 0 and p.weight >= WHOLE_UNIT * unit_weight and not lost:
                 if self.units.score[p.unit] >= WHOLE_SURE or match.score >= LEAST:
                     return True
         if match.score < FLOOR_SCORE:
