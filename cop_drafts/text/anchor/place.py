@@ -176,7 +176,12 @@ class Placer:
             return found
         if self._unique is None:
             self._unique = UniqueWords(self.old, self.new, self.units)
-        span = self._unique.find(first, last) or self._unique.merged(first, last)
+        unique = self._unique
+        span = (
+            unique.find(first, last)
+            or unique.merged(first, last)
+            or unique.in_row(first, last)
+        )
         if span is None:
             return None
         piece = _Piece(span[0], span[1], 0.0, 0.0, -1, False)

@@ -1,8 +1,9 @@
 """A passage its sentence's alignment lost, found again by the words it
 alone has: a list item, cell or paragraph moved or rewritten (the words and
 word pairs only it has in the old text and only one unit has in the new,
-near where its neighbours went), or a sentence merged into a neighbour's
-(words of it that the neighbour never had) (helper of `anchor`)."""
+near where its neighbours went), a sentence merged into a neighbour's
+(words of it that the neighbour never had), or a table cell relabelled (the
+free cell of the new row its row-mates went to) (helper of `anchor`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 from collections import Counter
 
 from cop_drafts.text.anchor.align import UnitAlignment
-from cop_drafts.text.anchor.units import Doc, same_kind
+from cop_drafts.text.anchor.units import TABLE, Doc, same_kind
 
 # A pair of neighbouring words counts when its two stems weigh this much
 # (idf): pairs of common words ('of the') say nothing.
@@ -28,6 +29,9 @@ NOVEL = 0.12
 MOST = 0.8
 SPREAD = 3
 GROWTH = 6
+# A cell of a row is the passage when it holds this much more of it than
+# the next free cell of the row.
+MARGIN = 0.2
 # ... and lie this near (in units) to where a neighbour of the passage
 # (this many units on each side) went: a passage moves with its
 # neighbourhood.
@@ -109,6 +113,32 @@ class UniqueWords:
         if best < 0:
             return None
         return self._inside(first, last, best)
+
+    def in_row(self, first: int, last: int) -> tuple[int, int] | None:
+        """New word range (inclusive) of the free cell of the new row that a
+        cell of the passage's row went to, holding most of the passage (a
+        whole cell, relabelled); None when no such cell does."""
+        old, new, units = self.old, self.new, self.units
+        own = old.unit_at(old.wstart[first])
+        if old.ukind[own] != TABLE or units.target[own] >= 0:
+            return None
+        if first > old.ucontent[own] or last < old.unit_words(own)[1] - 1:
+            return None
+        stems = set(old.stems[first : last + 1])
+        free = {
+            k
+            for i in _block(old, own)
+            for j in units.targets(i)
+            for k in _block(new, j)
+            if units.source[k] < 0 and new.ukind[k] == TABLE
+        }
+        ranked = sorted(((self._held(stems, k), k) for k in free), reverse=True)
+        if not ranked or ranked[0][0] < HOLDS:
+            return None
+        if len(ranked) > 1 and ranked[1][0] > ranked[0][0] - MARGIN:
+            return None  # two cells of the row hold it as well
+        cell = ranked[0][1]
+        return new.ucontent[cell], new.unit_words(cell)[1] - 1
 
     def _inside(self, first: int, last: int, unit: int) -> tuple[int, int] | None:
         """The words of new `unit`, when the passage was most of its own

@@ -237,6 +237,25 @@ def test_edited_table_cell_lands_on_its_cell() -> None:
     assert_lands(r, new, "Facilities team")
 
 
+def test_relabelled_row_cell_lands_on_the_label_cell_of_its_row() -> None:
+    # A row loses its reference cell and its label grows: the label cell is
+    # too unlike its old self to be aligned, but the row's other cell went
+    # to the new row, whose free cell holds the old label.
+    row = "| Badge audit | Facilities manager | Monthly |"
+    old = BASE.replace(
+        row,
+        f"{row}\n| Rule 4(b) | Cooling faults applicable: | The cooling faults of "
+        "each server, with the pages of the log numbered |",
+    )
+    label = "Cooling faults seen by visitors, contractors or staff in the rooms"
+    new = BASE.replace(
+        row,
+        f"{row}\n| {label} | Give the cooling faults of each server and number "
+        "the pages of the log | X | X |",
+    )
+    assert_lands(landed(old, new, "Cooling faults applicable:"), new, label)
+
+
 def test_sentence_grown_at_its_end_is_covered_whole() -> None:
     new = BASE.replace(
         "keeping a register of incidents.",
@@ -401,12 +420,12 @@ def test_stock_phrase_of_a_deleted_sentence_is_not_attached_elsewhere() -> None:
 
 # Figures reached on bench/anchor_judged.json, less a small margin: fail if
 # a change makes relocation on real revisions worse.
-# Reached: right 0.909, 1 wrong of 241, orphan precision 0.804, 127 of 133
+# Reached: right 0.913, 1 wrong of 241, orphan precision 0.811, 128 of 134
 # right landings holding the whole judged passage, none ending mid-word.
 # Wrong attachments stay within the goal (1% of 241).
-FLOOR_RIGHT = 0.9
+FLOOR_RIGHT = 0.905
 MOST_WRONG = 2
-FLOOR_ORPHAN_PRECISION = 0.79
+FLOOR_ORPHAN_PRECISION = 0.8
 FLOOR_WHOLE = 0.94
 
 
