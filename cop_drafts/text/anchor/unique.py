@@ -96,7 +96,7 @@ class UniqueWords:
             return None  # its own units went elsewhere
         stems = set(old.stems[first : last + 1])
         total = -1.0
-        best, most = -1, 0.0
+        best, most, heaviest = -1, 0.0, ""
         for i in (lo - 2, lo - 1, hi + 1, hi + 2):
             for j in units.targets(i) if 0 <= i < old.units else ():
                 shared = stems & units.new_sets[j]
@@ -110,9 +110,10 @@ class UniqueWords:
                     continue
                 if math.fsum(idf[s] for s in shared) >= HOLDS * total:
                     best, most = j, novel
+                    heaviest = max(sorted(brought), key=idf.__getitem__)
         if best < 0:
             return None
-        return self._inside(first, last, best)
+        return self._inside(first, last, best, heaviest)
 
     def in_row(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of the free cell of the new row that a
@@ -140,18 +141,29 @@ class UniqueWords:
         cell = ranked[0][1]
         return new.ucontent[cell], new.unit_words(cell)[1] - 1
 
-    def _inside(self, first: int, last: int, unit: int) -> tuple[int, int] | None:
+    def _inside(
+        self, first: int, last: int, unit: int, heaviest: str
+    ) -> tuple[int, int] | None:
         """The words of new `unit`, when the passage was most of its own
-        unit or the new unit is not much longer than the passage (else
-        which of its words are the passage's is not known)."""
+        unit or the new unit is not much longer than the passage; else the
+        clause (between commas) holding the rarest word the passage brought
+        there, if that is not much longer (else which of its words are the
+        passage's is not known)."""
         old, new = self.old, self.new
         a, b = new.ucontent[unit], new.unit_words(unit)[1]
         own = old.unit_at(old.wstart[first])
         whole = old.unit_words(own)[1] - old.ucontent[own]
         words = last - first + 1
-        if words < MOST * whole and b - a > SPREAD * words + GROWTH:
+        if words >= MOST * whole or b - a <= SPREAD * words + GROWTH:
+            return a, b - 1
+        lo = hi = new.stems.index(heaviest, a, b)
+        while lo > a and "," not in new.text[new.wend[lo - 1] : new.wstart[lo]]:
+            lo -= 1
+        while hi < b - 1 and "," not in new.text[new.wend[hi] : new.wstart[hi + 1]]:
+            hi += 1
+        if hi - lo + 1 > SPREAD * words + GROWTH:
             return None
-        return a, b - 1
+        return lo, hi
 
     def _explained(self, unit: int) -> frozenset[str]:
         """The stems of the old units whose new units include `unit`."""

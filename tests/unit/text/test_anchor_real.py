@@ -181,6 +181,29 @@ def test_sentence_merged_into_its_neighbour_lands_on_the_merged_sentence() -> No
     assert_lands(landed(old, new, quote), new, merged)
 
 
+def test_part_of_a_sentence_merged_into_a_long_one_lands_on_its_clause() -> None:
+    # A sentence's second half becomes the last clause of a longer sentence
+    # before it, reworded; the rest of it is deleted. The clause holding
+    # the rarest word it brought there ('rota') is where it went.
+    record = (
+        "Providers shall record every incident in the register within three days "
+        "of learning of it."
+    )
+    old = BASE.replace(
+        record,
+        f"{record} Staff on call keep their pagers charged and the duty rota "
+        "pinned beside the door.",
+    )
+    clause = "and post the duty rota by the exit door for visitors"
+    merged = record.replace(
+        "of it.",
+        "of it, name the person responsible for each entry in the register, keep "
+        f"a copy of every entry in the safe, {clause}.",
+    )
+    new = BASE.replace(record, merged)
+    assert_lands(landed(old, new, "the duty rota pinned beside the door"), new, clause)
+
+
 def test_split_sentence_lands_across_both_parts() -> None:
     new = BASE.replace(
         "at least once a year and revoke lost keys",
@@ -420,12 +443,12 @@ def test_stock_phrase_of_a_deleted_sentence_is_not_attached_elsewhere() -> None:
 
 # Figures reached on bench/anchor_judged.json, less a small margin: fail if
 # a change makes relocation on real revisions worse.
-# Reached: right 0.913, 1 wrong of 241, orphan precision 0.811, 128 of 134
+# Reached: right 0.917, 1 wrong of 241, orphan precision 0.819, 129 of 135
 # right landings holding the whole judged passage, none ending mid-word.
 # Wrong attachments stay within the goal (1% of 241).
-FLOOR_RIGHT = 0.905
+FLOOR_RIGHT = 0.91
 MOST_WRONG = 2
-FLOOR_ORPHAN_PRECISION = 0.8
+FLOOR_ORPHAN_PRECISION = 0.81
 FLOOR_WHOLE = 0.94
 
 
