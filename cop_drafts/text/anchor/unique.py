@@ -21,6 +21,11 @@ PAIR_WEIGHT = 6.0
 HOLDS = 0.35
 PROBES = 12
 POSTINGS = 40  # a stem in more units than this is too common to probe
+# ... and lie this near (in units) to where a neighbour of the passage
+# (this many units on each side) went: a passage moves with its
+# neighbourhood.
+NEAR = 30
+NEIGHBOURS = 3
 # A passage merged into a neighbour's new unit brings this share of its
 # content (idf) there that none of that unit's old units had.
 NOVEL = 0.12
@@ -32,11 +37,6 @@ GROWTH = 6
 # A cell of a row is the passage when it holds this much more of it than
 # the next free cell of the row.
 MARGIN = 0.2
-# ... and lie this near (in units) to where a neighbour of the passage
-# (this many units on each side) went: a passage moves with its
-# neighbourhood.
-NEAR = 30
-NEIGHBOURS = 3
 
 
 class UniqueWords:
