@@ -21,14 +21,7 @@ from cop_drafts.services.conflicts import (
 
 from .web import settings
 
-# What each choice is called on its button.
-CHOICE_LABELS = {
-    Choice.MINE: "Keep mine",
-    Choice.THEIRS: "Keep theirs",
-    Choice.BOTH: "Keep both",
-    Choice.EDIT: "Edit",
-}
-CHOICES = [SelectChoice(c.value, label) for c, label in CHOICE_LABELS.items()]
+CHOICES = [SelectChoice(c.value, c.label) for c in Choice]
 _PASSAGE = re.compile(r"(?:choice|edit)-\d+-\d+")
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from markupsafe import Markup
 
+from cop_drafts.db.models import LabelledEnum
 from cop_drafts.store.errors import InvalidRev, NotFound
 from cop_drafts.store.refs import is_hex_rev
 from cop_drafts.store.repo import DraftStore, normalise_text
@@ -113,13 +113,13 @@ def conflict_file(
     )
 
 
-class Choice(StrEnum):
-    """What a person keeps of one clashing passage."""
+class Choice(LabelledEnum):
+    """What a person keeps of one clashing passage (its label is its button)."""
 
-    MINE = "mine"
-    THEIRS = "theirs"
-    BOTH = "both"  # mine, then theirs
-    EDIT = "edit"  # their own wording
+    MINE = "mine", "Keep mine"
+    THEIRS = "theirs", "Keep theirs"
+    BOTH = "both", "Keep both"  # mine, then theirs
+    EDIT = "edit", "Edit"  # their own wording
 
 
 @dataclass(frozen=True, slots=True)
