@@ -459,8 +459,7 @@ def resolve_merge(
     Raises PermissionDenied, ValidationError, StaleBase (a branch moved since
     the conflict was shown), Conflict (a file left unresolved), NoChange.
     """
-    pair = _require_merge(actor, store, source, into)
-    assert actor is not None
+    actor, pair = _require_merge(actor, store, source, into)
     message = check_message(message)
     if not resolved or not all(is_hex_rev(c) and len(c) == 40 for c in expected):
         raise ValidationError(
@@ -498,13 +497,14 @@ def resolve_merge(
 
 def _require_merge(
     actor: User | None, store: DraftStore, source: str, into: str
-) -> str:
-    """The merge's pair once `actor` may make it. Consolidating is for the
-    coordinating Chair; bringing main into ``wg/<n>`` also for that Working
-    Group's Chairs. Raises PermissionDenied, ValidationError."""
-    if not may_merge(actor, source, into):
+) -> tuple[User, str]:
+    """`actor`, known to be allowed the merge, and the merge's pair.
+    Consolidating is for the coordinating Chair; bringing main into
+    ``wg/<n>`` also for that Working Group's Chairs. Raises PermissionDenied,
+    ValidationError."""
+    if actor is None or not may_merge(actor, source, into):
         raise PermissionDenied("Only the coordinating Chair may make this merge.")
-    return _merge_pair(store, source, into)
+    return actor, _merge_pair(store, source, into)
 
 
 def may_merge(actor: User | None, source: str, into: str) -> bool:

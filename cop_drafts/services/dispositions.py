@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from cop_drafts.db.models import (
     Code,
@@ -25,7 +25,6 @@ from cop_drafts.db.models import (
     Membership,
     Role,
     User,
-    WgRole,
     utcnow,
 )
 from cop_drafts.store.errors import InvalidRev, NotFound
@@ -34,7 +33,7 @@ from cop_drafts.store.repo import DraftStore
 
 from . import audit, notifications
 from .errors import ValidationError
-from .permissions import Action, can, require
+from .permissions import CHAIR_POSTS, Action, can, require, require_each
 
 MAX_RESPONSE = 10_000
 MAX_BULK = 500
@@ -55,12 +54,15 @@ class AnswerInput:
     assignee_id: int | None = None
 
 
-def require_answerer(actor: User | None) -> None:
-    """Raise PermissionDenied unless `actor` answers comments of some Working
-    Group (a Chair or Vice-Chair, or the coordinating Chair)."""
+def require_answerer(actor: User | None) -> User:
+    """`actor`, known to answer comments of some Working Group (a Chair or
+    Vice-Chair, or the coordinating Chair). Raises PermissionDenied."""
     wgs = [m.wg for m in actor.memberships] if actor is not None else []
-    if not any(can(actor, Action.DISPOSE, wg=wg) for wg in [*wgs, None]):
-        require(actor, Action.DISPOSE)
+    if actor is not None and any(
+        can(actor, Action.DISPOSE, wg=wg) for wg in [*wgs, None]
+    ):
+        return actor
+    return require(actor, Action.DISPOSE)  # refused, with the rule book's words
 
 
 def _comments(db: Session, code: Code, ids: Sequence[int]) -> list[Comment]:
@@ -150,9 +152,7 @@ def answer(
     """
     now = now or utcnow()
     comments = _comments(db, code, comment_ids)
-    for comment in comments:
-        require(actor, Action.DISPOSE, wg=comment.wg)
-    assert actor is not None  # require() refused anonymous visitors
+    actor = require_each(actor, Action.DISPOSE, [c.wg for c in comments])
     response = data.response.replace("\r\n", "\n").strip()
     if len(response) > MAX_RESPONSE:
         raise ValidationError(
@@ -209,9 +209,7 @@ def release(
     """
     now = now or utcnow()
     comments = _comments(db, code, comment_ids)
-    for comment in comments:
-        require(actor, Action.DISPOSE, wg=comment.wg)
-    assert actor is not None
+    actor = require_each(actor, Action.DISPOSE, [c.wg for c in comments])
     answers = {a.comment_id: a for a in _answers(db, [c.id for c in comments])}
     missing = [
         c.id
@@ -308,16 +306,19 @@ def answered_by(
 
 
 def chairs(db: Session, wg: int | None) -> list[User]:
-    """Who may answer comments of Working Group `wg`: its Chairs and
-    Vice-Chairs, and the coordinating Chair."""
-    query = select(User).where(User.is_active.is_(True))
-    coordinators = list(db.scalars(query.where(User.role == Role.COORDINATOR)))
-    if wg is None:
-        return coordinators
-    members = db.scalars(
-        query.join(Membership, Membership.user_id == User.id).where(
-            Membership.wg == wg,
-            Membership.wg_role.in_([WgRole.CHAIR, WgRole.VICE_CHAIR]),
-        )
+    """Who may answer comments of Working Group `wg` (the rule book's
+    DISPOSE): its Chairs and Vice-Chairs, and the coordinating Chair."""
+    # The query only narrows the candidates; the rule book decides.
+    chair_of_wg = select(Membership.user_id).where(
+        Membership.wg == wg, Membership.wg_role.in_(CHAIR_POSTS)
     )
-    return sorted({*members, *coordinators}, key=lambda u: (u.role, u.name))
+    candidates = db.scalars(
+        select(User)
+        .where(
+            User.is_active.is_(True),
+            or_(User.role == Role.COORDINATOR, User.id.in_(chair_of_wg)),
+        )
+        .options(selectinload(User.memberships))
+    )
+    found = [u for u in candidates if can(u, Action.DISPOSE, wg=wg)]
+    return sorted(found, key=lambda u: (u.role, u.name))

@@ -17,13 +17,17 @@ from cop_drafts.db.models import (
     Application,
     ApplicationStatus,
     Category,
-    Role,
     User,
-    WgRole,
 )
 from cop_drafts.store.errors import NotFound
 
 from . import cvs
+from .permissions import (
+    cv_may_be_public,
+    is_coordinator,
+    is_plenary_member,
+    is_wg_chair,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +109,13 @@ def public_list(db: Session, wgs: tuple[tuple[int, str], ...]) -> PublicList:
     for application in _listed(db):
         user = application.user
         assert user is not None  # the join
-        if user.role is Role.COORDINATOR:
+        if is_coordinator(user):
             coordinators.append(_chair(application, "Coordinating Chair"))
         for m in user.memberships:
-            if m.wg_role is WgRole.MEMBER:
-                if user.role is Role.PARTICIPANT:
-                    members[m.wg][application.category].add(_entry(application))
-            else:
+            if is_wg_chair(user, m.wg):
                 chairs[m.wg].append(_chair(application, WG_ROLE_LABELS[m.wg_role]))
+            elif is_plenary_member(user, m.wg):
+                members[m.wg][application.category].add(_entry(application))
     groups = []
     for wg, title in wgs:
         by_category = tuple(
@@ -136,7 +139,7 @@ def public_cv(db: Session, folder: Path, application_id: int) -> tuple[str, Path
         or application.status is not ApplicationStatus.APPROVED
         or not (application.consent_listing and application.consent_cv)
         or not user.is_active
-        or (user.role is not Role.COORDINATOR and user.role is not Role.CHAIR)
+        or not cv_may_be_public(user)
     ):
         raise NotFound("no such CV")
     path = cvs.path_of(folder, application.cv_file or "")

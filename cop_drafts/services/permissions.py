@@ -7,6 +7,7 @@ operator at the command line is `SYSTEM`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum, StrEnum
 from typing import overload
 
@@ -71,9 +72,36 @@ def wg_role(user: User | None, wg: int) -> WgRole | None:
     return next((m.wg_role for m in user.memberships if m.wg == wg), None)
 
 
+#: The posts in a Working Group that write its section and answer its comments.
+CHAIR_POSTS = frozenset({WgRole.CHAIR, WgRole.VICE_CHAIR})
+
+
 def is_wg_chair(user: User | None, wg: int) -> bool:
     """True for a Chair or Vice-Chair of Working Group `wg`."""
-    return wg_role(user, wg) in {WgRole.CHAIR, WgRole.VICE_CHAIR}
+    return wg_role(user, wg) in CHAIR_POSTS
+
+
+def is_coordinator(user: User | None) -> bool:
+    """True for the coordinating Chair."""
+    return user is not None and user.role is Role.COORDINATOR
+
+
+def is_plenary_member(user: User | None, wg: int) -> bool:
+    """True for a Plenary participant who is a plain member of Working Group
+    `wg` (not its Chair, nor an observer, Office or Chair elsewhere): the
+    public list names their organisation under the group."""
+    return (
+        user is not None
+        and user.role is Role.PARTICIPANT
+        and wg_role(user, wg) is WgRole.MEMBER
+    )
+
+
+def cv_may_be_public(user: User | None) -> bool:
+    """True for a person whose CV the public list may show, with their consent:
+    the coordinating Chair and the Chairs and Vice-Chairs of the Working
+    Groups (the role appointing either gives)."""
+    return user is not None and user.role in {Role.COORDINATOR, Role.CHAIR}
 
 
 def can(
@@ -124,8 +152,9 @@ def can(
             return role is Role.AI_OFFICE
         case Action.DISPOSE:
             # Answering comments is the synthesis of the Working Group's
-            # Chairs and Vice-Chairs, and of the coordinating Chair.
-            if role is Role.COORDINATOR:
+            # Chairs and Vice-Chairs, and of the coordinating Chair
+            # (dispositions.chairs lists them from the same two facts).
+            if is_coordinator(user):
                 return True
             return wg is not None and is_wg_chair(user, wg)
         case Action.SUBMIT_FOR_OTHERS:
@@ -228,6 +257,17 @@ def require(
     can(user, action, wg=wg, round_=round_, workshop=workshop)."""
     if user is None or not can(user, action, wg=wg, round_=round_, workshop=workshop):
         raise PermissionDenied(_denied(user, action, wg))
+    return user
+
+
+def require_each(user: User | None, action: Action, wgs: Iterable[int | None]) -> User:
+    """`user`, known to be allowed `action` for every Working Group of `wgs`
+    (an anonymous visitor is refused even for none); raise PermissionDenied,
+    with the message of the first one refused, unless each is allowed."""
+    if user is None:
+        raise PermissionDenied(_denied(user, action, None))
+    for wg in wgs:
+        require(user, action, wg=wg)
     return user
 
 

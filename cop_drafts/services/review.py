@@ -241,11 +241,19 @@ def get_application(
     db: Session, actor: User | None, application_id: int
 ) -> Application:
     """One application for the reviewer. Raises PermissionDenied, NotFound."""
-    require(actor, Action.REVIEW_APPLICATIONS)
+    return _reviewing(db, actor, application_id)[1]
+
+
+def _reviewing(
+    db: Session, actor: User | None, application_id: int
+) -> tuple[User, Application]:
+    """`actor`, known to review applications, and the application. Raises
+    PermissionDenied, NotFound."""
+    reviewer = require(actor, Action.REVIEW_APPLICATIONS)
     application = db.get(Application, application_id)
     if application is None:
         raise NotFound(f"no application {application_id}")
-    return application
+    return reviewer, application
 
 
 def review_page(db: Session, actor: User | None, application_id: int) -> Review:
@@ -295,8 +303,7 @@ def decide(
     PermissionDenied, NotFound, ValidationError.
     """
     now = now or utcnow()
-    application = get_application(db, actor, application_id)
-    assert actor is not None  # require passed
+    actor, application = _reviewing(db, actor, application_id)
     if application.status is not ApplicationStatus.SUBMITTED:
         raise ValidationError(
             "This application is not waiting for a decision "

@@ -112,9 +112,12 @@ class Table:
     ids: tuple[int, ...] = field(default=())
 
 
-def wgs_of(actor: User | None, all_wgs: tuple[int, ...]) -> tuple[int | None, ...]:
-    """The Working Groups whose comments `actor` triages (None: sections of
-    the coordinating Chair). Raises PermissionDenied when none."""
+def require_triage(
+    actor: User | None, all_wgs: tuple[int, ...]
+) -> tuple[User, tuple[int | None, ...]]:
+    """`actor`, known to triage comments, and the Working Groups whose
+    comments they triage (None: sections of the coordinating Chair). Raises
+    PermissionDenied when none."""
     found: list[int | None] = [
         wg for wg in all_wgs if can(actor, Action.DISPOSE, wg=wg)
     ]
@@ -122,9 +125,9 @@ def wgs_of(actor: User | None, all_wgs: tuple[int, ...]) -> tuple[int | None, ..
         found.append(None)
     if not found and can(actor, Action.SEE_ALL_COMMENTS, wg=None):
         found = [*all_wgs, None]  # the AI Office reads the table
-    if not found:
+    if actor is None or not found:
         raise PermissionDenied("The comment table is for the Chairs.")
-    return tuple(found)
+    return actor, tuple(found)
 
 
 def _base(
@@ -225,8 +228,7 @@ def table(
 
     Raises PermissionDenied.
     """
-    wgs = wgs_of(actor, store.manifest(MAIN).wgs())
-    assert actor is not None
+    actor, wgs = require_triage(actor, store.manifest(MAIN).wgs())
     every = codes.iterations_all(db, code)
     latest = every[-1] if every else None
     latest_commit = latest.commit_id if latest else None
@@ -412,7 +414,7 @@ def similar(
 
     Raises PermissionDenied.
     """
-    wgs = wgs_of(actor, store.manifest(MAIN).wgs())
+    _, wgs = require_triage(actor, store.manifest(MAIN).wgs())
     if wg is not None and wg in wgs:
         return grouping.groups(db, store, code, wg=wg)
     found = grouping.groups(db, store, code)

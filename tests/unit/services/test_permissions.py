@@ -1,5 +1,6 @@
-"""Rule-book rows that no route shows on its own: who a workshop invites
-(the route rows are in tests/integration/matrix_*.py)."""
+"""Rule-book rows that no route shows on its own: who a workshop invites,
+who the public list names, refusing a list of Working Groups at once (the
+route rows are in tests/integration/matrix_*.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from cop_drafts.db.models import (
     WorkshopAudience,
 )
 from cop_drafts.services.errors import PermissionDenied
-from cop_drafts.services.permissions import SYSTEM, Action, can, require
+from cop_drafts.services.permissions import (
+    SYSTEM,
+    Action,
+    can,
+    cv_may_be_public,
+    is_coordinator,
+    is_plenary_member,
+    require,
+    require_each,
+)
 
 EVERYONE, WG, PROVIDERS = (
     WorkshopAudience.EVERYONE,
@@ -92,3 +102,41 @@ def test_no_workshop_no_visitor_no_operator_is_invited() -> None:
     with pytest.raises(PermissionDenied, match="another audience"):
         require(member, Action.ATTEND_WORKSHOP, workshop=at_wg1)
     assert require(member, Action.ATTEND_WORKSHOP, workshop=workshop) is member
+
+
+# Whom the public list names: the coordinating Chair, the Chairs of each
+# group, the organisations of its plain Plenary members; whose CV it may show.
+LISTED_MEMBER = {("provider", 1), ("wg2-member", 2)}
+CV_PUBLIC = {"coordinator", "wg2-chair", "wg2-vice", "wg1-chair"}
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_who_the_public_list_names_is_in_the_rule_book(who: str) -> None:
+    user = PEOPLE[who]
+    assert is_coordinator(user) is (who == "coordinator")
+    for wg in (1, 2, 3):
+        assert is_plenary_member(user, wg) is ((who, wg) in LISTED_MEMBER)
+    assert cv_may_be_public(user) is (who in CV_PUBLIC)
+
+
+def test_nobody_is_listed() -> None:
+    assert not is_coordinator(None)
+    assert not is_plenary_member(None, 2)
+    assert not cv_may_be_public(None)
+
+
+def test_require_each_refuses_at_the_first_group_refused() -> None:
+    vice = PEOPLE["wg2-vice"]
+    assert require_each(vice, Action.DISPOSE, [2, 2]) is vice
+    assert require_each(vice, Action.DISPOSE, []) is vice
+    with pytest.raises(PermissionDenied, match="Only the Chairs and Vice-Chairs"):
+        require_each(vice, Action.DISPOSE, [2, 1])
+    with pytest.raises(PermissionDenied):
+        require_each(vice, Action.DISPOSE, [None])
+    coordinator = PEOPLE["coordinator"]
+    assert require_each(coordinator, Action.DISPOSE, [1, 2, None]) is coordinator
+    with pytest.raises(PermissionDenied, match="Log in to comment"):
+        require_each(None, Action.COMMENT, [])
+    member = PEOPLE["wg2-member"]
+    with pytest.raises(PermissionDenied, match="Working Group 1 comment"):
+        require_each(member, Action.COMMENT, [2, 1])
