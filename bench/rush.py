@@ -10,7 +10,7 @@ an edit every second. Then it checks that the acknowledged comments (each
 302 naming its comment) are exactly the stored ones, none twice, and prints
 acknowledged posts per second and the latency percentiles.
 
-Run: python bench/rush.py [--clients 50] [--seconds 60] [--workers 4]
+Run: python bench/rush.py [--clients 50] [--seconds 60] [--workers N]
      [--threads 8] [--worker-class sync] [--postgres postgresql+psycopg:///cop_drafts_test]
      [--code FOLDER] [--py-spy rush.svg]
      (py-spy records the workers for 20 s mid-run;
@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from cop_drafts.app.serving import cores  # noqa: E402
 from cop_drafts.db.models import Code, Comment, Visibility, utcnow  # noqa: E402
 from cop_drafts.db.session import make_engine, make_sessionmaker  # noqa: E402
 from cop_drafts.services import accounts, codes, demo, rounds  # noqa: E402
@@ -170,7 +171,8 @@ def run(args: argparse.Namespace, url: str, data: Path, env: dict[str, str]) -> 
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "cop-drafts"), "--data", str(data), "serve", "--port", str(port)]
-        + ["--workers", str(args.workers), "--threads", str(args.threads)]
+        + (["--workers", str(args.workers)] if args.workers else [])
+        + ["--threads", str(args.threads)]
         + ["--worker-class", args.worker_class],
         env=env,
         start_new_session=True,
@@ -349,7 +351,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="default: serve's (one per core)"
+    )
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
         "--worker-class", default="gthread", choices=["gthread", "sync"]
@@ -370,7 +374,8 @@ def main() -> None:
         kind = "PostgreSQL" if args.postgres else "SQLite"
         print(
             f"{kind}; {args.clients} clients, {args.seconds:g} s, "
-            f"{args.workers} workers x {args.threads} threads; {os.cpu_count()} cores"
+            f"{args.workers or cores()} workers x {args.threads} threads; "
+            f"{os.cpu_count()} cores"
         )
         if not args.postgres:
             run(args, f"sqlite:///{data / 'cop-drafts.db'}", data, env)
