@@ -220,7 +220,7 @@ def create(code_slug: str) -> Any:
         return _review(form, 409)
     except ValidationError as error:
         db.rollback()
-        form.form_errors.append(str(error))
+        show_errors(form, error, on_fields=False)  # the review hides the fields
         return _review(form, 400)
     carried = (
         ", ".join(f"{n} {s}" for s, n in sorted(done.carried.items())) or "none open"

@@ -113,14 +113,17 @@ def acting_user() -> User | None:
     return None
 
 
-def show_errors(form: FlaskForm, error: ServiceError) -> None:
+def show_errors(
+    form: FlaskForm, error: ServiceError, *, on_fields: bool = True
+) -> None:
     """Put a refused input's messages on the form: each field's on its field
     (a ValidationError's `fields`), and the general message at the top when no
-    field message says it."""
+    field message says it. A page that shows the form's fields hidden (a
+    review before a confirm) passes on_fields=False: every message at the top."""
     placed = False
     fields = error.fields if isinstance(error, ValidationError) else {}
     for name, message in fields.items():
-        field = getattr(form, name, None)
+        field = getattr(form, name, None) if on_fields else None
         if field is not None and hasattr(field, "errors"):
             field.errors = [message]
             placed = True
