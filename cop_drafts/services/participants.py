@@ -83,12 +83,16 @@ def _listed(db: Session) -> list[Application]:
 
 
 def _chair(application: Application, post: str) -> ListedChair:
+    # The CV link is offered by the rule public_cv serves it by, so it never
+    # leads to "not found" (a Vice-Chair whose account is not a Chair's).
     shares = application.consent_cv
     return ListedChair(
         application.name,
         post,
         application.id,
-        shares and application.cv_file is not None,
+        shares
+        and application.cv_file is not None
+        and cv_may_be_public(application.user),
         application.declaration if shares else "",
     )
 

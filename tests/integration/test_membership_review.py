@@ -363,6 +363,18 @@ def test_appointments_from_the_candidates(
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert "sandbox" in download.headers["Content-Security-Policy"]
     assert public.get(f"/participants/{plain.id}/cv").status_code == 404
+    assert chair.find(data_testid="public-cv") is not None
+    # The list offers a CV by the rule the download follows: a Vice-Chair
+    # whose account is not a Chair's (an observer's, set by hand) is listed
+    # without a link that would lead nowhere.
+    user.role = Role.OBSERVER
+    db.commit()
+    listed = parse(public.get("/participants").get_data(as_text=True))
+    chair = listed.find(data_testid="wg-3").find(data_testid="chair")
+    assert "Noor Example" in chair.text and chair.find(data_testid="public-cv") is None
+    assert public.get(f"/participants/{candidate.id}/cv").status_code == 404
+    user.role = Role.CHAIR
+    db.commit()
 
     # The AI Office reads every CV; nobody else through its route.
     mine = office.get(f"/review/applications/{candidate.id}/cv")
