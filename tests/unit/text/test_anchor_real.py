@@ -357,6 +357,28 @@ def test_reworded_sentence_selected_with_a_deleted_one_is_orphaned() -> None:
     assert both.status is AnchorStatus.ORPHANED, both
 
 
+def test_clause_whose_duty_was_replaced_is_orphaned_not_put_on_the_new_duty() -> None:
+    # The sentence survives around it, but the clause's duty (send a report)
+    # became another (give assurance): only 'to the supervisory office' is
+    # left of it, so it is gone; the kept part of the sentence still lands.
+    reporting = (
+        "Providers shall send a summary of the register to the supervisory office "
+        "every quarter, listing open incidents first."
+    )
+    lead = "Providers shall, no later than ten working days after each quarter,"
+    rest = "to the supervisory office or another independent body (such as a trust)."
+    old = BASE.replace(
+        reporting, f"{lead} send the resulting written audit report {rest}"
+    )
+    new = BASE.replace(reporting, f"{lead} give assurance about their controls {rest}")
+    clause = landed(
+        old, new, "send the resulting written audit report to the supervisory office"
+    )
+    assert clause.status is AnchorStatus.ORPHANED, clause
+    kept = "no later than ten working days after each quarter"
+    assert landed(old, new, kept).status is AnchorStatus.EXACT
+
+
 def test_replaced_sentence_with_nothing_in_common_is_orphaned() -> None:
     new = BASE.replace(
         "Staff who handle incidents shall receive yearly training on the register and "
@@ -443,12 +465,12 @@ def test_stock_phrase_of_a_deleted_sentence_is_not_attached_elsewhere() -> None:
 
 # Figures reached on bench/anchor_judged.json, less a small margin: fail if
 # a change makes relocation on real revisions worse.
-# Reached: right 0.917, 1 wrong of 241, orphan precision 0.819, 129 of 135
+# Reached: right 0.921, no wrong of 241, orphan precision 0.821, 129 of 135
 # right landings holding the whole judged passage, none ending mid-word.
-# Wrong attachments stay within the goal (1% of 241).
-FLOOR_RIGHT = 0.91
-MOST_WRONG = 2
-FLOOR_ORPHAN_PRECISION = 0.81
+# One wrong attachment is allowed (the goal is 1% of 241, two).
+FLOOR_RIGHT = 0.92
+MOST_WRONG = 1
+FLOOR_ORPHAN_PRECISION = 0.82
 FLOOR_WHOLE = 0.94
 
 
