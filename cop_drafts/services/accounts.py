@@ -239,10 +239,26 @@ def invite(
     *,
     days: int,
 ) -> tuple[User, str]:
-    """Create an account without password and a one-time link token for it.
+    """Create an account without password and a one-time link token for it
+    (committed).
 
     Only the AI Office invites, and the operator at the command line (`SYSTEM`).
     Raises PermissionDenied, ValidationError.
+    """
+    user, token = add_invitation(db, actor, person, days=days)
+    db.commit()
+    return user, token
+
+
+def add_invitation(
+    db: Session,
+    actor: User | System | None,
+    person: NewPerson,
+    *,
+    days: int,
+) -> tuple[User, str]:
+    """`invite` in the caller's transaction (not committed), for a use case
+    that invites as one of its steps. Raises PermissionDenied, ValidationError.
     """
     inviter = require(actor, Action.MANAGE_USERS)
     # Audit and invitation name the person who invited; the operator is none.
@@ -270,7 +286,6 @@ def invite(
         f"user:{user.id}",
         f"invited {user.email}, valid {days} days",
     )
-    db.commit()
     return user, token
 
 

@@ -360,8 +360,9 @@ def _approve(
         organisation=application.organisation or None,
         memberships=tuple((wg, WgRole.MEMBER) for wg in application.wgs),
     )
-    # invite() commits the decision, the account and the invitation at once.
-    user, token = accounts.invite(db, actor, person, days=days)
+    # The decision, the account, the invitation and its mail commit together:
+    # a failure leaves the application waiting, with no account and no link.
+    user, token = accounts.add_invitation(db, actor, person, days=days)
     application.user_id = user.id
     application_mail.invitation(db, application, user, token, days, now)
     db.commit()
@@ -409,7 +410,8 @@ def invite_again(
     if user.password_hash:
         raise ValidationError(f"{user.email} has set a password already.")
     person = accounts.NewPerson(user.email, user.name, user.role)
-    user, token = accounts.invite(db, actor, person, days=days)
+    # The link and its mail commit together: no link stored that nobody got.
+    user, token = accounts.add_invitation(db, actor, person, days=days)
     application_mail.invitation(db, application, user, token, days, now, again=True)
     db.commit()
     return application
