@@ -313,23 +313,24 @@ def decide(
     application.checklist = {k: k in decision.checked for k in keys}
     application.reason = decision.reason.strip()[:5000]
     if decision.action == "approve":
-        return _approve(db, actor, application, invitation_days, now)
-    if decision.action == "reject":
-        return _reject(db, actor, application, now)
-    audit.record(
-        db,
-        actor,
-        "application.checklist",
-        f"application:{application.id}",
-        f"{application_mail.reference(application)}: checklist saved",
-    )
+        _approve(db, actor, application, invitation_days, now)
+    elif decision.action == "reject":
+        _reject(db, actor, application, now)
+    else:
+        audit.record(
+            db,
+            actor,
+            "application.checklist",
+            f"application:{application.id}",
+            f"{application_mail.reference(application)}: checklist saved",
+        )
     db.commit()
     return application
 
 
 def _approve(
     db: Session, actor: User, application: Application, days: int, now: datetime
-) -> Application:
+) -> None:
     missing = [k for k in criteria(application) if not application.checklist.get(k)]
     if missing:
         raise ValidationError(
@@ -360,18 +361,15 @@ def _approve(
         organisation=application.organisation or None,
         memberships=tuple((wg, WgRole.MEMBER) for wg in application.wgs),
     )
-    # The decision, the account, the invitation and its mail commit together:
-    # a failure leaves the application waiting, with no account and no link.
+    # The decision, the account, the invitation and its mail commit together
+    # (decide commits): a failure leaves the application waiting, with no
+    # account and no link.
     user, token = accounts.add_invitation(db, actor, person, days=days)
     application.user_id = user.id
     application_mail.invitation(db, application, user, token, days, now)
-    db.commit()
-    return application
 
 
-def _reject(
-    db: Session, actor: User, application: Application, now: datetime
-) -> Application:
+def _reject(db: Session, actor: User, application: Application, now: datetime) -> None:
     if not application.reason:
         raise ValidationError(
             "Say why: the applicant receives the reason.",
@@ -387,8 +385,6 @@ def _reject(
         f"{application_mail.reference(application)} rejected",
     )
     application_mail.rejection(db, application, now)
-    db.commit()
-    return application
 
 
 def invite_again(
