@@ -151,6 +151,8 @@ def _verify(
     inputs.check_text({"email": email, "password": password})
     email = email.strip().lower()[:254]
     address = throttle.address_key(remote_addr)
+    # Committed at once, before the password is checked (services.throttle):
+    # a refused try stays counted, and tries at the same time see each other.
     attempt_id = throttle.begin(db, email, address, limits)
     user = find_user(db, email)
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
@@ -184,6 +186,8 @@ def authenticate(
     token = sessions.start(db, user, remote_addr=remote_addr)
     audit.record(db, user, "user.login", f"user:{user.id}", "logged in")
     db.commit()
+    # Housekeeping in a short transaction of its own, after the login is
+    # committed: a clash there costs the login nothing.
     throttle.prune(db)
     return user, token
 

@@ -376,6 +376,8 @@ def consolidate(
             commit_id=result.commit_id,
         )
         merged.append((branch, result.commit_id))
+    # Committed before the flow-back, as in drafts.save: the merges are in the
+    # drafts already and their audit rows must stay with them.
     db.commit()
     conflict = next(
         (
@@ -486,6 +488,8 @@ def resolve_merge(
         commit_id=result.commit_id,
         resolved=sorted(resolved),
     )
+    # Committed before the flow-back, as in drafts.save: the merge is in the
+    # drafts already and its audit row must stay with it.
     db.commit()
     flowed: tuple[FlowBackResult, ...] = ()
     if into == MAIN:

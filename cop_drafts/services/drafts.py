@@ -253,6 +253,10 @@ def save(
         base=base.commit_id,
         merged=result.merged,
     )
+    # Committed before the flow-back, deliberately: the save is in the drafts
+    # already and its audit row must stay with it. Flowing back is a step of
+    # its own (flow_back commits its rows); when it fails, the branches stay
+    # behind main and are brought up to date from the board.
     db.commit()
     flowed: tuple[FlowBackResult, ...] = ()
     if draft.is_harmonisation:

@@ -50,7 +50,9 @@ def flow_back(
     """Bring ``main`` into every Working Group branch, merged like any change.
 
     A branch whose merge conflicts is left as it was; the conflict is
-    recorded in the audit log and shown on the board. Never raises Conflict.
+    recorded in the audit log and shown on the board. Commits its audit rows:
+    a step of its own after the caller committed the change it brings back.
+    Never raises Conflict.
     """
     author = Person(actor.name, actor.email)
     out = []

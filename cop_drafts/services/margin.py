@@ -225,7 +225,8 @@ def for_version(
     )
     if iteration is not None and reanchor.pending(db, code, commit_id):
         # Comments written on an older version after this one was published
-        # (a Chair's note, say) are carried here once, on first reading.
+        # (a Chair's note, say) are carried here once, on first reading;
+        # reanchor commits them at once, for every later reader.
         reanchor.reanchor(db, store, code, commit_id, iteration.tag)
     comments = _candidates(
         db, code, path, commit_id, iteration is not None, filters.scope
