@@ -184,6 +184,12 @@ class UnitAlignment:
         dice, contained, _ = self.pair(i, j)
         return contained >= MERGED and self.new_weight[j] >= LONGER * self.old_weight[i]
 
+    def best(self, i: int) -> tuple[float, int] | None:
+        """(similarity, new unit) of the new unit most like old unit i
+        among its candidates (None: it shares no rare word with any)."""
+        found = max(self._candidates(i), key=lambda c: (c[0], -c[2]), default=None)
+        return None if found is None else (found[0], found[2])
+
     def dice(self, i: int, j: int) -> float:
         """Similarity of old unit i and new unit j."""
         return self.pair(i, j)[0]

@@ -1,9 +1,10 @@
 """A passage its sentence's alignment lost, found again by the words it
 alone has: a list item, cell or paragraph moved or rewritten (the words and
 word pairs only it has in the old text and only one unit has in the new,
-near where its neighbours went), a sentence merged into a neighbour's
-(words of it that the neighbour never had), or a table cell relabelled (the
-free cell of the new row its row-mates went to) (helper of `anchor`)."""
+near where its neighbours went), a sentence merged into a neighbour's or
+restated in the sentence of its section most like it (words of it that
+sentence never had), or a table cell relabelled (the free cell of the new
+row its row-mates went to) (helper of `anchor`)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class UniqueWords:
         for word, pair in enumerate(zip(new.stems, new.stems[1:], strict=False)):
             self.new_pairs[pair] = -1 if pair in self.new_pairs else word
         self._from: dict[int, frozenset[str]] | None = None
+        self._in_section: dict[int, list[int]] = {}  # see _taken_in_section
 
     def find(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of the block (a paragraph, list item
@@ -84,10 +86,11 @@ class UniqueWords:
         return new.ucontent[around[0]], new.unit_words(around[-1])[1] - 1
 
     def merged(self, first: int, last: int) -> tuple[int, int] | None:
-        """New word range (inclusive) of the new unit of a neighbour of the
-        passage (two units on each side) that took the passage in: it
-        holds enough of the passage, and words of it that none of its own
-        old units had; None when no neighbour's unit did."""
+        """New word range (inclusive) of the new unit that took the passage
+        in: a neighbour's (two units on each side), or the one most like
+        its unit in its section (`_taken_in_section`); it holds enough of
+        the passage, and words of it that none of its own old units had;
+        None when no such unit did."""
         old, new, units = self.old, self.new, self.units
         idf = units.idf
         lo = old.unit_at(old.wstart[first])
@@ -97,23 +100,52 @@ class UniqueWords:
         stems = set(old.stems[first : last + 1])
         total = -1.0
         best, most, heaviest = -1, 0.0, ""
-        for i in (lo - 2, lo - 1, hi + 1, hi + 2):
-            for j in units.targets(i) if 0 <= i < old.units else ():
-                shared = stems & units.new_sets[j]
-                brought = shared - self._explained(j)
-                if not brought or not same_kind(old.ukind[lo], new.ukind[j]):
-                    continue
-                if total < 0:
-                    total = math.fsum(idf.get(s, 0.0) for s in stems) or 1e-9
-                novel = math.fsum(idf[s] for s in brought) / total
-                if novel <= most or novel < NOVEL:
-                    continue
-                if math.fsum(idf[s] for s in shared) >= HOLDS * total:
-                    best, most = j, novel
-                    heaviest = max(sorted(brought), key=idf.__getitem__)
+        places = [
+            j
+            for i in (lo - 2, lo - 1, hi + 1, hi + 2)
+            if 0 <= i < old.units
+            for j in units.targets(i)
+        ]
+        if lo == hi:
+            places.extend(self._taken_in_section(lo))
+        for j in places:
+            shared = stems & units.new_sets[j]
+            brought = shared - self._explained(j)
+            if not brought or not same_kind(old.ukind[lo], new.ukind[j]):
+                continue
+            if total < 0:
+                total = math.fsum(idf.get(s, 0.0) for s in stems) or 1e-9
+            novel = math.fsum(idf[s] for s in brought) / total
+            if novel <= most or novel < NOVEL:
+                continue
+            if math.fsum(idf[s] for s in shared) >= HOLDS * total:
+                best, most = j, novel
+                heaviest = max(sorted(brought), key=idf.__getitem__)
         if best < 0:
             return None
         return self._inside(first, last, best, heaviest)
+
+    def _taken_in_section(self, unit: int) -> list[int]:
+        """The new unit most like old `unit`, when it lies in the new
+        section that `unit`'s section went to and an old unit less like it
+        took it (`unit` restated into it, or merged), else nothing."""
+        if unit not in self._in_section:
+            units = self.units
+            found = units.best(unit)
+            section = units.section_map.get(self.old.uheading[unit], -1)
+            taken: list[int] = []
+            if found is not None and section >= 0:
+                dice, j = found
+                owner = units.source[j]
+                if (
+                    owner >= 0
+                    and j != section
+                    and self.new.uheading[j] == section
+                    and units.dice(owner, j) < dice
+                ):
+                    taken.append(j)
+            self._in_section[unit] = taken
+        return self._in_section[unit]
 
     def in_row(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of the free cell of the new row that a

@@ -204,6 +204,37 @@ def test_part_of_a_sentence_merged_into_a_long_one_lands_on_its_clause() -> None
     assert_lands(landed(old, new, "the duty rota pinned beside the door"), new, clause)
 
 
+def test_sentence_restated_into_a_sentence_of_its_measure_lands_there() -> None:
+    # The publication rule, three sentences after the reporting duty, is
+    # restated inside it: the new sentence is more like the rule than like
+    # the duty that took it, in the Measure the rule's Measure went to.
+    reporting = (
+        "Providers shall send a summary of the register to the supervisory office "
+        "every quarter, listing open incidents first."
+    )
+    rest = (
+        "The summary shall be signed by the person responsible. It shall cover "
+        "every site. Late summaries shall say why they are late."
+    )
+    rule = (
+        "Where the summary is published, the names of reporters shall be left "
+        "out of it."
+    )
+    restated = (
+        "Providers may publish the quarterly summary, leaving out the names of "
+        "reporters."
+    )
+    old = BASE.replace(reporting, f"{reporting} {rest} {rule}")
+    new = BASE.replace(reporting, f"{restated} {rest}")
+    r = landed(old, new, "the names of reporters shall be left out of it")
+    assert_lands(r, new, restated.rstrip("."))
+    # A measure of the duty, deleted beside the unchanged duty, is gone.
+    kpi = "Share of summaries sent to the supervisory office on time (target: all)."
+    old = BASE.replace(reporting, f"{reporting} {rest} {kpi}")
+    new = BASE.replace(reporting, f"{reporting} {rest}")
+    assert landed(old, new, kpi).status is AnchorStatus.ORPHANED
+
+
 def test_split_sentence_lands_across_both_parts() -> None:
     new = BASE.replace(
         "at least once a year and revoke lost keys",
@@ -465,12 +496,12 @@ def test_stock_phrase_of_a_deleted_sentence_is_not_attached_elsewhere() -> None:
 
 # Figures reached on bench/anchor_judged.json, less a small margin: fail if
 # a change makes relocation on real revisions worse.
-# Reached: right 0.921, no wrong of 241, orphan precision 0.821, 129 of 135
+# Reached: right 0.925, no wrong of 241, orphan precision 0.829, 130 of 136
 # right landings holding the whole judged passage, none ending mid-word.
 # One wrong attachment is allowed (the goal is 1% of 241, two).
-FLOOR_RIGHT = 0.92
+FLOOR_RIGHT = 0.925
 MOST_WRONG = 1
-FLOOR_ORPHAN_PRECISION = 0.82
+FLOOR_ORPHAN_PRECISION = 0.825
 FLOOR_WHOLE = 0.94
 
 
