@@ -1,13 +1,17 @@
 """Each use case commits once: when its last write fails, nothing of its
 earlier steps stays in the database (the database itself refuses the write;
-see faults.inserts_refused). Publishing has its own in test_publishing."""
+see faults.inserts_refused). Publishing has its own in test_publishing.
+Where a second transaction is deliberate, what it keeps is tested too."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -18,10 +22,10 @@ from cop_drafts.db.models import (
     Code,
     Invitation,
 )
-from cop_drafts.services import accounts, review
+from cop_drafts.services import accounts, drafts, review
 from cop_drafts.store.repo import DraftStore
 from tests.membership import mails, open_call, submitted
-from tests.story import person
+from tests.story import S, person
 
 from .faults import inserts_refused
 
@@ -110,3 +114,37 @@ def test_a_new_invitation_whose_mail_is_refused_stores_no_link(
     db.expire_all()
     assert _invitations(db) == invitations + 1
     assert "new link" in mails(db, EMAIL)[-1].body
+
+
+@contextmanager
+def audit_refused(db: Session, action: str) -> Iterator[None]:
+    """While open, writing an audit row of `action` fails as a full disk would."""
+
+    def refuse(session: Session, *_: Any) -> None:
+        if any(getattr(o, "action", None) == action for o in session.new):
+            raise SQLAlchemyError("disk full")
+
+    event.listen(db, "before_flush", refuse)
+    try:
+        yield
+    finally:
+        event.remove(db, "before_flush", refuse)
+        db.rollback()
+
+
+def test_a_harmonisation_stays_recorded_when_bringing_it_back_fails(
+    db: Session, seeded: Code, seeded_store: DraftStore
+) -> None:
+    """Deliberate: the save commits its audit row before the flow-back, since
+    the drafts hold it already; the branches are then brought in from the board."""
+    text = seeded_store.read("main", S).text + "\nA harmonised sentence.\n"
+    sub = drafts.Submission(text, "Harmonise a term", seeded_store.resolve("main"))
+    coordinator = person(db, "coordinator")
+    saved = _audited(db, "section.harmonise")
+
+    with audit_refused(db, "branch.flow_back"):
+        with pytest.raises(SQLAlchemyError, match="disk full"):
+            drafts.save(db, seeded_store, seeded, coordinator, S, sub, 1_000_000)
+    db.expire_all()
+    assert "A harmonised sentence." in seeded_store.read("main", S).text
+    assert _audited(db, "section.harmonise") == saved + 1
