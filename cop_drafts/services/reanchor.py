@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code, Comment, CommentStatus, Relocation, utcnow
+from cop_drafts.db.session import upsert
 from cop_drafts.store.errors import NotFound
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import Anchor, AnchorStatus, relocate_many
@@ -216,8 +217,15 @@ def record(
             }
         )
     if rows:
-        # One executemany, not 10,000 ORM objects: publishing stays fast.
-        db.execute(insert(Relocation), rows)
+        # One executemany, not 10,000 ORM objects: publishing stays fast. A
+        # landing is stored once: two readers carrying the same late comments
+        # at the same moment both insert them, and the second writes nothing.
+        table = Relocation.__table__
+        assert isinstance(table, Table)
+        stmt = upsert(db, table).on_conflict_do_nothing(
+            index_elements=[table.c.comment_id, table.c.commit_id]
+        )
+        db.execute(stmt, rows)
     return counts
 
 

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, case, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code, SectionVisit, User, utcnow
+from cop_drafts.db.session import upsert
 from cop_drafts.store.errors import StoreError
 from cop_drafts.store.refs import MAIN, is_branch_name
 from cop_drafts.store.repo import DraftStore
@@ -102,9 +102,7 @@ def _upsert(
     table = SectionVisit.__table__
     assert isinstance(table, Table)
     now = utcnow()
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(
+    stmt = upsert(db, table).values(
         user_id=user.id,
         code_id=code.id,
         path=path,

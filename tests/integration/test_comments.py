@@ -22,7 +22,8 @@ from cop_drafts.db.models import (
     Visibility,
     utcnow,
 )
-from cop_drafts.services import accounts, demo, rounds
+from cop_drafts.db.session import make_engine, make_sessionmaker
+from cop_drafts.services import accounts, demo, reanchor, rounds
 from cop_drafts.store.repo import DraftStore, Person
 from tests.conftest import csrf_token
 from tests.story import DROP, KEEP, REWORD, publish_through_form, rework_main
@@ -467,6 +468,38 @@ def test_publishing_carries_comments_exact_fuzzy_orphaned(
     # Published once: viewing again creates nothing new.
     client.get(f"{PAGE}?rev=draft-4")
     assert db.scalar(select(func.count()).select_from(Relocation)) == 3
+
+
+def test_two_readers_carrying_the_same_late_comments_store_each_once(
+    as_user: AsUser, open_round, seeded_store: DraftStore, db: Session, db_url: str
+) -> None:
+    # A Chair's note written on draft-3 after draft-4 is out is carried to
+    # draft-4 by the first reader of draft-4. Two readers at the same moment
+    # both find it pending and both store where it landed: the second must
+    # write nothing rather than fail its page on the unique landing.
+    open_round()
+    rework_main(seeded_store)
+    assert _publish_draft_4(as_user("ai-office")).status_code == 302
+    chair = as_user("wg2-chair")
+    assert (
+        _post(chair, seeded_store, KEEP, "Late note.", kind="note").status_code == 302
+    )
+    code = db.scalar(select(Code))
+    draft_4 = seeded_store.resolve("draft-4")
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as first, make_sessionmaker(engine)() as second:
+        found = reanchor.carry(first, seeded_store, first.get(Code, code.id), draft_4)
+        assert len(found) == 1
+        reanchor.reanchor(
+            second, seeded_store, second.get(Code, code.id), draft_4, "draft-4"
+        )
+        reanchor.record(first, found, draft_4, "draft-4")
+        first.commit()
+    engine.dispose()
+    landed = select(func.count()).where(Relocation.commit_id == draft_4)
+    assert db.scalar(landed) == 1
+    [thread] = _threads(chair, rev="draft-4")
+    assert thread.attrs["data-landing"] == "exact"
 
 
 def test_comments_land_on_a_working_branch_on_the_fly(
