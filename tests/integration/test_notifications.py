@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from cop_drafts.cli import main
@@ -725,3 +725,52 @@ def test_save_preferences_refuses_unknown_choices(db: Session, seeded: Code) -> 
     assert set(refused.value.fields) == {k.value for k in notify.CHOSEN_KINDS}
     assert db.scalar(select(func.count()).select_from(NotificationSetting)) == 0
     assert db.scalar(select(func.count()).select_from(Round)) == 0
+
+
+def test_an_account_mail_keeps_no_copy_of_its_link_once_sent(
+    db: Session, seeded: Code
+) -> None:
+    link = "{site}/invitations/one-time-secret"
+    row = notify.queue_account_mail(
+        db, "invite:1", "Your invitation", f"Open {link}", to=("n@example.org", "N")
+    )
+    db.commit()
+    delivered: list[str] = []
+    report = notify.send_due(db, notify.LogMailer(delivered.append), utcnow())
+    assert report.sent == 1 and "one-time-secret" in delivered[0]
+    db.expire_all()
+    stored = db.get(Notification, row.id)
+    assert stored is not None and stored.sent_at is not None
+    assert stored.body == notify.SENT_BODY
+
+
+def test_a_sent_account_mail_is_marked_sent_and_wiped_in_one_transaction(
+    db: Session, seeded: Code
+) -> None:
+    # Marking a mail sent and wiping its one-time link were two commits: a
+    # failure between them left a sent link in the outbox for good.
+    row = notify.queue_account_mail(
+        db,
+        "invite:2",
+        "Your invitation",
+        "Open {site}/i/one-time-secret",
+        to=("m@example.org", "M"),
+    )
+    db.commit()
+    engine = db.get_bind()
+
+    def refuse(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE notifications SET body"):
+            raise RuntimeError("disk full")
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        with pytest.raises(RuntimeError):
+            notify.send_due(db, notify.LogMailer(lambda _: None), utcnow())
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    db.rollback()
+    db.expire_all()
+    stored = db.get(Notification, row.id)
+    assert stored is not None and stored.sent_at is None  # due again, whole
+    assert "one-time-secret" in stored.body

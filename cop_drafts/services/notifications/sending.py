@@ -236,16 +236,16 @@ def _finish(db: Session, ids: Sequence[int], **values: object) -> None:
 
 def _sent(db: Session, item: _Outgoing, now: datetime) -> None:
     ids = [row_id for row_id, _ in item.rows]
-    _finish(db, ids, sent_at=now, attempts=Notification.attempts + 1, last_error="")
     # Account mails carry personal or one-time links: once sent, the outbox
-    # keeps no copy of them.
+    # keeps no copy of them. Wiped in the transaction that marks them sent,
+    # so a failure between the two cannot leave a sent link in the outbox.
     db.execute(
         update(Notification)
         .where(Notification.id.in_(ids), Notification.kind == NotificationKind.ACCOUNT)
         .values(body=SENT_BODY)
         .execution_options(synchronize_session=False)
     )
-    db.commit()
+    _finish(db, ids, sent_at=now, attempts=Notification.attempts + 1, last_error="")
 
 
 def _failed(db: Session, item: _Outgoing, now: datetime, error: str) -> None:
