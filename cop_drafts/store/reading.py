@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pygit2
 
+from cop_drafts.cache import Memo
+
 from .base import StoreBase
 from .blame import StateCache
 from .blame import origins as blame_origins
@@ -25,6 +27,11 @@ from .objects import (
 )
 from .refs import MAIN, check_path, is_branch_name
 from .values import BlameLine, BranchInfo, CommitInfo, FileVersion, TagInfo
+
+# Texts read lately, by repository, commit and path: a commit's files never
+# change, and a comment post reads its section's text as a page does (the
+# tree walk and the decoding were a sixth of a post's service time).
+_TEXTS: Memo[tuple[str, str, str], FileVersion] = Memo(32)
 
 
 class Reading(StoreBase):
@@ -63,6 +70,10 @@ class Reading(StoreBase):
     def read(self, rev: str, path: str) -> FileVersion:
         """Text of `path` at `rev`. Raises InvalidRev, NotFound."""
         commit = self._commit(rev)
+        key = (str(self.path), str(commit.id), check_path(path))
+        return _TEXTS.value(key, lambda: self._decoded(commit, path))
+
+    def _decoded(self, commit: pygit2.Commit, path: str) -> FileVersion:
         blob = self._blob(commit, path)
         text, is_utf8 = decode(blob.data)
         return FileVersion(str(commit.id), path, text, str(blob.id), is_utf8)

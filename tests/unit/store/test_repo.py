@@ -61,6 +61,28 @@ def test_read_and_manifest(store: DraftStore) -> None:
         store.get_section("main", "c.md")
 
 
+def test_a_text_read_again_is_kept_and_a_branch_read_follows_the_branch(
+    store: DraftStore,
+) -> None:
+    first = store.read("main", "a.md")
+    assert store.read(first.commit_id, "a.md") is first  # kept: commits never change
+    store.save(
+        "main",
+        "a.md",
+        TEXT + "More.\n",
+        base=first.commit_id,
+        author=ALICE,
+        message="More",
+    )
+    assert store.read("main", "a.md").text == TEXT + "More.\n"
+    assert store.read(first.commit_id, "a.md").text == TEXT
+    for bad in ("../a.md", "a.md/", ""):
+        with pytest.raises(InvalidPath):
+            store.read(first.commit_id, bad)
+    with pytest.raises(NotFound):
+        store.read(first.commit_id, "c.md")
+
+
 def test_save_fast_forward(store: DraftStore) -> None:
     base = store.resolve("wg/1")
     result = store.save(
