@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from cop_drafts.app.serving import cores  # noqa: E402
+from cop_drafts.app.serving import ServeOptions, default_workers  # noqa: E402
 from cop_drafts.db.models import Code, Comment, Visibility, utcnow  # noqa: E402
 from cop_drafts.db.session import make_engine, make_sessionmaker  # noqa: E402
 from cop_drafts.services import accounts, codes, demo, rounds  # noqa: E402
@@ -352,9 +352,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument(
-        "--workers", type=int, default=0, help="default: serve's (one per core)"
+        "--workers", type=int, default=0, help="default: serve's (two per core)"
     )
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=ServeOptions().threads)
     parser.add_argument(
         "--worker-class", default="gthread", choices=["gthread", "sync"]
     )
@@ -374,7 +374,7 @@ def main() -> None:
         kind = "PostgreSQL" if args.postgres else "SQLite"
         print(
             f"{kind}; {args.clients} clients, {args.seconds:g} s, "
-            f"{args.workers or cores()} workers x {args.threads} threads; "
+            f"{args.workers or default_workers()} workers x {args.threads} threads; "
             f"{os.cpu_count()} cores"
         )
         if not args.postgres:

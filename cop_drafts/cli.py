@@ -201,11 +201,9 @@ def demo_command(settings: Settings, drafts: Path) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=int, help="Worker processes  [default: two per core]")
 @click.option(
-    "--workers", type=int, help="Worker processes  [default: one per core, at least 2]"
-)
-@click.option(
-    "--threads", default=8, show_default=True, type=int, help="Threads per worker."
+    "--threads", default=2, show_default=True, type=int, help="Threads per worker."
 )
 @click.option(
     "--worker-class",
@@ -225,7 +223,7 @@ def serve(
 ) -> None:
     """Serve the app with gunicorn (threaded workers, request limits, timeouts)."""
     from cop_drafts.app import create_app
-    from cop_drafts.app.serving import ServeOptions, cores, run
+    from cop_drafts.app.serving import ServeOptions, default_workers, run
     from cop_drafts.db.session import upgrade
 
     upgrade(settings.database_url)
@@ -233,7 +231,7 @@ def serve(
     options = ServeOptions(
         host=host,
         port=port,
-        workers=workers or cores(),
+        workers=workers or default_workers(),
         threads=threads if worker_class == "gthread" else 1,
         worker_class=worker_class,
     )
