@@ -12,7 +12,7 @@ acknowledged posts per second and the latency percentiles.
 
 Run: python bench/rush.py [--clients 50] [--seconds 60] [--workers N]
      [--threads 8] [--worker-class sync] [--postgres postgresql+psycopg:///cop_drafts_test]
-     [--code FOLDER] [--py-spy rush.svg]
+     [--code FOLDER] [--py-spy rush.svg] [--chair-every 1.0]
      (py-spy records the workers for 20 s mid-run;
      a name not ending in .svg gets py-spy's raw collapsed stacks)
 Only connects to 127.0.0.1.
@@ -197,6 +197,7 @@ def run(args: argparse.Namespace, url: str, data: Path, env: dict[str, str]) -> 
 
 ACKED: dict[int, str] = {}
 LATENCIES: list[float] = []
+BY_CLIENT: dict[int, list[float]] = {}
 ERRORS: list[str] = []
 SAVES: list[float] = []
 _lock = threading.Lock()
@@ -232,17 +233,20 @@ def poster(
             if status == 302 and found:
                 ACKED[int(found.group(1))] = body
                 LATENCIES.append(took)
+                BY_CLIENT.setdefault(n, []).append(took)
             else:
                 ERRORS.append(str(status))
         k += 1
 
 
-def chair(port: int, start: threading.Barrier, stop: threading.Event) -> None:
+def chair(
+    port: int, start: threading.Barrier, stop: threading.Event, every: float
+) -> None:
     client = Client(port)
     client.log_in(f"wg2-chair@{demo.DOMAIN}", demo.DEMO_PASSWORD)
     start.wait()
     k = 0
-    while not stop.wait(1.0):
+    while not stop.wait(every):
         _, _, page = client.request("GET", f"/c/{demo.DEMO_SLUG}/edit/{S}")
         form = save_form(page, f"Rush edit {k}.", f"Rush edit {k}")
         if form is None:
@@ -277,7 +281,8 @@ def measure(args: argparse.Namespace, port: int, line: int, server_pid: int) -> 
         threading.Thread(target=poster, args=(port, n, line, start, stop))
         for n in range(args.clients)
     ]
-    threads.append(threading.Thread(target=chair, args=(port, start, stop)))
+    every = args.chair_every or args.seconds * 2  # 0: the Chair saves nothing
+    threads.append(threading.Thread(target=chair, args=(port, start, stop, every)))
     for thread in threads:
         thread.start()
     start.wait()
@@ -312,6 +317,14 @@ def measure(args: argparse.Namespace, port: int, line: int, server_pid: int) -> 
         f"(median {statistics.median(SAVES or [0]) * 1000:.0f} ms); "
         f"errors: {len(ERRORS)} {sorted(set(ERRORS))[:5]}"
     )
+    medians = sorted(statistics.median(v) for v in BY_CLIENT.values())
+    if medians:
+        print(
+            f"fairness: the clients' median waits run from {medians[0] * 1000:.0f} "
+            f"to {medians[-1] * 1000:.0f} ms; their posts from "
+            f"{min(map(len, BY_CLIENT.values()))} to "
+            f"{max(map(len, BY_CLIENT.values()))}"
+        )
     posts = max(1, len(ACKED))
     print(
         f"CPU: server {server_cpu:.1f} s ({server_cpu / posts * 1000:.1f} ms a post), "
@@ -359,6 +372,9 @@ def main() -> None:
         "--worker-class", default="gthread", choices=["gthread", "sync"]
     )
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL")
+    parser.add_argument(
+        "--chair-every", type=float, default=1.0, help="seconds between saves (0: none)"
+    )
     parser.add_argument("--py-spy", default="", help="write a flame graph here")
     parser.add_argument(
         "--code", default="", help="serve the cop_drafts package in this folder"
