@@ -315,7 +315,7 @@ def test_parallel_wrong_attempts_are_all_counted(
     statuses = _in_parallel(
         [attempt(c, t) for c, t in zip(clients, tokens, strict=True)]
     )
-    assert sorted(set(statuses)) <= [401, 429], statuses
+    assert set(statuses) <= {401, 429}, statuses  # a subset: all 429 may happen
     checked = statuses.count(401)
     # The budget, however many arrive at once: when all 30 land together,
     # each sees the others' attempts first and none is checked.
