@@ -67,7 +67,8 @@ class UniqueWords:
         old, new = self.old, self.new
         own = old.unit_at(old.wstart[first])
         block = _block(old, own)
-        if first > old.ucontent[block[0]] or last < old.unit_words(block[-1])[1] - 1:
+        start, end = _words(old, block[0], block[-1])
+        if first > start or last < end:
             return None  # part of a block: its words say too little
         votes = self._votes(first, last)
         if not votes:
@@ -83,7 +84,7 @@ class UniqueWords:
         if not self._holds_most(first, last, unit) or not self._near(own, unit):
             return None
         around = _block(new, unit)
-        return new.ucontent[around[0]], new.unit_words(around[-1])[1] - 1
+        return _words(new, around[0], around[-1])
 
     def merged(self, first: int, last: int) -> tuple[int, int] | None:
         """New word range (inclusive) of the new unit that took the passage
@@ -155,7 +156,8 @@ class UniqueWords:
         own = old.unit_at(old.wstart[first])
         if old.ukind[own] != TABLE or units.target[own] >= 0:
             return None
-        if first > old.ucontent[own] or last < old.unit_words(own)[1] - 1:
+        start, end = _words(old, own, own)
+        if first > start or last < end:
             return None
         stems = set(old.stems[first : last + 1])
         free = {
@@ -171,7 +173,7 @@ class UniqueWords:
         if len(ranked) > 1 and ranked[1][0] > ranked[0][0] - MARGIN:
             return None  # two cells of the row hold it as well
         cell = ranked[0][1]
-        return new.ucontent[cell], new.unit_words(cell)[1] - 1
+        return _words(new, cell, cell)
 
     def _inside(
         self, first: int, last: int, unit: int, heaviest: str
@@ -255,6 +257,11 @@ class UniqueWords:
                 if abs(target[i] - unit) <= NEAR:
                     return True
         return False
+
+
+def _words(doc: Doc, first: int, last: int) -> tuple[int, int]:
+    """The word range (inclusive) of the content of units first..last."""
+    return doc.ucontent[first], doc.unit_words(last)[1] - 1
 
 
 def _block(doc: Doc, unit: int) -> list[int]:
