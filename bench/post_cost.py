@@ -22,6 +22,7 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,10 +95,10 @@ def main() -> None:
         app.extensions["cop_drafts.engine"].dispose()
 
 
-def profile(post: object, count: int) -> None:
+def profile(post: Callable[[int], None], count: int) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
-    post(count)  # type: ignore[operator]
+    post(count)
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
     total = stats.total_tt  # type: ignore[attr-defined]
