@@ -12,7 +12,7 @@ acknowledged posts per second and the latency percentiles.
 
 Run: python bench/rush.py [--clients 50] [--seconds 60] [--workers N]
      [--threads 8] [--worker-class sync] [--postgres postgresql+psycopg:///cop_drafts_test]
-     [--code FOLDER] [--py-spy rush.svg] [--chair-every 1.0]
+     [--code FOLDER] [--py-spy rush.svg] [--chair-every 1.0] [--timeline posts.csv]
      (py-spy records the workers for 20 s mid-run;
      a name not ending in .svg gets py-spy's raw collapsed stacks)
 Only connects to 127.0.0.1.
@@ -198,6 +198,7 @@ def run(args: argparse.Namespace, url: str, data: Path, env: dict[str, str]) -> 
 ACKED: dict[int, str] = {}
 LATENCIES: list[float] = []
 BY_CLIENT: dict[int, list[float]] = {}
+TIMELINE: list[tuple[float, float, int]] = []  # (began, took, client)
 ERRORS: list[str] = []
 SAVES: list[float] = []
 _lock = threading.Lock()
@@ -234,6 +235,7 @@ def poster(
                 ACKED[int(found.group(1))] = body
                 LATENCIES.append(took)
                 BY_CLIENT.setdefault(n, []).append(took)
+                TIMELINE.append((began, took, n))
             else:
                 ERRORS.append(str(status))
         k += 1
@@ -307,6 +309,11 @@ def measure(args: argparse.Namespace, port: int, line: int, server_pid: int) -> 
     own_cpu = time.process_time() - own_cpu
     if spy is not None:
         spy.wait()
+    if args.timeline:
+        with open(args.timeline, "w") as out:
+            out.write("began_s,took_ms,client\n")
+            for at, took, n in sorted(TIMELINE):
+                out.write(f"{at - began:.4f},{took * 1000:.1f},{n}\n")
     latencies = sorted(LATENCIES)
     cut = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
     print(
@@ -376,6 +383,9 @@ def main() -> None:
         "--chair-every", type=float, default=1.0, help="seconds between saves (0: none)"
     )
     parser.add_argument("--py-spy", default="", help="write a flame graph here")
+    parser.add_argument(
+        "--timeline", default="", help="write each post's start, wait and client (CSV)"
+    )
     parser.add_argument(
         "--code", default="", help="serve the cop_drafts package in this folder"
     )

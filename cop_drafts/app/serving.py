@@ -17,6 +17,20 @@ client that stops reading loses its thread as well). Request line and
 header sizes are capped. An async worker (gevent) would also do, but
 psycopg and pygit2 calls would have to cooperate with it and rendering is
 CPU-bound anyway: threads are the plainer choice.
+
+Under a rush the workers also share the clients fairly. gunicorn's worker
+accepts every connection it can and keeps a kept-alive connection to itself,
+so the connections opened at once land unevenly and stay there: in a 50-client
+rush one worker served 3 clients and another 16 (waits of 16 ms against
+540 ms, p99 725 ms). So a `BufferingWorker` accepts a connection only while a
+thread is free, and a response it sends while other requests wait for its
+threads says "Connection: close": the client's next request joins the one
+queue all workers accept from, the kernel's, and is served by the first
+worker with a free thread. Keep-alive is kept while a worker keeps up; in a
+rush every client waits about the same (bench/rush.py prints the spread).
+Connections a worker ends after a whole request are closed at once, not by
+gunicorn's lingering close, which waits on the worker's only event loop for
+the client to close its side (up to 2 s each).
 """
 
 from __future__ import annotations
@@ -54,9 +68,10 @@ def default_workers() -> int:
     so threads of one process take turns on one core, and a thread that holds
     SQLite's write turn waits for that lock behind its siblings: few threads
     in more processes serve a rush faster. bench/rush.py on 2 cores, 50
-    clients, 30 s, quiet machine: 4 workers x 2 threads 263-284 posts/s (p99
-    464-550 ms) on SQLite and 263 (p99 416 ms) on PostgreSQL, against 200-229
-    (p99 476-531 ms) for 2 x 8, 228-238 for 4 x 4 and 210 for 4 x 8."""
+    clients, 30 s, quiet machine, workers sharing the clients fairly (one
+    run): 4 workers x 2 threads 279-293 posts/s (p99 329-354 ms) against 267
+    (p99 426 ms) for 2 x 4 and 255 (p99 382 ms) for 6 x 2. Before the fair
+    sharing: 2 x 8 served 200-229, 4 x 4 228-238 and 4 x 8 210."""
     return 2 * len(os.sched_getaffinity(0))
 
 
@@ -108,6 +123,10 @@ class _BufferedSocket:
         self.sock = sock
         self.buffer = bytearray()
         self.deadline: float | None = None  # set while a request arrives
+        self.whole = False  # the last request, body included, is in the buffer
+        # Whether closing must wait for the client: only after answering a
+        # request whose body was not all read (a refused upload still coming).
+        self.linger = False
 
     def setblocking(self, flag: bool) -> None:
         # gunicorn makes the socket blocking to serve a request: bounded instead.
@@ -143,6 +162,7 @@ class _BufferedSocket:
         return self._complete()
 
     def _complete(self) -> bool:
+        self.whole = False
         end = self.buffer.find(b"\r\n\r\n")
         if end < 0:
             return len(self.buffer) > _HEAD_MAX
@@ -151,7 +171,8 @@ class _BufferedSocket:
             return True  # read while served, under IO_SECONDS per call
         length = _LENGTH.search(head)
         size = int(length.group(1)) if length else 0
-        return size > BUFFER_BODY or len(self.buffer) >= end + 4 + size
+        self.whole = len(self.buffer) >= end + 4 + size
+        return size > BUFFER_BODY or self.whole
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sock, name)
@@ -160,23 +181,70 @@ class _BufferedSocket:
 class BufferingWorker(gthread.ThreadWorker):  # type: ignore[misc]
     """gunicorn's gthread worker serving only requests that have arrived."""
 
+    in_flight = 0  # requests given to the thread pool and not yet finished
+
+    def enqueue_req(self, conn: Any) -> None:
+        self.in_flight += 1
+        super().enqueue_req(conn)
+        self._gate()
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        self.in_flight -= 1
+        ended = not fs.cancelled() and fs.exception() is None and not fs.result()
+        if ended and not getattr(conn.sock, "linger", True) and self.alive:
+            _close_now(conn.sock.sock)  # not gunicorn's linger on this main thread
+            self.nr_conns -= 1
+        else:
+            super().finish_request(conn, fs)
+        self._gate()
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled and self.in_flight < self.cfg.threads)
+
+    def _gate(self) -> None:
+        if self.alive:
+            self.set_accept_enabled(self.nr_conns < self.worker_connections)
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        if self.in_flight > self.cfg.threads:  # others wait here: go to the queue
+            req.must_close = True
+        return super().handle_request(req, conn)
+
     def handle(self, conn: Any) -> Any:
         if not isinstance(conn.sock, _BufferedSocket):
             conn.sock = _BufferedSocket(conn.sock)
         sock = conn.sock
         if sock.deadline is None:  # a new request on this connection
             sock.deadline = time.monotonic() + READ_SECONDS
+            sock.linger = False
         arrived = sock.fill()
         if arrived is None or time.monotonic() > sock.deadline:
             return False  # closed, or too slow: the connection is closed
         if not arrived:
             return gthread._DEFER  # back to the poller, no thread held
         sock.deadline = None
+        sock.linger = not sock.whole
         conn.data_ready = True  # the bytes are in our buffer, not the socket's
         keep = super().handle(conn)
         # Bytes buffered past this request (pipelined) would never wake the
         # poller: close rather than strand them.
         return keep and not sock.buffer
+
+
+def _close_now(sock: socket.socket) -> None:
+    """Close a connection without waiting for the client: say so (FIN), drop
+    what it sent past its request, close."""
+    try:
+        sock.setblocking(False)
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
 
 
 class _DeadlineInput:
