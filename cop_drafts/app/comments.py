@@ -1,4 +1,5 @@
-"""Posting, replying to, editing and withdrawing comments."""
+"""Posting, replying to, editing and withdrawing comments, and placing a
+carried comment by hand."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from cop_drafts.db.models import CommentKind
 from cop_drafts.services import codes as code_service
 from cop_drafts.services import comments as comment_service
 from cop_drafts.services import diffs as diff_service
-from cop_drafts.services import margin
+from cop_drafts.services import margin, placing
 from cop_drafts.services.comments import MAX_BODY, NewComment
 from cop_drafts.services.errors import ValidationError
 
@@ -55,6 +56,14 @@ class EditForm(BackForm):
     proposed_text = TextAreaField(
         "Proposed wording", validators=[Optional(), Length(max=_LIMIT)]
     )
+
+
+class PlaceForm(BackForm):
+    """Where a carried comment's passage is now: lines, and the words selected."""
+
+    line_start = IntegerField("From line", validators=[DataRequired(), NumberRange(1)])
+    line_end = IntegerField("To line", validators=[DataRequired(), NumberRange(1)])
+    quote = HiddenField(validators=[Optional(), Length(max=10_000)])
 
 
 def _form_error(form: FlaskForm) -> ValidationError:
@@ -110,6 +119,30 @@ def create(code_slug: str) -> Any:
         "info",
     )
     return _back(comment, code_slug, form)
+
+
+@bp.post("/c/<code_slug>/comments/<int:comment_id>/place")
+@login_required
+def place(code_slug: str, comment_id: int) -> Any:
+    form = PlaceForm()
+    if not form.validate():
+        raise _form_error(form)
+    db, code = db_session(), current_code()
+    landing = placing.place(
+        db,
+        current_store(),
+        code,
+        acting_user(),
+        comment_id,
+        form.rev.data or "",
+        (form.line_start.data, form.line_end.data),
+        form.quote.data,
+    )
+    flash(
+        f"The comment is now shown on lines {landing.line_start}–{landing.line_end}.",
+        "info",
+    )
+    return _back(landing.comment, code_slug, form)
 
 
 @bp.post("/c/<code_slug>/comments/<int:comment_id>/replies")

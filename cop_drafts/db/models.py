@@ -411,8 +411,15 @@ class Relocation(Base):
     quote: Mapped[str | None] = mapped_column(Text, nullable=True)
     score: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A Chair who placed the passage by hand (where the text had been
+    # reworded beyond what relocation recognises), and when.
+    placed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     comment: Mapped[Comment] = relationship()
+    placed_by: Mapped[User | None] = relationship()
 
 
 class CheckSetting(Base):

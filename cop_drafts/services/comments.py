@@ -120,15 +120,19 @@ def may_comment(
     return True
 
 
-def _anchor(text: str, data: NewComment) -> Anchor:
-    if data.line_start is None or data.line_end is None:
-        raise ValidationError("Choose a passage or lines to comment on.")
+def anchor_of(
+    text: str, line_start: int | None, line_end: int | None, quote: str | None
+) -> Anchor:
+    """The passage a reader chose: the quote selected within those lines, else
+    the whole lines. Raises ValidationError for lines the text does not have."""
+    if line_start is None or line_end is None:
+        raise ValidationError("Choose a passage or lines.")
     try:
-        if data.quote and data.quote.strip():
-            span = locate_quote(text, data.line_start, data.line_end, data.quote)
+        if quote and quote.strip():
+            span = locate_quote(text, line_start, line_end, quote)
             if span is not None:
                 return Anchor.from_span(text, *span)
-        return Anchor.from_lines(text, data.line_start, data.line_end)
+        return Anchor.from_lines(text, line_start, line_end)
     except ValueError as error:
         raise ValidationError(str(error), {"lines": str(error)}) from error
 
@@ -243,7 +247,7 @@ def post(
         body = _clean_body(data.body)
         proposal = _clean_proposal(data.proposed_text)
         text = store.read(commit_id, data.path).text
-        anchor = _anchor(text, data)
+        anchor = anchor_of(text, data.line_start, data.line_end, data.quote)
         tag = round_.tag if round_ else data.rev
         comment = anchored(
             code.id,

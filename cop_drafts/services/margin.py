@@ -65,6 +65,9 @@ class Placed:
     # went under in this version (computed when shown, not stored).
     near_heading: str | None = None
     near_line: int | None = None
+    # For a comment a Chair placed by hand (services.placing): who, when.
+    placed_by: str | None = None
+    placed_at: datetime | None = None
 
     @property
     def is_carried(self) -> bool:
@@ -79,6 +82,7 @@ class Margin:
     placed: list[Placed] = field(default_factory=list)
     removed: list[Placed] = field(default_factory=list)
     hidden: int = 0
+    on_iteration: bool = False  # the version shown is a published draft
 
     @property
     def count(self) -> int:
@@ -157,6 +161,8 @@ def _landings(
                 r.end,
                 r.quote,
                 None,
+                placed_by=r.placed_by.name if r.placed_by else None,
+                placed_at=r.placed_at,
             )
             for r in rows
         }
@@ -223,6 +229,7 @@ def for_version(
             Iteration.code_id == code.id, Iteration.commit_id == commit_id
         )
     )
+    margin.on_iteration = iteration is not None
     if iteration is not None and reanchor.pending(db, code, commit_id):
         # Comments written on an older version after this one was published
         # (a Chair's note, say) are carried here once, on first reading;
@@ -275,6 +282,7 @@ class Panel:
     window: str | None
     may_comment: bool
     may_note: bool
+    may_place: bool  # carried comments placed by hand (services.placing)
     sees_authors: bool
     message: str
     next_round: Round | None
@@ -294,12 +302,14 @@ def panel(
     """The margin, the round of this version and what the reader may do."""
     now = now or utcnow()
     round_ = rounds.find_round(db, code, commit_id)
+    margin = for_version(db, store, code, user, path, commit_id, filters)
     return Panel(
-        margin=for_version(db, store, code, user, path, commit_id, filters),
+        margin=margin,
         round=round_,
         window=rounds.state(round_, now).value if round_ else None,
         may_comment=comments.may_comment(user, round_, wg, now),
         may_note=can(user, Action.WRITE_NOTE, wg=wg),
+        may_place=margin.on_iteration and can(user, Action.DISPOSE, wg=wg),
         sees_authors=can(user, Action.SEE_ALL_COMMENTS, wg=wg),
         message=comments.window_message(round_, now),
         next_round=rounds.next_open(db, code, now),

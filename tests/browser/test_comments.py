@@ -1,5 +1,6 @@
 """A participant comments on a selected passage and on lines; publishing a new
-iteration carries the comments: one exact, one reworded, one orphaned."""
+iteration carries the comments: one exact, one reworded, one orphaned; a
+Chair shows where the orphaned one's passage is now by selecting it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from cop_drafts.db.models import Code
 from cop_drafts.store.repo import DraftStore
-from tests.story import DROP, KEEP, REWORD, S, open_round_on_draft_3, rework_main
+from tests.story import (
+    DROP,
+    KEEP,
+    REWORD,
+    S,
+    open_round_on_draft_3,
+    post_comment,
+    rework_main,
+)
 
 from .conftest import log_in, publish, shot
 
@@ -114,3 +123,51 @@ def test_comment_reload_publish_and_carry(
         page.locator("mark.anchor-mark", has_text="every Safety Margin")
     ).to_be_visible()
     shot(page, "comments-draft-4")
+
+
+def test_a_chair_selects_where_a_removed_passage_is_now(
+    page: Page,
+    live_server: str,
+    db: Session,
+    seeded: Code,
+    seeded_store: DraftStore,
+) -> None:
+    open_round_on_draft_3(db, seeded)
+    post_comment(db, seeded_store, seeded, "provider", quote=DROP, body="Keep it.")
+    rework_main(seeded_store)
+    log_in(page, live_server, "ai-office")
+    publish(page, live_server, "draft-4", "Fourth draft")
+    page.context.clear_cookies()
+
+    log_in(page, live_server, "wg2-chair")
+    page.goto(f"{live_server}/c/gpai-code/s/{S}?rev=draft-4")
+    removed = page.locator("[data-testid=removed] [data-testid=thread]")
+    expect(removed).to_have_count(1)
+    _ready(page)
+    removed.locator("[data-testid=place] summary").click()
+    form = removed.locator("[data-testid=place] form")
+    expect(form).to_be_visible()
+    shot(page, "place-by-hand-open")
+    # Selecting the passage in the text fills the form, not a new comment.
+    assert page.evaluate(SELECT, [KEEP])
+    expect(form.locator("[data-place-target]")).to_contain_text(KEEP[:40])
+    expect(form.locator("input[name=line_start]")).not_to_have_value("")
+    expect(page.locator(".comment-bubble")).to_be_hidden()
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash")).to_contain_text("The comment is now shown on lines")
+
+    expect(page.locator("[data-testid=removed]")).to_have_count(0)
+    placed = page.locator("[data-testid=threads] [data-testid=thread]")
+    expect(placed).to_have_count(1)
+    expect(placed.locator("[data-testid=landing]")).to_contain_text("placed by hand")
+    expect(placed.locator("[data-testid=old-quote]")).to_contain_text(DROP)
+    expect(
+        page.locator("mark.anchor-mark", has_text="record each decision")
+    ).to_be_visible()
+    shot(page, "place-by-hand-done")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    landing = page.locator("[data-testid=landing]", has_text="placed by hand")
+    expect(landing).to_have_count(1)
+    landing.scroll_into_view_if_needed()
+    shot(page, "place-by-hand-phone")

@@ -43,6 +43,13 @@ def _rows() -> list[tuple[str | None, str, str, str, int]]:
                 f"{C}/comments/999/withdraw",
                 302 if anon else 404,
             ),
+            (
+                role,
+                "comments.place",
+                "POST",
+                f"{C}/comments/999/place",
+                302 if anon else 400,
+            ),
             (role, "comments.show", "GET", f"{C}/comments/999", 302 if anon else 404),
             (role, "rounds.index", "GET", f"{C}/rounds", gate(200, office)),
             (role, "rounds.create", "POST", f"{C}/rounds", gate(400, office)),

@@ -86,6 +86,25 @@
     if (chosen) openForm(chosen.start, chosen.end, chosen.quote);
   });
 
+  // A Chair placing a carried comment by hand: while its form is open, the
+  // passage selected in the text fills it instead of offering a comment.
+  function placing() {
+    return document.querySelector("details[data-place][open]");
+  }
+  function fillPlace(open, start, end, quote) {
+    const f = open.querySelector("form");
+    f.elements.line_start.value = start;
+    f.elements.line_end.value = end;
+    f.elements.quote.value = quote;
+    f.querySelector("[data-place-target]").textContent = describe(start, end, quote);
+  }
+  document.querySelectorAll("details[data-place]").forEach((d) => {
+    d.addEventListener("toggle", () => {
+      if (!d.open) return;
+      document.querySelectorAll("details[data-place][open]").forEach((o) => { if (o !== d) o.open = false; });
+    });
+  });
+
   // A passage selected before this script ran (slow network) counts too.
   function onSelection() {
     const sel = window.getSelection();
@@ -98,13 +117,16 @@
     const [s1, e1] = range(a), [s2, e2] = range(b);
     const quote = sel.toString().replace(/\s+/g, " ").trim();
     if (!quote) { bubble.hidden = true; return; }
+    const open = placing();
+    if (open) { fillPlace(open, Math.min(s1, s2), Math.max(e1, e2), quote); bubble.hidden = true; return; }
+    if (!doc.classList.contains("can-comment")) return;
     chosen = { start: Math.min(s1, s2), end: Math.max(e1, e2), quote: quote };
     const rect = sel.getRangeAt(0).getBoundingClientRect();
     bubble.style.top = (window.scrollY + rect.bottom + 6) + "px";
     bubble.style.left = (window.scrollX + rect.left) + "px";
     bubble.hidden = false;
   }
-  if (doc.classList.contains("can-comment")) {
+  if (doc.classList.contains("can-comment") || document.querySelector("details[data-place]")) {
     document.addEventListener("selectionchange", onSelection);
     // A click in the gutter (left of a block) chooses its lines; shift extends.
     let anchorLines = null;
@@ -113,6 +135,8 @@
       if (!el) return;
       const box = el.getBoundingClientRect();
       if (event.clientX >= box.left) return;
+      const open = placing();
+      if (!open && !doc.classList.contains("can-comment")) return;
       event.preventDefault();
       let [s, e] = range(el);
       if (event.shiftKey && anchorLines) {
@@ -121,7 +145,8 @@
       } else {
         anchorLines = [s, e];
       }
-      openForm(s, e, "");
+      if (open) fillPlace(open, s, e, "");
+      else openForm(s, e, "");
     });
   }
 
