@@ -30,15 +30,21 @@ worker with a free thread. Keep-alive is kept while a worker keeps up; in a
 rush every client waits about the same (bench/rush.py prints the spread).
 Connections a worker ends after a whole request are closed at once, not by
 gunicorn's lingering close, which waits on the worker's only event loop for
-the client to close its side (up to 2 s each).
+the client to close its side (up to 2 s each). A body too large to buffer
+(an upload the app refuses unread) is neither read nor drained by a thread:
+the answer says "Connection: close" and the poller drains what still
+arrives for `LINGER_SECONDS`, so the client reads the refusal, not a reset;
+16 slow clients announcing 50 MB used to hold every thread and loop.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import selectors
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +60,9 @@ IO_SECONDS = 10.0
 #: Bodies up to this size are buffered before the app runs (uploads are at
 #: most 2 MB); a larger one is refused by the app without being read.
 BUFFER_BODY = 3 * 1024 * 1024
+#: Seconds a connection closed with a body still arriving is drained, so the
+#: client reads our answer (a refusal) rather than a reset.
+LINGER_SECONDS = 2.0
 #: A head not complete within this many bytes goes to gunicorn to refuse.
 _HEAD_MAX = 64 * 1024
 _LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,12})[ \t]*\r\n", re.I)
@@ -183,6 +192,12 @@ class BufferingWorker(gthread.ThreadWorker):  # type: ignore[misc]
 
     in_flight = 0  # requests given to the thread pool and not yet finished
 
+    def init_process(self) -> None:
+        # Connections answered and closing, draining what their clients still
+        # send: (deadline, socket), oldest first.
+        self.lingering: deque[tuple[float, socket.socket]] = deque()
+        super().init_process()
+
     def enqueue_req(self, conn: Any) -> None:
         self.in_flight += 1
         super().enqueue_req(conn)
@@ -191,12 +206,58 @@ class BufferingWorker(gthread.ThreadWorker):  # type: ignore[misc]
     def finish_request(self, conn: Any, fs: Any) -> None:
         self.in_flight -= 1
         ended = not fs.cancelled() and fs.exception() is None and not fs.result()
-        if ended and not getattr(conn.sock, "linger", True) and self.alive:
-            _close_now(conn.sock.sock)  # not gunicorn's linger on this main thread
-            self.nr_conns -= 1
+        if ended and isinstance(conn.sock, _BufferedSocket) and self.alive:
+            # Not gunicorn's close, which lingers on this loop, blocked.
+            if conn.sock.linger:
+                self._linger(conn.sock.sock)
+            else:
+                _close_now(conn.sock.sock)
+                self.nr_conns -= 1
         else:
             super().finish_request(conn, fs)
         self._gate()
+
+    def _linger(self, sock: socket.socket) -> None:
+        """Close a connection whose client may still be sending a body we did
+        not read (a refused upload), without losing it our answer to a reset:
+        say we are done (FIN) and drop what arrives until the client closes,
+        for LINGER_SECONDS at most, from the poller: no thread, no waiting."""
+        try:
+            sock.setblocking(False)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._closed(sock)
+            return
+        self.lingering.append((time.monotonic() + LINGER_SECONDS, sock))
+        self.poller.register(sock, selectors.EVENT_READ, self._drain)
+
+    def _drain(self, sock: socket.socket) -> None:
+        try:
+            while sock.recv(65536):
+                pass
+        except (BlockingIOError, InterruptedError):
+            return  # more is coming
+        except OSError:
+            pass
+        self._closed(sock)  # the client closed its side, or is gone
+
+    def _closed(self, sock: socket.socket) -> None:
+        try:
+            self.poller.unregister(sock)
+        except (KeyError, ValueError, OSError):
+            pass  # never registered
+        sock.close()
+        self.nr_conns -= 1
+
+    def murder_pending(self) -> None:
+        super().murder_pending()
+        now = time.monotonic()
+        while self.lingering and (
+            self.lingering[0][0] <= now or self.lingering[0][1].fileno() < 0
+        ):
+            _, sock = self.lingering.popleft()
+            if sock.fileno() >= 0:
+                self._closed(sock)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         super().set_accept_enabled(enabled and self.in_flight < self.cfg.threads)
@@ -207,6 +268,8 @@ class BufferingWorker(gthread.ThreadWorker):  # type: ignore[misc]
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         if self.in_flight > self.cfg.threads:  # others wait here: go to the queue
+            req.must_close = True
+        if conn.sock.linger:  # a body not buffered: not read here, nor drained
             req.must_close = True
         return super().handle_request(req, conn)
 

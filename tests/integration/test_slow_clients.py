@@ -88,15 +88,15 @@ def _serve(tmp_path: Path, *options: str) -> Iterator[tuple[int, int]]:
         process.wait()
 
 
-def _slow(port: int, body: bool, stop: threading.Event) -> None:
+def _slow(port: int, body: bool, stop: threading.Event, length: int = 10000) -> None:
     """Trickle a request until stopped: header bytes, or body bytes after a
-    complete head announcing 10,000 of them."""
+    complete head announcing `length` of them."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         if body:
             sock.sendall(
                 b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/x-www-form-urlencoded\r\n"
-                b"Content-Length: 10000\r\n\r\n"
+                b"Content-Length: %d\r\n\r\n" % length
             )
             pieces = [b"a"] * 10000
         else:
@@ -112,10 +112,15 @@ def _slow(port: int, body: bool, stop: threading.Event) -> None:
                 return
 
 
-def test_slow_loris_connections_leave_other_requests_answered(served: int) -> None:
+@pytest.mark.parametrize("length", [10_000, 50_000_000], ids=["body", "oversized"])
+def test_slow_loris_connections_leave_other_requests_answered(
+    served: int, length: int
+) -> None:
+    # Half trickle their headers, half a body: one the workers buffer, or one
+    # too large to buffer, which the app refuses without reading it.
     stop = threading.Event()
     slow = [
-        threading.Thread(target=_slow, args=(served, n % 2 == 1, stop))
+        threading.Thread(target=_slow, args=(served, n % 2 == 1, stop, length))
         for n in range(SLOW_CLIENTS)
     ]
     for thread in slow:
