@@ -34,7 +34,9 @@ the client to close its side (up to 2 s each). A body too large to buffer
 (an upload the app refuses unread) is neither read nor drained by a thread:
 the answer says "Connection: close" and the poller drains what still
 arrives for `LINGER_SECONDS`, so the client reads the refusal, not a reset;
-16 slow clients announcing 50 MB used to hold every thread and loop.
+16 slow clients announcing 50 MB used to hold every thread and loop. A
+body sent in chunks is refused (411) before a thread reads it: its end is
+announced by nothing, so it could only be read slowly by a thread.
 """
 
 from __future__ import annotations
@@ -63,6 +65,14 @@ BUFFER_BODY = 3 * 1024 * 1024
 #: Seconds a connection closed with a body still arriving is drained, so the
 #: client reads our answer (a refusal) rather than a reset.
 LINGER_SECONDS = 2.0
+#: The answer to a body sent in chunks: its end is announced by no header,
+#: so it cannot be buffered before a thread serves it, and no browser sends
+#: one for a form or an upload.
+LENGTH_REQUIRED = (
+    b"HTTP/1.1 411 Length Required\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 47\r\nConnection: close\r\n\r\n"
+    b"Send the request with a Content-Length header.\n"
+)
 #: A head not complete within this many bytes goes to gunicorn to refuse.
 _HEAD_MAX = 64 * 1024
 _LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,12})[ \t]*\r\n", re.I)
@@ -133,6 +143,7 @@ class _BufferedSocket:
         self.buffer = bytearray()
         self.deadline: float | None = None  # set while a request arrives
         self.whole = False  # the last request, body included, is in the buffer
+        self.chunked = False  # the last request's body comes in chunks
         # Whether closing must wait for the client: only after answering a
         # request whose body was not all read (a refused upload still coming).
         self.linger = False
@@ -176,8 +187,9 @@ class _BufferedSocket:
         if end < 0:
             return len(self.buffer) > _HEAD_MAX
         head = bytes(self.buffer[: end + 2])
-        if _CHUNKED.search(head):
-            return True  # read while served, under IO_SECONDS per call
+        self.chunked = bool(_CHUNKED.search(head))
+        if self.chunked:
+            return True  # refused (LENGTH_REQUIRED) without being read
         length = _LENGTH.search(head)
         size = int(length.group(1)) if length else 0
         self.whole = len(self.buffer) >= end + 4 + size
@@ -287,11 +299,24 @@ class BufferingWorker(gthread.ThreadWorker):  # type: ignore[misc]
             return gthread._DEFER  # back to the poller, no thread held
         sock.deadline = None
         sock.linger = not sock.whole
+        if sock.chunked:
+            _send(sock.sock, LENGTH_REQUIRED)
+            return False
         conn.data_ready = True  # the bytes are in our buffer, not the socket's
         keep = super().handle(conn)
         # Bytes buffered past this request (pipelined) would never wake the
         # poller: close rather than strand them.
         return keep and not sock.buffer
+
+
+def _send(sock: socket.socket, data: bytes) -> None:
+    """Send a short answer on a connection about to close; a client that does
+    not take it in IO_SECONDS does not get it."""
+    try:
+        sock.settimeout(IO_SECONDS)
+        sock.sendall(data)
+    except OSError:
+        pass
 
 
 def _close_now(sock: socket.socket) -> None:

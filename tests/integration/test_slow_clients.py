@@ -93,10 +93,16 @@ def _slow(port: int, body: bool, stop: threading.Event, length: int = 10000) -> 
     complete head announcing `length` of them."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         if body:
+            size = (
+                b"Content-Length: %d" % length
+                if length
+                else b"Transfer-Encoding: chunked"
+            )
             sock.sendall(
                 b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: application/x-www-form-urlencoded\r\n"
-                b"Content-Length: %d\r\n\r\n" % length
+                + size
+                + b"\r\n\r\n"
             )
             pieces = [b"a"] * 10000
         else:
@@ -112,12 +118,15 @@ def _slow(port: int, body: bool, stop: threading.Event, length: int = 10000) -> 
                 return
 
 
-@pytest.mark.parametrize("length", [10_000, 50_000_000], ids=["body", "oversized"])
+@pytest.mark.parametrize(
+    "length", [10_000, 50_000_000, 0], ids=["body", "oversized", "chunked"]
+)
 def test_slow_loris_connections_leave_other_requests_answered(
     served: int, length: int
 ) -> None:
-    # Half trickle their headers, half a body: one the workers buffer, or one
-    # too large to buffer, which the app refuses without reading it.
+    # Half trickle their headers, half a body: one the workers buffer, one
+    # too large to buffer, which the app refuses without reading it, or one
+    # in chunks (length 0), whose end no header announces.
     stop = threading.Event()
     slow = [
         threading.Thread(target=_slow, args=(served, n % 2 == 1, stop, length))
@@ -221,3 +230,16 @@ def test_kept_alive_clients_share_the_workers_fairly(tmp_path: Path) -> None:
         conn.close()
     assert min(counts) > 0
     assert max(counts) <= 2 * min(counts), f"answers per client: {counts}"
+
+
+def test_a_body_in_chunks_is_refused_with_a_reason(served: int) -> None:
+    with socket.create_connection(("127.0.0.1", served), timeout=5) as sock:
+        sock.sendall(
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n5\r\nemail\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 411 Length Required\r\n")
+    assert answer.endswith(b"Send the request with a Content-Length header.\n")
