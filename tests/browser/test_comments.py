@@ -13,6 +13,7 @@ from tests.story import (
     DROP,
     KEEP,
     REWORD,
+    REWORDED,
     S,
     open_round_on_draft_3,
     post_comment,
@@ -127,6 +128,7 @@ def test_comment_reload_publish_and_carry(
 
 def test_a_chair_selects_where_a_removed_passage_is_now(
     page: Page,
+    browser: Browser,
     live_server: str,
     db: Session,
     seeded: Code,
@@ -171,3 +173,20 @@ def test_a_chair_selects_where_a_removed_passage_is_now(
     expect(landing).to_have_count(1)
     landing.scroll_into_view_if_needed()
     shot(page, "place-by-hand-phone")
+
+    # With scripts off, a Vice-Chair moves it by typing the lines.
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    log_in(plain, live_server, "wg2-vice")
+    plain.goto(f"{live_server}/c/gpai-code/s/{S}?rev=draft-4")
+    thread = plain.locator("[data-testid=threads] [data-testid=thread]")
+    thread.locator("[data-testid=place] summary").click()
+    text = seeded_store.read("draft-4", S).text
+    line = text.count("\n", 0, text.index(REWORDED)) + 1
+    thread.locator("input[name=line_start]").fill(str(line))
+    thread.locator("input[name=line_end]").fill(str(line))
+    thread.get_by_role("button", name="Show the comment here").click()
+    expect(plain.locator(".flash")).to_contain_text(f"lines {line}–{line}")
+    moved = plain.locator("[data-testid=threads] [data-testid=thread]")
+    expect(moved).to_have_attribute("data-line-start", str(line))
+    context.close()
