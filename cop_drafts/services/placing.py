@@ -18,7 +18,7 @@ from cop_drafts.store.errors import NotFound
 from cop_drafts.store.repo import DraftStore
 from cop_drafts.text.anchor import AnchorStatus
 
-from . import audit, codes
+from . import audit, codes, notifications
 from .comments import anchor_of, get_comment
 from .errors import ValidationError
 from .permissions import Action, require
@@ -64,6 +64,7 @@ def place(
     _land(landing, comment, anchor.quote, placer)
     landing.start, landing.end = anchor.start, anchor.end
     landing.line_start, landing.line_end = anchor.line_start, anchor.line_end
+    notifications.on_placed(db, comment, landing, placer)
     audit.record(
         db,
         placer,

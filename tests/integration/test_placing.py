@@ -10,7 +10,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import AuditEvent, Code, Relocation
+from cop_drafts.db.models import (
+    AuditEvent,
+    Code,
+    Notification,
+    NotificationKind,
+    Relocation,
+)
 from cop_drafts.store.repo import DraftStore, Person
 from tests.conftest import csrf_token
 from tests.story import (
@@ -109,6 +115,14 @@ def test_a_chair_shows_a_removed_passage_where_it_is_now(
     assert landing.line_start == _line(seeded_store, NOW)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "comment.place"))
     assert event is not None and event.target == f"comment:{dropped}"
+    # The author is told where their comment is shown now.
+    [told] = db.scalars(
+        select(Notification).where(Notification.subject.like("Your comment on %"))
+    )
+    assert told.user_id == person(db, "provider").id
+    assert told.kind is NotificationKind.DISPOSITION
+    assert NOW in told.body and DROP in told.body
+    assert f"rev=draft-4#c{dropped}" in told.body
 
     # Every reader now finds the comment on that passage, marked as placed by
     # hand, with the words it was written on.

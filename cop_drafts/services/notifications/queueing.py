@@ -20,6 +20,7 @@ from cop_drafts.db.models import (
     Iteration,
     Notification,
     NotificationKind,
+    Relocation,
     Round,
     User,
     utcnow,
@@ -184,6 +185,32 @@ def on_released(db: Session, dispositions: Sequence[Disposition]) -> int:
             answer.released_at,
         )
     return count
+
+
+def on_placed(db: Session, comment: Comment, landing: Relocation, placer: User) -> int:
+    """Queue "a Chair showed your comment on a passage" for its author, when a
+    Chair placed it by hand on iteration `landing.tag` (services.placing);
+    with the Chairs' answers in the settings. Each placement is told once."""
+    if comment.author_id == placer.id or landing.placed_at is None:
+        return 0
+    code = db.get(Code, comment.code_id)
+    assert code is not None  # the comment's foreign key
+    body = (
+        f"{placer.name} (Chair) showed your comment on {comment.path} of "
+        f"{code.title} ({comment.tag}) on this passage of {landing.tag}:\n\n"
+        f"{_quote(landing.quote or '')}\n\n"
+        f"It was written on:\n\n{_quote((comment.anchor or {}).get('quote', ''))}\n\n"
+        f"See it: {SITE}/c/{code.slug}/s/{comment.path}?rev={landing.tag}#c{comment.id}"
+    )
+    return _add(
+        db,
+        NotificationKind.DISPOSITION,
+        f"placed:{comment.id}:{landing.tag}:{landing.placed_at:%Y%m%dT%H%M%S%f}",
+        [comment.author],
+        f"Your comment on {comment.path} is shown on a passage of {landing.tag}",
+        body,
+        landing.placed_at,
+    )
 
 
 def on_published(db: Session, code: Code, iteration: Iteration) -> int:
