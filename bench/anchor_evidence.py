@@ -10,7 +10,12 @@ within the section the passage's own section went to. Then, per group
 Where the gone passages' best shares reach as high as the survivors'
 successors', no threshold on words separates them.
 
-Run: python bench/anchor_evidence.py [--rows]
+With --embeddings, the same by meaning as a static embedding model sees it:
+WordLlama's 256-dimension token vectors, whose weights ship inside its wheel
+on PyPI (`pip install wordllama`; not a dependency of the project, and no
+model hub is reachable here): the cosine of the passage and each unit.
+
+Run: python bench/anchor_evidence.py [--rows] [--embeddings]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import statistics
 import sys
 from bisect import bisect_left
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -70,9 +76,84 @@ def evidence(
     return share, successor(unit), in_share, in_unit >= 0 and successor(in_unit)
 
 
+def by_meaning(
+    case: Judged, old: str, new: str, model: Any
+) -> tuple[float, bool] | None:
+    """(cosine of the passage with the most similar unit of the section its
+    own went to, whether that unit is the judged successor), or None when the
+    code does not orphan it."""
+    placer = engine(old, new)
+    assert isinstance(placer, Placer)
+    if placer.locate(case.start, case.end) is not None:
+        return None
+    before, after, units = placer.old, placer.new, placer.units
+    first = bisect_left(before.wend, case.start + 1)
+    section = units.section_map.get(
+        before.uheading[before.unit_at(before.wstart[first])]
+    )
+    inside = [u for u in range(after.units) if after.uheading[u] == section]
+    if not inside:
+        return 0.0, False
+    texts = [after.text[after.ustart[u] : after.uend[u]] for u in inside]
+    vectors = model.embed([old[case.start : case.end], *texts], norm=True)
+    cosines = vectors[1:] @ vectors[0]
+    best = int(cosines.argmax())
+    span = case.expected
+    unit = inside[best]
+    hit = (
+        span is not None and after.ustart[unit] < span[1] and after.uend[unit] > span[0]
+    )
+    return float(cosines[best]), hit
+
+
+def embeddings(cases: list[Judged], texts: dict[str, str]) -> None:
+    """The --embeddings report: can meaning, as static vectors see it, tell
+    the survivors from the gone?"""
+    try:
+        import wordllama  # type: ignore[import-not-found]
+    except ImportError:
+        print("--embeddings needs `pip install wordllama`")
+        return
+    # The wheel holds the weights and tokenizer under its own folder; as the
+    # cache folder, nothing is downloaded.
+    folder = Path(wordllama.__file__).parent
+    model = wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
+    gone, hits, misses = [], [], []
+    for case in cases:
+        found = by_meaning(case, texts[case.old], texts[case.new], model)
+        if found is None or (case.either and case.expected is not None):
+            continue
+        if case.expected is None:
+            gone.append(found[0])
+        else:
+            (hits if found[1] else misses).append((found[0], case.id))
+    print("by meaning (WordLlama, the most similar unit in the mapped section):")
+    print(f"  gone: {spread(gone)}")
+    print(
+        f"  survive: the most similar unit is the successor for {len(hits)} of "
+        f"{len(hits) + len(misses)}, at {spread([h[0] for h in hits])}; "
+        f"another unit for the rest, at {spread([m[0] for m in misses])}"
+    )
+    for cut in (0.5, 0.6, 0.65, 0.7):
+        right = sum(h[0] >= cut for h in hits)
+        wrong = sum(m[0] >= cut for m in misses) + sum(g >= cut for g in gone)
+        print(f"  placing from {cut:.2f}: {right} more right, {wrong} wrong")
+
+
+def spread(values: list[float]) -> str:
+    """'low-high (median m)' of `values`, or '-'."""
+    values = sorted(values)
+    if not values:
+        return "-"
+    return f"{values[0]:.2f}-{values[-1]:.2f} (median {statistics.median(values):.2f})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", action="store_true", help="one line per passage")
+    parser.add_argument(
+        "--embeddings", action="store_true", help="also by meaning (needs wordllama)"
+    )
     args = parser.parse_args()
     loaded = load_judged()
     if isinstance(loaded, str):
@@ -94,14 +175,6 @@ def main() -> int:
             kept.append(found)
     print(f"orphaned by the code: {len(gone)} gone, {len(kept)} that survive")
 
-    def spread(values: list[float]) -> str:
-        values = sorted(values)
-        if not values:
-            return "-"
-        return (
-            f"{values[0]:.2f}-{values[-1]:.2f} (median {statistics.median(values):.2f})"
-        )
-
     print(f"gone: best unit holds {spread([g[0] for g in gone])} of their words")
     print(
         f"  in the section theirs went to: {spread([g[1] for g in gone])}; "
@@ -113,6 +186,8 @@ def main() -> int:
     )
     hits = [k[2] for k in kept if k[3]]
     print(f"  where it is, the successor holds {spread(hits)} of their words")
+    if args.embeddings:
+        embeddings(cases, texts)
     return 0
 
 
