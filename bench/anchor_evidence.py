@@ -24,6 +24,7 @@ import argparse
 import statistics
 import sys
 from bisect import bisect_left
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,73 +38,80 @@ from cop_drafts.text.anchor.cache import engine  # noqa: E402
 from cop_drafts.text.anchor.place import Placer  # noqa: E402
 
 
-def evidence(
-    case: Judged, old: str, new: str
-) -> tuple[float, bool, float, bool] | None:
-    """(best share, best is the successor, best share in the mapped section,
-    that one is the successor), or None when the code does not orphan it."""
-    placer = engine(old, new)
-    assert isinstance(placer, Placer)
-    if placer.locate(case.start, case.end) is not None:
-        return None
-    before, after, units = placer.old, placer.new, placer.units
-    idf = units.idf
-    first = bisect_left(before.wend, case.start + 1)
-    last = bisect_left(before.wstart, case.end) - 1
-    stems = set(before.stems[first : last + 1])
-    total = sum(idf.get(s, 0.0) for s in stems) or 1e-9
-    section = units.section_map.get(
-        before.uheading[before.unit_at(before.wstart[first])]
-    )
-    scored = []
-    for unit in range(after.units):
-        lo, hi = after.unit_words(unit)
-        held = stems & set(after.stems[lo:hi])
-        scored.append((sum(idf.get(s, 0.0) for s in held) / total, unit))
-    scored.sort(reverse=True)
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    """A judged passage the code orphans: its words in the old text, the new
+    text's units, and the new section its own section went to."""
 
-    def successor(unit: int) -> bool:
-        span = case.expected
+    placer: Placer
+    first: int  # old word indexes, inclusive
+    last: int
+    section: int | None
+
+    def successor(self, case: Judged, unit: int) -> bool:
+        """Whether new `unit` overlaps the judged successor of `case`."""
+        after, span = self.placer.new, case.expected
         return (
             span is not None
             and after.ustart[unit] < span[1]
             and after.uend[unit] > span[0]
         )
 
-    share, unit = scored[0]
-    inside = [s for s in scored if after.uheading[s[1]] == section]
-    in_share, in_unit = inside[0] if inside else (0.0, -1)
-    return share, successor(unit), in_share, in_unit >= 0 and successor(in_unit)
+    def in_section(self) -> list[int]:
+        """The new units of the section the passage's own went to."""
+        after = self.placer.new
+        return [u for u in range(after.units) if after.uheading[u] == self.section]
 
 
-def by_meaning(
-    case: Judged, old: str, new: str, model: Any
-) -> tuple[float, bool] | None:
-    """(cosine of the passage with the most similar unit of the section its
-    own went to, whether that unit is the judged successor), or None when the
-    code does not orphan it."""
+def orphan(case: Judged, old: str, new: str) -> Orphan | None:
+    """`case` as the code orphans it, or None when the code places it."""
     placer = engine(old, new)
     assert isinstance(placer, Placer)
     if placer.locate(case.start, case.end) is not None:
         return None
-    before, after, units = placer.old, placer.new, placer.units
+    before = placer.old
     first = bisect_left(before.wend, case.start + 1)
-    section = units.section_map.get(
-        before.uheading[before.unit_at(before.wstart[first])]
+    last = bisect_left(before.wstart, case.end) - 1
+    heading = before.uheading[before.unit_at(before.wstart[first])]
+    return Orphan(placer, first, last, placer.units.section_map.get(heading))
+
+
+def evidence(case: Judged, found: Orphan) -> tuple[float, bool, float, bool]:
+    """(best share, best is the successor, best share in the mapped section,
+    that one is the successor)."""
+    before, after, idf = found.placer.old, found.placer.new, found.placer.units.idf
+    stems = set(before.stems[found.first : found.last + 1])
+    total = sum(idf.get(s, 0.0) for s in stems) or 1e-9
+    scored = []
+    for unit in range(after.units):
+        lo, hi = after.unit_words(unit)
+        held = stems & set(after.stems[lo:hi])
+        scored.append((sum(idf.get(s, 0.0) for s in held) / total, unit))
+    scored.sort(reverse=True)
+    share, unit = scored[0]
+    section = set(found.in_section())
+    inside = [s for s in scored if s[1] in section]
+    in_share, in_unit = inside[0] if inside else (0.0, -1)
+    return (
+        share,
+        found.successor(case, unit),
+        in_share,
+        in_unit >= 0 and found.successor(case, in_unit),
     )
-    inside = [u for u in range(after.units) if after.uheading[u] == section]
+
+
+def by_meaning(case: Judged, found: Orphan, model: Any) -> tuple[float, bool]:
+    """(cosine of the passage with the most similar unit of the section its
+    own went to, whether that unit is the judged successor)."""
+    inside, after = found.in_section(), found.placer.new
     if not inside:
         return 0.0, False
     texts = [after.text[after.ustart[u] : after.uend[u]] for u in inside]
-    vectors = model.embed([old[case.start : case.end], *texts], norm=True)
+    quote = found.placer.old.text[case.start : case.end]
+    vectors = model.embed([quote, *texts], norm=True)
     cosines = vectors[1:] @ vectors[0]
     best = int(cosines.argmax())
-    span = case.expected
-    unit = inside[best]
-    hit = (
-        span is not None and after.ustart[unit] < span[1] and after.uend[unit] > span[0]
-    )
-    return float(cosines[best]), hit
+    return float(cosines[best]), found.successor(case, inside[best])
 
 
 def embeddings(cases: list[Judged], texts: dict[str, str]) -> None:
@@ -120,13 +128,14 @@ def embeddings(cases: list[Judged], texts: dict[str, str]) -> None:
     model = wordllama.WordLlama.load(cache_dir=folder, disable_download=True)
     gone, hits, misses = [], [], []
     for case in cases:
-        found = by_meaning(case, texts[case.old], texts[case.new], model)
-        if found is None or (case.either and case.expected is not None):
+        lost = orphan(case, texts[case.old], texts[case.new])
+        if lost is None or (case.either and case.expected is not None):
             continue
+        cosine, hit = by_meaning(case, lost, model)
         if case.expected is None:
-            gone.append(found[0])
+            gone.append(cosine)
         else:
-            (hits if found[1] else misses).append((found[0], case.id))
+            (hits if hit else misses).append((cosine, case.id))
     print("by meaning (WordLlama, the most similar unit in the mapped section):")
     print(f"  gone: {spread(gone)}")
     print(
@@ -163,9 +172,10 @@ def main() -> int:
     gone: list[tuple[float, float]] = []
     kept: list[tuple[float, bool, float, bool]] = []
     for case in cases:
-        found = evidence(case, texts[case.old], texts[case.new])
-        if found is None:
+        lost = orphan(case, texts[case.old], texts[case.new])
+        if lost is None:
             continue
+        found = evidence(case, lost)
         if args.rows:
             judged = "gone" if case.expected is None else "survives"
             print(f"{case.id:6} {case.kind:14} {judged:9} " + " ".join(map(str, found)))
