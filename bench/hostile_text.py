@@ -1,4 +1,5 @@
-"""Hostile text against the redline and the renderer (the editor's preview).
+"""Hostile text against the redline, the renderer (the editor's preview) and
+the anchoring of comments.
 
 Each case runs in a child process, once with the code of an earlier commit
 (--before, default: the last commit before the budgets) and once with this
@@ -40,6 +41,11 @@ CASES = {
     "preview: 1 MB of &": ("render", "repeat", "&"),
     "preview: 1 MB of lines 'a'": ("render", "repeat", "a\n"),
     "preview: list nested 3,000 deep": ("render", "nested", 3000),
+    # Comments carried across texts at the section size limit (2 MB).
+    "anchoring: list nested 1,400 deep, 100 comments": ("anchor", "nested", 1400),
+    "anchoring: one 2 MB line, 100 comments": ("anchor", "long_line", 2_000_000),
+    "anchoring: 140,000 short lines, 100 comments": ("anchor", "short_lines", 140_000),
+    "anchoring: table of 5,000 equal rows, 100 comments": ("anchor", "table", 5_000),
 }
 
 CHILD = r"""
@@ -94,6 +100,17 @@ if kind == "diff":
     seconds = time.process_time() - start
     html = result.redline_html
     shown = "CHANGED AT THE BOTTOM" in html if shape == "nested" else None
+elif kind == "anchor":
+    old, new = globals()[shape](size)
+    from cop_drafts.text.anchor import Anchor, relocate_many
+    step = max(1, len(old) // 100)
+    anchors = [Anchor.from_span(old, a, min(len(old), a + 40))
+               for a in range(0, len(old) - 1, step)][:100]
+    start = time.process_time()
+    found = relocate_many(anchors, old, new)
+    seconds = time.process_time() - start
+    html = "".join(f.status.value[0] for f in found)
+    shown = None
 else:
     text = (shape and size * (1_000_000 // len(size))) if shape == "repeat" else (
         "\n".join("  " * i + f"- level {i}" for i in range(size)) + "\n")

@@ -65,6 +65,9 @@ class Placed:
     # went under in this version (computed when shown, not stored).
     near_heading: str | None = None
     near_line: int | None = None
+    # Removed as far as its exact words tell: the section was too large for
+    # rewording to be followed (text.anchor.large).
+    limited: bool = False
     # For a comment a Chair placed by hand (services.placing): who, when.
     placed_by: str | None = None
     placed_at: datetime | None = None
@@ -184,6 +187,7 @@ def _landings(
             None,
             landing.near_heading,
             landing.near_line,
+            landing.limited,
         )
         for s, landing in zip(sources, landings, strict=True)
     }
@@ -206,7 +210,10 @@ def _near_headings(
     ):
         found = stored[source.comment.id]
         stored[source.comment.id] = replace(
-            found, near_heading=landing.near_heading, near_line=landing.near_line
+            found,
+            near_heading=landing.near_heading,
+            near_line=landing.near_line,
+            limited=landing.limited,
         )
     return stored
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from cop_drafts.text.anchor.cache import Engine, engine
+from cop_drafts.text.anchor.large import LargeText
 from cop_drafts.text.anchor.words import Match
 
 __all__ = [
@@ -174,13 +175,19 @@ class Relocation:
     score: float
     near_heading: str | None = None
     near_line: int | None = None
+    # Orphaned in a text too large for rewording to be followed: only its
+    # exact words were looked for (`large`).
+    limited: bool = False
 
     @classmethod
     def orphaned(
-        cls, near_heading: str | None = None, near_line: int | None = None
+        cls,
+        near_heading: str | None = None,
+        near_line: int | None = None,
+        limited: bool = False,
     ) -> Relocation:
         """The relocation of a passage that is gone (near a heading, if
-        known)."""
+        known; `limited`: or not looked for beyond its exact words)."""
         return cls(
             AnchorStatus.ORPHANED,
             None,
@@ -191,6 +198,7 @@ class Relocation:
             0.0,
             near_heading,
             near_line,
+            limited,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +213,7 @@ class Relocation:
             "score": self.score,
             "near_heading": self.near_heading,
             "near_line": self.near_line,
+            "limited": self.limited,
         }
 
     @classmethod
@@ -222,7 +231,7 @@ class Relocation:
             heading, line = data.get("near_heading"), data.get("near_line")
             if not isinstance(heading, str) or not isinstance(line, int):
                 heading, line = None, None
-            return cls.orphaned(heading, line)
+            return cls.orphaned(heading, line, data.get("limited") is True)
         start, end, line_start, line_end, quote = fields
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in fields[:4]):
             raise ValueError(f"invalid relocation offsets {dict(data)!r}")
@@ -285,7 +294,10 @@ def _relocation(pair: Engine, span: tuple[int, int], match: Match | None) -> Rel
     """The Relocation for a match (None: orphaned, near a heading)."""
     if match is None:
         near = pair.near_heading(*span)
-        return Relocation.orphaned(*near) if near else Relocation.orphaned()
+        limited = isinstance(pair, LargeText) and pair.limited(*span)
+        if near is None:
+            return Relocation.orphaned(limited=limited)
+        return Relocation.orphaned(near[0], near[1], limited)
     line_start, line_end = pair.lines(match.start, match.end)
     return Relocation(
         status=AnchorStatus(match.status),
