@@ -49,8 +49,15 @@ class Heading:
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# Closing spaces and hashes are tried only where a run of spaces starts (from
+# each space of a long run, the title's end cost its length squared).
+_ATX = re.compile(
+    r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:(?<![ \t])[ \t]+#+)?(?<![ \t])[ \t]*$"
+)
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+# A table's delimiter row ("| --- | :-: |"); spaces are never given back
+# (trying each split of a long run cost its length squared).
+DELIMITER_ROW = re.compile(r"^\s*+\|?\s*+:?-+:?\s*+(?:\|\s*+:?-+:?\s*+)*\|?\s*+$")
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:[>|*+-]|\d+[.)]|#|$)")
 
 

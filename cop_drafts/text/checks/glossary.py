@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cop_drafts.text.checks.base import ScannedSection
+from cop_drafts.text.checks.base import DELIMITER_ROW, ScannedSection
 
 _QUOTE_OR_LIST = re.compile(r"^\s*(?:>\s?)*(?:[-*+]\s+|\d+[.)]\s+)?")
 _DEFINITION = re.compile(
@@ -18,8 +18,6 @@ _DEFINITION = re.compile(
     r"\s*(?:\([^)]*\)\s*)?(?::|[\u2013\u2014-]\s|\bmeans\b)"
 )
 _BOLD_COLON = re.compile(r"\*\*(?P<term>[^*]+?):\*\*")
-_TABLE_ROW = re.compile(r"^\s*\|?\s*(?P<term>[^|]+?)\s*\|\s*[^|]*?\s*\|?\s*$")
-_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _PARENS = re.compile(r"\(([^()]*)\)")
 _TERM_JUNK = " \t*_\u2018\u2019'\u201c\u201d\"`"
 
@@ -39,11 +37,11 @@ def parse_glossary(section: ScannedSection) -> list[GlossaryTerm]:
     table_header = True
     for number, line in section.body_lines():
         if "|" in line:
-            if _DELIMITER_ROW.match(line):
+            if DELIMITER_ROW.match(line):
                 continue
-            row = _TABLE_ROW.match(line)
-            if row and not table_header:
-                _add(terms, row.group("term"), number)
+            term = _first_of_two_cells(line)
+            if term and not table_header:
+                _add(terms, term, number)
             table_header = False
             continue
         table_header = True
@@ -53,6 +51,17 @@ def parse_glossary(section: ScannedSection) -> list[GlossaryTerm]:
             term = next(g for g in m.groups() if g is not None)
             _add(terms, term, number)
     return terms
+
+
+def _first_of_two_cells(line: str) -> str:
+    """The first cell of a table row of exactly two cells ("| term | meaning
+    |", outer bars optional), or "" (split, not a pattern: a pattern's
+    spaces around the bars cost a long row its length squared)."""
+    row = line.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") else row
+    cells = row.split("|")
+    return cells[0].strip() if len(cells) == 2 else ""
 
 
 def _add(terms: list[GlossaryTerm], raw: str, line: int) -> None:

@@ -9,21 +9,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from cop_drafts.text.checks.base import Finding, ScannedSection, Severity, quote
+from cop_drafts.text.checks.base import (
+    DELIMITER_ROW,
+    Finding,
+    ScannedSection,
+    Severity,
+    quote,
+)
 
 _QUOTE_MARKS = re.compile(r"^\s*(?:>\s?)+")
-_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _ESCAPED = re.compile(r"\\[\\`*_|\[\]]")
 _STAR_NOTE = re.compile(r"\(\*+\d*\)")  # "(*7)": footnote marks in EU legal text
-_URL = re.compile(r"<?(?:https?|ftp|mailto):[^\s>)]*>?|\]\([^)]*\)")
+# A link's target stops at a bracket too, and an empty link's text at an
+# opening bracket: from each of many "](" or "[", scanning to the end of the
+# line cost a long line its length squared.
+_URL = re.compile(r"<?(?:https?|ftp|mailto):[^\s>)]*>?|\]\([^()]*\)")
 _LIST_MARKER = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
 _THEMATIC = re.compile(r"^\s*(?:\*\s*){3,}$")
 _STAR_RUN = re.compile(r"\*+")
 _UNDERSCORE_RUN = re.compile(r"_+")
 _FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^([^\]\s]+)\]:")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_EMPTY_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*(?:<\s*>)?\s*\)")
+_EMPTY_LINK = re.compile(r"!?\[[^\[\]\n]*\]\(\s*+(?:<\s*>)?\s*\)")
 
 
 def check_fences(sections: Sequence[ScannedSection]) -> Iterator[Finding]:
@@ -71,7 +79,7 @@ def _section_tables(section: ScannedSection) -> Iterator[Finding]:
     i = 0
     while i < len(rows) - 1:
         row, following = rows[i], rows[i + 1]
-        if row and following and "-" in following and _DELIMITER_ROW.match(following):
+        if row and following and "-" in following and DELIMITER_ROW.match(following):
             yield from _table_block(section, rows, i)
             i += 2
             while rows[i]:

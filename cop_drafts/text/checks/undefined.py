@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from cop_drafts.text.checks.base import (
+    DELIMITER_ROW,
     FUNCTION_WORDS,
     Finding,
     ScannedSection,
@@ -24,7 +25,6 @@ _TITLE_PHRASE = re.compile(
     rf"(?:(?:\s+(?:(?:of|for|on|in|to|with)(?:\s+the)?|and))?\s+{_TITLE_WORD}"
     r"(?![\w-]))+"
 )
-_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 _CONNECTORS = frozenset({"of", "and", "for", "the", "on", "in", "to", "with"})
 _DETERMINERS = frozenset(
@@ -92,7 +92,7 @@ def check_undefined(
             if not matches or _mostly_capitalised(line):
                 continue
             following = section.lines[number] if number < len(section.lines) else ""
-            if "|" in line and _DELIMITER_ROW.match(following):
+            if "|" in line and DELIMITER_ROW.match(following):
                 continue  # a table's header row: column labels, like headings
             for m in matches:
                 for term in _terms_in(line, m.start(), m.end(), known):

@@ -1,5 +1,6 @@
-"""Hostile text: the renderer (and so the editor's preview) and the redline
-stay within their budgets, say so when they degrade, and drop nothing.
+"""Hostile text: the renderer (and so the editor's preview), the redline and
+the consistency checks stay within their budgets, say so when they degrade,
+and drop nothing.
 
 Times are CPU time of this process with generous bounds for a busy CI
 machine; bench/hostile_text.py prints the figures before and after.
@@ -14,6 +15,9 @@ from typing import TypeVar
 
 import pytest
 
+from cop_drafts.text.checks import SectionText, check_code
+from cop_drafts.text.checks.base import ScannedSection
+from cop_drafts.text.checks.glossary import parse_glossary
 from cop_drafts.text.diff import Shown, diff_texts
 from cop_drafts.text.render import FLAT_NOTE, render, render_inline, sanitise
 
@@ -215,3 +219,40 @@ def test_a_table_of_5000_rows_and_10_columns_is_compared_line_by_line() -> None:
     page = _Text(result.redline_html)
     assert "rl-budget" in page.classes and "over 40,000 table cells" in page.text
     assert "r4999 c3 changed" in page.text and "r4999 c3 text" in page.text
+
+
+# -- the consistency checks ---------------------------------------------------
+
+#: Lines that made a pattern of the checks try a long run from each of its
+#: positions (tens of seconds each at this length, minutes at the 2 MB limit).
+LONG = 200_000
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# A heading" + " " * LONG + "that goes on",
+        "| --- " + " " * LONG + "x",
+        "| a " + " " * LONG + "b | c" + " " * LONG + "d",
+        "a" + " " * LONG + "b |",
+        "[" * LONG + "](" * LONG,
+    ],
+    ids=["heading", "delimiter row", "table row", "bar at the end", "brackets"],
+)
+def test_the_checks_read_hostile_lines_in_linear_time(line: str) -> None:
+    glossary = SectionText("glossary.md", "Glossary", line + "\n")
+    section = SectionText("a.md", "A", "# A\n\n" + line + "\n")
+    findings = timed(lambda: check_code([glossary, section], "glossary.md"))
+    assert isinstance(findings, list)
+
+
+def test_a_glossary_table_gives_the_terms_of_its_two_column_rows() -> None:
+    text = (
+        "| Term | Meaning |\n|---|:---:|\n| Serious Incident | an incident |\n"
+        "Open Weights | weights anyone may download\n| a | b | c |\n|  | empty |\n"
+    )
+    terms = parse_glossary(ScannedSection(SectionText("g.md", "G", text), 0))
+    assert [(t.term, t.line) for t in terms] == [
+        ("Serious Incident", 3),
+        ("Open Weights", 4),
+    ]
