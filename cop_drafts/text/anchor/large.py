@@ -74,7 +74,7 @@ class LargeText:
         self.new = new
         head = common_prefix(old, new)
         tail = common_suffix(old, new, min(len(old), len(new)) - head)
-        self.head, self.old_tail, self.new_tail = head, len(old) - tail, len(new) - tail
+        self.head, self.old_tail = head, len(old) - tail
         self.shift = len(new) - len(old)
         # The window: the changed middle with MARGIN of context, cut at lines.
         self.start = _line_start(old, max(0, head - MARGIN))
@@ -103,8 +103,10 @@ class LargeText:
 
     def limited(self, start: int, end: int) -> bool:
         """Whether old [start, end) was looked for by its exact words alone
-        (the changed middle was past the budget)."""
-        return self.window is None and self.head < end and start < self.old_tail
+        (it touches a changed middle past the budget, or reaches beyond the
+        window's context)."""
+        aligned = self.window is not None and self._in_window(start, end)
+        return self.head < end and start < self.old_tail and not aligned
 
     def near_heading(self, start: int, end: int) -> tuple[str, int] | None:
         """The heading the passage's neighbourhood went under (window only)."""

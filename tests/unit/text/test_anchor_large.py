@@ -74,6 +74,14 @@ def test_a_large_text_maps_the_unchanged_parts_and_aligns_the_changed_one() -> N
     assert found[2].status is AnchorStatus.FUZZY
     assert found[2].quote is not None and "two weeks" in found[2].quote
     assert not found[2].limited
+    # A passage reaching past the window's context is found by its words, and
+    # when they are gone it says it was looked for by its words alone.
+    long_start = inside - large.MARGIN - 100
+    reaching = _relocated(
+        old, new, [(long_start, inside + 10), (long_start, inside + len(PARAGRAPH))]
+    )
+    assert reaching[0].status is AnchorStatus.EXACT
+    assert (reaching[1].status, reaching[1].limited) == (AnchorStatus.ORPHANED, True)
 
 
 def test_past_the_budget_the_middle_is_searched_by_exact_words_and_says_so(
