@@ -13,10 +13,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cop_drafts.db.models import Code, Comment, Relocation, User, utcnow
+from cop_drafts.db.models import Code, Relocation, User, utcnow
 from cop_drafts.store.errors import NotFound
 from cop_drafts.store.repo import DraftStore
-from cop_drafts.text.anchor import AnchorStatus
+from cop_drafts.text.anchor import Anchor, AnchorStatus
 
 from . import audit, codes, notifications
 from .comments import anchor_of, get_comment
@@ -61,9 +61,7 @@ def place(
     anchor = anchor_of(text, *lines, quote)
     if not anchor.quote.strip():
         raise ValidationError("Choose a passage with words in it.")
-    _land(landing, comment, anchor.quote, placer)
-    landing.start, landing.end = anchor.start, anchor.end
-    landing.line_start, landing.line_end = anchor.line_start, anchor.line_end
+    _land(landing, anchor, (comment.anchor or {}).get("quote"), placer)
     notifications.on_placed(db, comment, landing, placer)
     audit.record(
         db,
@@ -76,11 +74,16 @@ def place(
     return landing
 
 
-def _land(landing: Relocation, comment: Comment, quote: str, actor: User) -> None:
-    original = (comment.anchor or {}).get("quote")
-    same = quote == original
+def _land(
+    landing: Relocation, anchor: Anchor, written_on: str | None, placer: User
+) -> None:
+    """`landing` moved to `anchor`'s passage by `placer`: moved when its words
+    are the ones the comment was written on, else reworded."""
+    same = anchor.quote == written_on
     landing.status = (AnchorStatus.MOVED if same else AnchorStatus.FUZZY).value
-    landing.quote = quote
+    landing.start, landing.end = anchor.start, anchor.end
+    landing.line_start, landing.line_end = anchor.line_start, anchor.line_end
+    landing.quote = anchor.quote
     landing.score = 1.0
-    landing.placed_by_id = actor.id
+    landing.placed_by_id = placer.id
     landing.placed_at = utcnow()
