@@ -196,9 +196,7 @@ def run(args: argparse.Namespace, url: str, data: Path, env: dict[str, str]) -> 
 
 
 ACKED: dict[int, str] = {}
-LATENCIES: list[float] = []
-BY_CLIENT: dict[int, list[float]] = {}
-TIMELINE: list[tuple[float, float, int]] = []  # (began, took, client)
+TIMELINE: list[tuple[float, float, int]] = []  # each post: (began, took, client)
 ERRORS: list[str] = []
 SAVES: list[float] = []
 _lock = threading.Lock()
@@ -233,8 +231,6 @@ def poster(
         with _lock:
             if status == 302 and found:
                 ACKED[int(found.group(1))] = body
-                LATENCIES.append(took)
-                BY_CLIENT.setdefault(n, []).append(took)
                 TIMELINE.append((began, took, n))
             else:
                 ERRORS.append(str(status))
@@ -314,7 +310,10 @@ def measure(args: argparse.Namespace, port: int, line: int, server_pid: int) -> 
             out.write("began_s,took_ms,client\n")
             for at, took, n in sorted(TIMELINE):
                 out.write(f"{at - began:.4f},{took * 1000:.1f},{n}\n")
-    latencies = sorted(LATENCIES)
+    latencies = sorted(took for _, took, _ in TIMELINE)
+    by_client: dict[int, list[float]] = {}
+    for _, took, n in TIMELINE:
+        by_client.setdefault(n, []).append(took)
     cut = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
     print(
         f"{len(ACKED)} comments acknowledged in {elapsed:.1f} s: "
@@ -324,13 +323,13 @@ def measure(args: argparse.Namespace, port: int, line: int, server_pid: int) -> 
         f"(median {statistics.median(SAVES or [0]) * 1000:.0f} ms); "
         f"errors: {len(ERRORS)} {sorted(set(ERRORS))[:5]}"
     )
-    medians = sorted(statistics.median(v) for v in BY_CLIENT.values())
+    medians = sorted(statistics.median(v) for v in by_client.values())
     if medians:
         print(
             f"fairness: the clients' median waits run from {medians[0] * 1000:.0f} "
             f"to {medians[-1] * 1000:.0f} ms; their posts from "
-            f"{min(map(len, BY_CLIENT.values()))} to "
-            f"{max(map(len, BY_CLIENT.values()))}"
+            f"{min(map(len, by_client.values()))} to "
+            f"{max(map(len, by_client.values()))}"
         )
     posts = max(1, len(ACKED))
     print(

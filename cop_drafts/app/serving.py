@@ -279,9 +279,9 @@ class BufferingWorker(gthread.ThreadWorker):  # type: ignore[misc]
             self.set_accept_enabled(self.nr_conns < self.worker_connections)
 
     def handle_request(self, req: Any, conn: Any) -> Any:
-        if self.in_flight > self.cfg.threads:  # others wait here: go to the queue
-            req.must_close = True
-        if conn.sock.linger:  # a body not buffered: not read here, nor drained
+        # Close when others wait here (the client's next request goes to the
+        # one queue), or after a body not buffered (neither read nor drained).
+        if self.in_flight > self.cfg.threads or conn.sock.linger:
             req.must_close = True
         return super().handle_request(req, conn)
 
